@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine:  make demo  /  make test
+# Set-up steps are stamp files, so they are quick no-ops once done.
+
+PYTHON_BIN ?= python3.11
+VENV       := .venv
+PY         := $(VENV)/bin/python
+IVY_DIR    := .cache/ivy
+export PYSPARK_PYTHON := $(abspath $(PY))
+export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
+
+.PHONY: setup demo test test-fast lint bench bench-100k clean java-check
+
+setup: java-check $(VENV)/.installed $(IVY_DIR)/.fetched
+
+java-check:
+	@command -v java >/dev/null 2>&1 || { echo "ERROR: Java not found. Spark 4 needs Java 17: install it (apt-get install openjdk-17-jre-headless) or put it on PATH / set JAVA_HOME." >&2; exit 1; }
+	@v=$$(java -version 2>&1 | awk -F'"' '/version/ {print $$2}' | cut -d. -f1); \
+	if [ "$$v" -lt 17 ] 2>/dev/null; then echo "ERROR: Java $$v found; Spark 4 needs Java 17 or newer (set JAVA_HOME to a JDK 17)." >&2; exit 1; fi
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@command -v $(PYTHON_BIN) >/dev/null 2>&1 || { echo "ERROR: $(PYTHON_BIN) not found; set PYTHON_BIN=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+# Delta's jars: fetched once from Maven Central by Spark's Ivy into .cache/ivy,
+# then used from there without network.
+$(IVY_DIR)/.fetched: $(VENV)/.installed
+	$(PY) -m jobs._runtime fetch-jars
+	touch $@
+
+demo: setup
+	$(PY) -m jobs.demo
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not e2e and not scala"
+
+lint: setup
+	$(PY) -m ruff check jobs features splink_models tests
+
+bench-100k: setup
+	$(PY) -m jobs.benchmark --n-tracks 100000
+
+clean:
+	rm -rf data reports/evaluation spark-warehouse metastore_db derby.log

@@ -1,0 +1,96 @@
+"""Text normalisation shared by every entity type: Column -> Column, Spark built-ins only.
+
+Spark has no Unicode NFKD, so diacritics are folded with ``translate`` over the
+Latin, Cyrillic and Greek letters a music catalog meets; a row-wise Python UDF
+would be ~10x slower on Spark (see README, benchmarks).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+# One-to-one foldings of Latin letters with diacritics, as "<letter><base>" pairs.
+_FOLD_PAIRS = (
+    "àa áa âa ãa äa åa āa ăa ąa ǎa çc ćc ĉc ċc čc ďd đd ðd èe ée êe ëe ēe ĕe ėe ęe ěe "
+    "ĝg ğg ġg ģg ĥh ħh ìi íi îi ïi ĩi īi ĭi įi ıi ǐi ĵj ķk ĺl ļl ľl ŀl łl ñn ńn ņn ňn "
+    "òo óo ôo õo öo øo ōo ŏo őo ǒo ŕr ŗr řr śs ŝs şs šs șs ţt ťt ŧt țt þt "
+    "ùu úu ûu üu ũu ūu ŭu ůu űu ųu ǔu ŵw ýy ÿy ŷy źz żz žz"
+).split()
+_FOLD_FROM = "".join(pair[0] for pair in _FOLD_PAIRS)
+_FOLD_TO = "".join(pair[1] for pair in _FOLD_PAIRS)
+# Cyrillic and Greek letters that transliterate to one Latin letter.
+_TRANSLIT_PAIRS = (
+    "аa бb вv гg дd еe зz иi йi кk лl мm нn оo пp рr сs тt уu фf хh цc ыy эe "
+    "αa βb γg δd εe ζz ηi ιi κk λl μm νn ξx οo πp ρr σs ςs τt υy φf χh ωo "
+    "άa έe ήi ίi όo ύy ώo"
+).split()
+_TRANSLIT_FROM = "".join(pair[0] for pair in _TRANSLIT_PAIRS)
+_TRANSLIT_TO = "".join(pair[1] for pair in _TRANSLIT_PAIRS)
+# Signs with no Latin letter: deleted (translate drops from-chars past the to-string).
+_DROPPED = "ъь"
+# Letters that transliterate to several Latin letters (regexp_replace, in order).
+_MULTI_LETTER = (
+    ("ß", "ss"),
+    ("æ", "ae"),
+    ("œ", "oe"),
+    ("ё", "e"),
+    ("ж", "zh"),
+    ("ч", "ch"),
+    ("ш", "sh"),
+    ("щ", "shch"),
+    ("ю", "yu"),
+    ("я", "ya"),
+    ("ψ", "ps"),
+    ("θ", "th"),
+)
+
+SEPARATOR_PUNCTUATION = r"[\-‐‑‒–—―_/\\|:;,.!?¿¡\"“”„«»‘’'`´*~^+=<>#@%$]"
+
+
+def fold_case_and_accents(text: Column) -> Column:
+    """Lower-case, fold diacritics and transliterate Cyrillic/Greek to Latin.
+
+    Keeps brackets and punctuation, so tag parsing can still see them.
+    """
+    lowered = F.lower(text)
+    for source, target in _MULTI_LETTER:
+        lowered = F.regexp_replace(lowered, source, target)
+    folded = F.translate(lowered, _FOLD_FROM + _TRANSLIT_FROM + _DROPPED, _FOLD_TO + _TRANSLIT_TO)
+    return F.regexp_replace(folded, r"\s+", " ")
+
+
+def normalize_text(text: Column) -> Column:
+    """Comparable form of a name or title: folded, '&' -> 'and', no punctuation.
+
+    Apostrophes vanish without a space ("don't" -> "dont") so that "Dont" and
+    "Don't" agree; other punctuation becomes a space. Empty results are null,
+    so a blank value can never make two records agree.
+    """
+    folded = fold_case_and_accents(text)
+    folded = F.regexp_replace(folded, r"\s*(&|\+)\s*", " and ")
+    folded = F.regexp_replace(folded, r"['’`´]", "")
+    folded = F.regexp_replace(folded, r"[^\p{L}\p{N}]+", " ")
+    return blank_to_null(F.trim(F.regexp_replace(folded, r"\s+", " ")))
+
+
+def blank_to_null(text: Column) -> Column:
+    """Empty or whitespace-only strings become null."""
+    return F.when(F.length(F.trim(text)) > 0, text)
+
+
+def compact_key(normalized: Column) -> Column:
+    """Blocking key: a normalised text without spaces and a leading 'the'."""
+    no_article = F.regexp_replace(normalized, r"^the ", "")
+    return blank_to_null(F.regexp_replace(no_article, " ", ""))
+
+
+def null_if_generic(normalized: Column, generic_values: tuple[str, ...]) -> Column:
+    """Null out values such as 'various artists' that carry no identity.
+
+    A value that dominates a column wrecks EM and glues unrelated records:
+    null is Splink's 'no evidence either way'.
+    """
+    if not generic_values:
+        return normalized
+    return F.when(~normalized.isin(list(generic_values)), normalized)

@@ -1,0 +1,254 @@
+"""Track features for Recording Groups: titles, version tags, artists, ISRC, duration.
+
+Every function is a pure transform on Spark built-ins. The decisive words of
+music metadata ("live", "remix", "karaoke") barely move a string similarity,
+so they are pulled out into ``version_type`` and compared on their own; the
+title that remains (``core_title``) is what the fuzzy comparisons see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from features.schemas import TRACK_FEATURES
+from features.text import (
+    blank_to_null,
+    compact_key,
+    fold_case_and_accents,
+    normalize_text,
+    null_if_generic,
+)
+
+# Words that make a bracketed or dash-suffixed part of a title a tag, not title.
+TAG_KEYWORDS = (
+    r"remaster|re-master|\blive\b|remix|\brmx\b|\bmix\b|\bedit\b|version|\bmono\b|\bstereo\b"
+    r"|acoustic|instrumental|karaoke|\bdemo\b|\bfeat\b|\bft\b|featuring|\bwith\b|originally"
+    r"|performed by|in the style of|made famous|deluxe|edition|bonus|explicit|\bclean\b"
+    r"|\bradio\b|extended|unplugged|rework|bootleg|\bdub\b|anniversary|\bfrom\b|12\"|12 inch"
+    r"|\bsession\b|\btake \d|\bsingle\b|\balbum\b|re-?record|in concert|sing ?along|backing track"
+)
+_OPEN, _CLOSE = r"[\(\[\{]", r"[\)\]\}]"
+_INSIDE = r"[^\(\)\[\]\{\}]"
+BRACKET_TAG_PATTERN = rf"\s*{_OPEN}{_INSIDE}*(?:{TAG_KEYWORDS}){_INSIDE}*{_CLOSE}"
+DASH_TAG_PATTERN = rf"\s+[-–—]\s+{_INSIDE}*(?:{TAG_KEYWORDS}).*$"
+FEAT_TAIL_PATTERN = r"\s+(?:feat\.?|ft\.?|featuring)\s+[^\(\[\{\-–—]+"
+FEAT_IN_BRACKETS = rf"{_OPEN}\s*(?:feat\.?|ft\.?|featuring|with)\s+({_INSIDE}+){_CLOSE}"
+FEAT_UNBRACKETED = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\[\{\-–—]+)"
+ARTIST_SEPARATORS = (
+    r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
+)
+
+# version_type, the pattern that proves it (checked in this order: a radio edit
+# of a remix is a remix, an "Extended Mix" is extended, not a remix).
+VERSION_RULES: tuple[tuple[str, str], ...] = (
+    ("karaoke", r"karaoke|originally performed|in the style of|made famous|sing ?along"),
+    ("instrumental", r"instrumental|backing track|minus one"),
+    ("live", r"\blive\b|in concert|unplugged"),
+    ("acoustic", r"acoustic"),
+    ("remix", r"remix|\brmx\b|rework|bootleg|\bdub\b"),
+    ("extended", r"extended|12\"|12 inch|long version|club mix"),
+    ("radio_edit", r"\bradio\b|\bedit\b|short version"),
+    ("re_recording", r"re-?record|['’]s version"),
+    ("demo", r"\bdemo\b"),
+    ("remix", r"\bmix\b"),
+)
+VERSION_TYPES = ("original",) + tuple(dict.fromkeys(v for v, _ in VERSION_RULES))
+KARAOKE_ARTIST_PATTERN = r"karaoke|sing-?along|backing tracks"
+ISRC_PATTERN = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
+MAX_DURATION_MS = 4 * 3600 * 1000
+ALBUM_EDITION_PATTERN = (
+    rf"\s*{_OPEN}{_INSIDE}*(?:deluxe|edition|remaster|expanded|anniversary|bonus|version)"
+    rf"{_INSIDE}*{_CLOSE}|\s+-\s+(?:single|ep)$"
+)
+
+
+# --- titles ---------------------------------------------------------------------
+
+
+def title_tags(title: Column) -> Column:
+    """The tag parts of a title (bracketed segments and a ' - ...' suffix), folded, as text."""
+    folded = fold_case_and_accents(title)
+    brackets = F.regexp_extract_all(folded, F.lit(rf"{_OPEN}({_INSIDE}*){_CLOSE}"), 1)
+    dash = F.regexp_extract(folded, r"\s[-–—]\s(.+)$", 1)
+    return blank_to_null(F.concat_ws(" | ", brackets, dash))
+
+
+def version_type(tags: Column, artists: Column | None = None) -> Column:
+    """Classify a recording's version from its title tags (and karaoke artist names)."""
+    expr = None
+    if artists is not None:
+        is_karaoke_artist = F.exists(
+            F.coalesce(artists, F.array().cast("array<string>")),
+            lambda a: F.lower(a).rlike(KARAOKE_ARTIST_PATTERN),
+        )
+        expr = F.when(is_karaoke_artist, F.lit("karaoke"))
+    for name, pattern in VERSION_RULES:
+        cond = F.coalesce(tags.rlike(pattern), F.lit(False))
+        expr = F.when(cond, F.lit(name)) if expr is None else expr.when(cond, F.lit(name))
+    return expr.otherwise(F.lit("original"))
+
+
+def strip_title_tags(title: Column) -> Column:
+    """Drop '(Remastered 2011)', ' - Radio Edit', '(feat. X)' and friends; keep the song."""
+    folded = fold_case_and_accents(title)
+    no_brackets = F.regexp_replace(folded, BRACKET_TAG_PATTERN, "")
+    no_dash = F.regexp_replace(no_brackets, DASH_TAG_PATTERN, "")
+    return F.trim(F.regexp_replace(no_dash, FEAT_TAIL_PATTERN, ""))
+
+
+def core_title(title: Column, generic_titles: tuple[str, ...] = ()) -> Column:
+    """Normalised title without version tags or featured artists; generic titles -> null."""
+    return null_if_generic(normalize_text(strip_title_tags(title)), generic_titles)
+
+
+def featured_in_title(title: Column) -> Column:
+    """Artists credited inside the title ('(feat. X & Y)', ' ft. X'), normalised, as an array."""
+    folded = fold_case_and_accents(title)
+    bracketed = F.regexp_extract_all(folded, F.lit(FEAT_IN_BRACKETS), 1)
+    tail = F.regexp_extract_all(folded, F.lit(FEAT_UNBRACKETED), 1)
+    return split_artist_names(F.concat(bracketed, tail))
+
+
+# --- artists ----------------------------------------------------------------------
+
+
+def normalize_artist(name: Column) -> Column:
+    """One artist name: folded, 'Beatles, The' -> 'beatles', 'The Beatles' -> 'beatles'."""
+    norm = normalize_text(F.regexp_replace(fold_case_and_accents(name), r",\s*the\s*$", ""))
+    return blank_to_null(F.regexp_replace(norm, r"^the ", ""))
+
+
+def split_artist_names(names: Column) -> Column:
+    """Split credited strings on feat./ft./&/x/,/and/with and normalise each part."""
+    parts = F.flatten(
+        F.transform(
+            F.coalesce(names, F.array().cast("array<string>")),
+            lambda n: F.split(
+                F.regexp_replace(fold_case_and_accents(n), r",\s*the\s*$", ""),
+                ARTIST_SEPARATORS,
+            ),
+        )
+    )
+    normalized = F.transform(parts, normalize_artist)
+    return F.array_distinct(F.filter(normalized, lambda a: a.isNotNull()))
+
+
+def drop_generic(names: Column, generic_artists: tuple[str, ...]) -> Column:
+    """Remove 'various artists' and friends from an artist list."""
+    if not generic_artists:
+        return names
+    return F.filter(names, lambda a: ~a.isin(list(generic_artists)))
+
+
+# --- identifiers and numbers ----------------------------------------------------------
+
+
+def normalize_isrc(isrc: Column) -> Column:
+    """'us-rc1-76-07839' -> 'USRC17607839'; anything not of the ISRC shape -> null."""
+    cleaned = F.upper(F.regexp_replace(F.trim(isrc), r"[\s\-_.]", ""))
+    return F.when(cleaned.rlike(ISRC_PATTERN), cleaned)
+
+
+def isrc_is_invalid(isrc: Column) -> Column:
+    """True when an ISRC is present but not of the CC-XXX-YY-NNNNN shape."""
+    present = F.length(F.trim(isrc)) > 0
+    return F.coalesce(present & normalize_isrc(isrc).isNull(), F.lit(False))
+
+
+def isrc_year(isrc_norm: Column) -> Column:
+    """Year of reference from the ISRC's YY part ('76' -> 1976, '11' -> 2011)."""
+    yy = F.substring(isrc_norm, 6, 2).cast("int")
+    return F.when(yy.isNull(), None).when(yy >= 40, yy + 1900).otherwise(yy + 2000)
+
+
+def duration_seconds(duration_ms: Column) -> Column:
+    """Seconds as a double; non-positive or absurd (> 4 h) durations -> null."""
+    return F.when(
+        (duration_ms > 0) & (duration_ms <= MAX_DURATION_MS), duration_ms.cast("double") / 1000.0
+    )
+
+
+def duration_is_invalid(duration_ms: Column) -> Column:
+    return F.coalesce(duration_ms.isNotNull() & duration_seconds(duration_ms).isNull(), F.lit(False))
+
+
+def release_year(release_date: Column) -> Column:
+    """Year of a release date; placeholder years outside 1900-2100 -> null."""
+    year = F.year(release_date)
+    return F.when((year >= 1900) & (year <= 2100), year)
+
+
+def album_norm(album: Column, generic_albums: tuple[str, ...] = ()) -> Column:
+    """Album without edition tags ('(Deluxe Edition)', ' - Single'); generic -> null."""
+    stripped = F.regexp_replace(fold_case_and_accents(album), ALBUM_EDITION_PATTERN, "")
+    return null_if_generic(normalize_text(stripped), generic_albums)
+
+
+# --- the feature table ----------------------------------------------------------------
+
+
+def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) -> DataFrame:
+    tags = title_tags(F.col("title"))
+    return (
+        df.withColumn("title_norm", normalize_text(F.col("title")))
+        .withColumn("_tags", tags)
+        .withColumn("version_type", version_type(F.col("_tags"), F.col("artists")))
+        .withColumn(
+            "version_detail",
+            F.when(F.col("version_type") != "original", normalize_text(F.col("_tags"))),
+        )
+        .withColumn("core_title", core_title(F.col("title"), generic_titles))
+        .withColumn("core_title_key", compact_key(F.col("core_title")))
+        .drop("_tags")
+    )
+
+
+def with_artist_features(df: DataFrame, *, generic_artists: tuple[str, ...] = ()) -> DataFrame:
+    credited = drop_generic(split_artist_names(F.col("artists")), generic_artists)
+    from_title = drop_generic(featured_in_title(F.col("title")), generic_artists)
+    return (
+        df.withColumn("_credited", credited)
+        .withColumn("artists_norm", F.array_distinct(F.concat("_credited", from_title)))
+        .withColumn(
+            "artist_keys",
+            F.when(F.size("artists_norm") > 0, F.transform("artists_norm", compact_key)),
+        )
+        .withColumn("primary_artist", F.get(F.col("_credited"), 0))
+        .withColumn("primary_artist_key", compact_key(F.col("primary_artist")))
+        .withColumn("primary_artist_phonetic", blank_to_null(F.soundex(F.col("primary_artist_key"))))
+        .withColumn(
+            "featured_artists",
+            F.filter("artists_norm", lambda a: ~a.eqNullSafe(F.col("primary_artist"))),
+        )
+        .drop("_credited")
+    )
+
+
+def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] = ()) -> DataFrame:
+    isrc = normalize_isrc(F.col("isrc"))
+    return (
+        df.withColumn("isrc", isrc)
+        .withColumn("isrc_country", F.substring("isrc", 1, 2))
+        .withColumn("isrc_registrant", F.substring("isrc", 3, 3))
+        .withColumn("isrc_year", isrc_year(F.col("isrc")))
+        .withColumn("duration_s", duration_seconds(F.col("duration_ms")))
+        .withColumn("duration_bucket", F.floor(F.col("duration_s") / 10).cast("long"))
+        .withColumn("release_year", release_year(F.col("release_date")))
+        .withColumn("album_norm", album_norm(F.col("album"), generic_albums))
+    )
+
+
+def build_track_features(
+    tracks: DataFrame, *, generic_values: Mapping[str, tuple[str, ...]] | None = None
+) -> DataFrame:
+    """TRACK_INPUT -> TRACK_FEATURES: the comparison-ready view of each track."""
+    generic = generic_values or {}
+    feats = (
+        tracks.transform(with_title_features, generic_titles=tuple(generic.get("title", ())))
+        .transform(with_artist_features, generic_artists=tuple(generic.get("artist", ())))
+        .transform(with_identifier_features, generic_albums=tuple(generic.get("album", ())))
+    )
+    return feats.select(*[f.name for f in TRACK_FEATURES.fields])

@@ -1,0 +1,299 @@
+"""The stages every entity type goes through; the jobs and the demo call these.
+
+features -> train -> resolve -> evaluate. Each stage reads its inputs from
+Delta, calls named functions from features/ and splink_models/, and writes
+one or more Delta tables atomically. An entity type is a config section, a
+feature builder, a model package and a set of contracts (features.schemas).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from features.quality import split_bad_input
+from features.schemas import ENTITY_CONTRACTS, QUARANTINE, EntityContracts
+from jobs._runtime import (
+    AppConfig,
+    EntityConfig,
+    ResolutionError,
+    conform,
+    read_table,
+    write_json_atomic,
+    write_table,
+)
+from splink_models import engine
+from splink_models.evaluation import evaluate
+from splink_models.groups import build_groups
+
+logger = logging.getLogger(__name__)
+
+
+def _import(dotted: str):
+    module, _, attr = dotted.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def contracts(entity: EntityConfig) -> EntityContracts:
+    try:
+        return ENTITY_CONTRACTS[entity.name]
+    except KeyError:
+        raise ResolutionError(
+            f"entity {entity.name!r} has no table contracts in features/schemas.py ENTITY_CONTRACTS"
+        ) from None
+
+
+# --- features ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureResult:
+    n_input: int
+    n_features: int
+    quarantine_by_reason: dict[str, int]
+
+
+def write_quarantine(spark: SparkSession, cfg: AppConfig, entity: str, rows: DataFrame) -> None:
+    """Replace this entity's quarantine rows (the table is shared by all entity types)."""
+    path = cfg.table_path(cfg.quarantine_table)
+    rows = conform(rows, QUARANTINE)
+    from delta.tables import DeltaTable
+
+    if DeltaTable.isDeltaTable(spark, path):
+        (
+            rows.write.format("delta")
+            .mode("overwrite")
+            .option("replaceWhere", f"entity_type = '{entity}'")
+            .save(path)
+        )
+    else:
+        write_table(rows, path, QUARANTINE)
+
+
+def build_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> FeatureResult:
+    c = contracts(entity)
+    raw = read_table(spark, cfg.table_path(entity.input_table), c.input)
+    record_rules, field_rules = _import(entity.quality_rules)()
+    usable, quarantine = split_bad_input(
+        raw,
+        entity_type=entity.name,
+        id_column=entity.id_column,
+        run_id=run_id,
+        record_rules=record_rules,
+        field_rules=field_rules,
+    )
+    quarantine = quarantine.cache()
+    write_quarantine(spark, cfg, entity.name, quarantine)
+    builder = _import(entity.feature_builder)
+    features = builder(usable, generic_values=entity.generic_values)
+    write_table(conform(features, c.features), cfg.table_path(entity.features_table), c.features)
+    by_reason = {
+        f"{r['field']}: {r['reason']}": int(r["count"])
+        for r in quarantine.groupBy("field", "reason").count().collect()
+    }
+    result = FeatureResult(
+        n_input=raw.count(),
+        n_features=read_table(spark, cfg.table_path(entity.features_table)).count(),
+        quarantine_by_reason=by_reason,
+    )
+    quarantine.unpersist()
+    return result
+
+
+# --- training --------------------------------------------------------------------
+
+
+def train(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> tuple[engine.TrainedModel, Path]:
+    """Train on the feature table, save the versioned JSON, log it all to MLflow."""
+    from jobs._tracking import log_flat_metrics, mlflow_run
+
+    c = contracts(entity)
+    features = read_table(spark, cfg.table_path(entity.features_table), c.features)
+    t = entity.training
+    if t.sample_fraction < 1.0:
+        features = features.sample(fraction=t.sample_fraction, seed=t.seed)
+    params = {
+        "entity": entity.name,
+        "seed": t.seed,
+        "max_pairs_for_u": t.max_pairs_for_u,
+        "em_blocking": " | ".join(",".join(s) for s in t.em_blocking),
+        "prior_recall": t.prior_recall,
+        "sample_fraction": t.sample_fraction,
+        "n_training_records": features.count(),
+    }
+    with mlflow_run(cfg, f"train-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "train"}) as run:
+        import mlflow
+
+        mlflow.log_params(params)
+        model, linker = engine.train(
+            spark,
+            features,
+            entity=entity.name,
+            module=entity.model_module,
+            seed=t.seed,
+            max_pairs_for_u=t.max_pairs_for_u,
+            em_blocking=t.em_blocking,
+            prior_rules=t.prior_deterministic_rules,
+            prior_recall=t.prior_recall,
+        )
+        path = model.save(cfg.paths.models_dir)
+        mlflow.set_tag("model_version", model.version)
+        mlflow.log_artifact(str(path), artifact_path="model")
+        log_flat_metrics(
+            {"probability_two_random_records_match": model.settings["probability_two_random_records_match"]}
+        )
+        for name, chart in (
+            ("match_weights_chart", linker.visualisations.match_weights_chart()),
+            ("m_u_parameters_chart", linker.visualisations.m_u_parameters_chart()),
+            ("parameter_estimate_comparisons_chart", linker.visualisations.parameter_estimate_comparisons_chart()),
+        ):
+            mlflow.log_text(chart.to_html(inline=True), f"charts/{name}.html")
+        logger.info("trained %s (MLflow run %s), saved to %s", model.version, run.info.run_id, path)
+    return model, path
+
+
+# --- resolve ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    model_version: str
+    n_pairs: int
+    n_accepted: int
+    n_groups: int
+    largest_groups: list[tuple[str, int]]
+    guard_rounds: list[dict[str, Any]]
+
+
+def resolve(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str, model_path: str | None = None) -> ResolveResult:
+    c = contracts(entity)
+    features = read_table(spark, cfg.table_path(entity.features_table), c.features)
+    model = engine.TrainedModel.load(entity.name, model_path or cfg.paths.models_dir)
+    threshold = entity.clustering.threshold
+    idc = entity.id_column
+    scored = engine.predict(spark, features, model)
+    pairs = scored.select(
+        F.col(f"{idc}_l"),
+        F.col(f"{idc}_r"),
+        F.col("match_weight").cast("double"),
+        F.col("match_probability").cast("double"),
+        engine.explain_levels(model).alias("comparison_levels"),
+        (F.col("match_probability") >= threshold).alias("above_threshold"),
+        F.lit(run_id).alias("run_id"),
+        F.lit(model.version).alias("model_version"),
+    )
+    pairs_path = cfg.table_path(entity.pairs_table)
+    write_table(pairs, pairs_path, c.pairs)
+    pairs = read_table(spark, pairs_path, c.pairs)
+
+    edges = pairs.select(
+        F.col(f"{idc}_l").alias("node_l"), F.col(f"{idc}_r").alias("node_r"), "match_probability"
+    )
+    nodes = features.select(F.col(idc).alias("node"))
+    assignment, rounds = engine.guarded_clusters(
+        spark,
+        edges,
+        nodes,
+        threshold=threshold,
+        max_group_size=entity.clustering.max_group_size,
+        step=entity.clustering.strict_threshold_step,
+    )
+    accepted = edges.where(F.col("match_probability") >= threshold)
+    same_component = (
+        accepted.join(assignment.withColumnRenamed("node", "node_l").withColumnRenamed("component", "c_l"), "node_l")
+        .join(assignment.withColumnRenamed("node", "node_r").withColumnRenamed("component", "c_r"), "node_r")
+        .where(F.col("c_l") == F.col("c_r"))
+        .select("node_l", "node_r")
+    )
+    groups = build_groups(
+        assignment,
+        same_component,
+        id_column=idc,
+        group_column=entity.group_column,
+        group_id_prefix=entity.group_id_prefix,
+        run_id=run_id,
+        model_version=model.version,
+    )
+    groups_path = cfg.table_path(entity.groups_table)
+    write_table(groups, groups_path, c.groups)
+    groups = read_table(spark, groups_path, c.groups)
+    largest = (
+        groups.groupBy(entity.group_column)
+        .agg(F.count("*").alias("n"))
+        .orderBy(F.desc("n"))
+        .limit(5)
+        .collect()
+    )
+    return ResolveResult(
+        model_version=model.version,
+        n_pairs=pairs.count(),
+        n_accepted=pairs.where("above_threshold").count(),
+        n_groups=groups.select(entity.group_column).distinct().count(),
+        largest_groups=[(r[entity.group_column], int(r["n"])) for r in largest],
+        guard_rounds=rounds,
+    )
+
+
+# --- evaluate -------------------------------------------------------------------------
+
+
+def evaluate_entity(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> dict[str, Any]:
+    """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
+    from jobs._tracking import log_flat_metrics, mlflow_run
+
+    c = contracts(entity)
+    if not entity.golden_table or c.golden is None:
+        raise ResolutionError(f"entity {entity.name} has no golden table configured")
+    pairs = read_table(spark, cfg.table_path(entity.pairs_table), c.pairs)
+    groups = read_table(spark, cfg.table_path(entity.groups_table), c.groups)
+    golden = read_table(spark, cfg.table_path(entity.golden_table), c.golden)
+    model_version = groups.select("model_version").first()
+    model_version = model_version["model_version"] if model_version else "none"
+    report = evaluate(
+        pairs=pairs,
+        groups=groups,
+        golden=golden,
+        id_column=entity.id_column,
+        group_column=entity.group_column,
+        truth_column=entity.truth_column,
+        kind_column=entity.kind_column,
+        threshold=entity.clustering.threshold,
+    )
+    report["run_id"] = run_id
+    report["model_version"] = model_version
+    report["entity_type"] = entity.name
+
+    from features.schemas import EVALUATION
+
+    rows = [
+        (entity.name, key, float(value) if value is not None else None, entity.clustering.threshold, run_id, model_version)
+        for key, value in _flatten(report).items()
+    ]
+    frame = spark.createDataFrame(
+        rows, "entity_type string, metric string, value double, threshold double, run_id string, model_version string"
+    ).withColumn("evaluated_at", F.current_timestamp())
+    write_table(conform(frame, EVALUATION), cfg.table_path(cfg.evaluation_table), EVALUATION, mode="append")
+
+    with mlflow_run(cfg, f"evaluate-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "evaluate", "model_version": model_version}):
+        log_flat_metrics(report)
+    write_json_atomic(Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.json", report)
+    return report
+
+
+def _flatten(report: dict[str, Any]) -> dict[str, float | None]:
+    flat: dict[str, float | None] = {}
+    for key, value in report.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                flat[f"{key}.{sub}"] = v
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[key] = value
+        elif value is None:
+            flat[key] = None
+    return flat

@@ -1,0 +1,609 @@
+"""Runtime shared by every job: config, SparkSession, Delta I/O, errors, progress.
+
+Nothing in here computes a feature or a match: it only wires the engine up so
+that each job's ``run(spark, cfg)`` can read, call named functions and write.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
+DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
+
+
+# --- errors -------------------------------------------------------------------
+
+
+class ResolutionError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ConfigError(ResolutionError):
+    """The configuration is incomplete or inconsistent."""
+
+
+class SchemaMismatchError(ResolutionError):
+    """A table does not match its contract."""
+
+
+class BadInputError(ResolutionError):
+    """An input record cannot be processed; names the record and the field."""
+
+
+class JavaMissingError(ResolutionError):
+    """Java 17 (what Spark 4 needs) is not available."""
+
+
+# --- config -------------------------------------------------------------------
+
+
+def _deep_merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _apply_override(tree: dict[str, Any], dotted: str) -> None:
+    """Apply ``a.b.c=value`` (value parsed as YAML) onto a config tree."""
+    if "=" not in dotted:
+        raise ConfigError(f"override {dotted!r} must look like section.key=value")
+    key, raw = dotted.split("=", 1)
+    node = tree
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = yaml.safe_load(raw)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SparkConfig:
+    master: str
+    app_name: str
+    driver_memory: str | None
+    shuffle_partitions: int
+    ivy_dir: str | None
+    packages: tuple[str, ...]
+    extra_conf: Mapping[str, str]
+    log_level: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MlflowConfig:
+    tracking_uri: str
+    experiment: str
+    artifact_location: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathsConfig:
+    warehouse: str
+    checkpoint_dir: str
+    models_dir: str
+    reports_dir: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleConfig:
+    n_tracks: int
+    seed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingConfig:
+    seed: int
+    max_pairs_for_u: int
+    em_blocking: tuple[tuple[str, ...], ...]
+    prior_deterministic_rules: tuple[str, ...]
+    prior_recall: float
+    sample_fraction: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusteringConfig:
+    threshold: float
+    max_group_size: int
+    strict_threshold_step: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntityConfig:
+    """One entity type: a config section, a feature module, a model folder, a contract."""
+
+    name: str
+    id_column: str
+    group_column: str
+    input_table: str
+    golden_table: str | None
+    features_table: str
+    pairs_table: str
+    groups_table: str
+    feature_builder: str
+    quality_rules: str
+    model_module: str
+    group_id_prefix: str
+    truth_column: str
+    kind_column: str | None
+    training: TrainingConfig
+    clustering: ClusteringConfig
+    generic_values: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppConfig:
+    profile: str
+    spark: SparkConfig
+    mlflow: MlflowConfig
+    paths: PathsConfig
+    sample: SampleConfig
+    quarantine_table: str
+    evaluation_table: str
+    entities: Mapping[str, EntityConfig]
+    raw: Mapping[str, Any] = field(repr=False)
+
+    def table_path(self, table: str) -> str:
+        """Where a logical table lives: the warehouse plus its name."""
+        return _join(self.paths.warehouse, table)
+
+    def entity(self, name: str) -> EntityConfig:
+        try:
+            return self.entities[name]
+        except KeyError:
+            known = ", ".join(sorted(self.entities)) or "none"
+            raise ConfigError(
+                f"entity {name!r} is not configured (known: {known}); add entities.{name}"
+            ) from None
+
+
+def _join(base: str, name: str) -> str:
+    return base.rstrip("/") + "/" + name
+
+
+def _resolve_local_path(value: str) -> str:
+    """Relative local paths are taken from the project root, URIs are left alone."""
+    if "://" in value or value.startswith("/"):
+        return value
+    return str(PROJECT_ROOT / value)
+
+
+class _Reader:
+    """Reads typed values out of a config tree and collects every problem."""
+
+    def __init__(self, tree: Mapping[str, Any]):
+        self.tree = tree
+        self.problems: list[str] = []
+
+    def get(self, dotted: str, kind: type | tuple[type, ...], *, default: Any = ...) -> Any:
+        node: Any = self.tree
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                if default is not ...:
+                    return default
+                self.problems.append(f"{dotted}: missing")
+                return None
+            node = node[part]
+        if node is None and default is not ...:
+            return default
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            self.problems.append(f"{dotted}: expected {kind}, got {node!r}")
+            return None
+        return node
+
+
+def _entity(r: _Reader, name: str) -> EntityConfig:
+    p = f"entities.{name}"
+    em = r.get(f"{p}.training.em_blocking", list, default=[]) or []
+    generic = r.get(f"{p}.generic_values", dict, default={}) or {}
+    threshold = r.get(f"{p}.clustering.threshold", (int, float))
+    if isinstance(threshold, (int, float)) and not 0.0 < threshold < 1.0:
+        r.problems.append(f"{p}.clustering.threshold: must be in (0, 1), got {threshold}")
+    if len(em) < 2:
+        r.problems.append(f"{p}.training.em_blocking: give at least two EM blocking sessions")
+    return EntityConfig(
+        name=name,
+        id_column=r.get(f"{p}.id_column", str),
+        group_column=r.get(f"{p}.group_column", str),
+        input_table=r.get(f"{p}.tables.input", str),
+        golden_table=r.get(f"{p}.tables.golden", str, default=None),
+        features_table=r.get(f"{p}.tables.features", str),
+        pairs_table=r.get(f"{p}.tables.pairs", str),
+        groups_table=r.get(f"{p}.tables.groups", str),
+        feature_builder=r.get(f"{p}.feature_builder", str),
+        quality_rules=r.get(f"{p}.quality_rules", str),
+        model_module=r.get(f"{p}.model_module", str),
+        group_id_prefix=r.get(f"{p}.group_id_prefix", str),
+        truth_column=r.get(f"{p}.golden.truth_column", str),
+        kind_column=r.get(f"{p}.golden.kind_column", str, default=None),
+        training=TrainingConfig(
+            seed=r.get(f"{p}.training.seed", int),
+            max_pairs_for_u=int(r.get(f"{p}.training.max_pairs_for_u", (int, float)) or 0),
+            em_blocking=tuple(tuple(s) for s in em),
+            prior_deterministic_rules=tuple(
+                r.get(f"{p}.training.prior_deterministic_rules", list) or []
+            ),
+            prior_recall=r.get(f"{p}.training.prior_recall", (int, float)),
+            sample_fraction=r.get(f"{p}.training.sample_fraction", (int, float), default=1.0),
+        ),
+        clustering=ClusteringConfig(
+            threshold=threshold,
+            max_group_size=r.get(f"{p}.clustering.max_group_size", int),
+            strict_threshold_step=r.get(f"{p}.clustering.strict_threshold_step", (int, float)),
+        ),
+        generic_values={k: tuple(v) for k, v in generic.items()},
+    )
+
+
+def load_config(
+    profile: str = "local",
+    *,
+    conf_dir: str | Path | None = None,
+    overrides: Sequence[str] = (),
+) -> AppConfig:
+    """Load conf/base.yaml overlaid by conf/<profile>.yaml and ``key=value`` overrides.
+
+    Every problem is collected and raised at once, each naming its key, so a
+    broken profile is fixed in one pass rather than one error per run.
+    """
+    conf_dir = Path(conf_dir) if conf_dir else DEFAULT_CONF_DIR
+    base_file, profile_file = conf_dir / "base.yaml", conf_dir / f"{profile}.yaml"
+    for f in (base_file, profile_file):
+        if not f.exists():
+            raise ConfigError(f"config file {f} not found (profiles live in {conf_dir})")
+    tree = _deep_merge(
+        yaml.safe_load(base_file.read_text()) or {},
+        yaml.safe_load(profile_file.read_text()) or {},
+    )
+    for item in overrides:
+        _apply_override(tree, item)
+
+    r = _Reader(tree)
+    shuffle = r.get("spark.shuffle_partitions", (int, str))
+    if shuffle == "auto":
+        shuffle = 5 * (os.cpu_count() or 2)
+    elif not isinstance(shuffle, int):
+        r.problems.append(f"spark.shuffle_partitions: expected an int or 'auto', got {shuffle!r}")
+    spark = SparkConfig(
+        master=r.get("spark.master", str),
+        app_name=r.get("spark.app_name", str),
+        driver_memory=r.get("spark.driver_memory", str, default=None),
+        shuffle_partitions=shuffle if isinstance(shuffle, int) else 10,
+        ivy_dir=r.get("spark.ivy_dir", str, default=None),
+        packages=tuple(r.get("spark.packages", list, default=[DELTA_PACKAGE])),
+        extra_conf={k: str(v) for k, v in (r.get("spark.conf", dict, default={}) or {}).items()},
+        log_level=r.get("spark.log_level", str, default="WARN"),
+    )
+    paths = PathsConfig(
+        warehouse=r.get("paths.warehouse", str),
+        checkpoint_dir=r.get("paths.checkpoint_dir", str),
+        models_dir=r.get("paths.models_dir", str),
+        reports_dir=r.get("paths.reports_dir", str),
+    )
+    mlflow_cfg = MlflowConfig(
+        tracking_uri=r.get("mlflow.tracking_uri", str),
+        experiment=r.get("mlflow.experiment", str),
+        artifact_location=r.get("mlflow.artifact_location", str, default=None),
+    )
+    sample = SampleConfig(n_tracks=r.get("sample.n_tracks", int), seed=r.get("sample.seed", int))
+    entities = {name: _entity(r, name) for name in (r.get("entities", dict, default={}) or {})}
+    quarantine = r.get("tables.quarantine", str)
+    evaluation = r.get("tables.evaluation", str)
+    if r.problems:
+        raise ConfigError(
+            f"config {base_file.name} + {profile_file.name} has problems:\n  - "
+            + "\n  - ".join(r.problems)
+        )
+    if paths.warehouse and "://" not in paths.warehouse:
+        paths = PathsConfig(**{k: _resolve_local_path(v) for k, v in vars(paths).items()})
+    if mlflow_cfg.tracking_uri.startswith("sqlite:///") and not mlflow_cfg.tracking_uri.startswith(
+        "sqlite:////"
+    ):
+        db = _resolve_local_path(mlflow_cfg.tracking_uri[len("sqlite:///") :])
+        mlflow_cfg = MlflowConfig(
+            tracking_uri="sqlite:///" + db,
+            experiment=mlflow_cfg.experiment,
+            artifact_location=(
+                _resolve_local_path(mlflow_cfg.artifact_location)
+                if mlflow_cfg.artifact_location
+                else None
+            ),
+        )
+    return AppConfig(
+        profile=profile,
+        spark=spark,
+        mlflow=mlflow_cfg,
+        paths=paths,
+        sample=sample,
+        quarantine_table=quarantine,
+        evaluation_table=evaluation,
+        entities=entities,
+        raw=tree,
+    )
+
+
+# --- Spark --------------------------------------------------------------------
+
+
+def check_java() -> None:
+    """Fail early, and say how to fix it, when Java 17+ is missing."""
+    java = shutil.which("java", path=os.environ.get("JAVA_HOME", "") + "/bin") or shutil.which(
+        "java"
+    )
+    if not java:
+        raise JavaMissingError(
+            "Java was not found. Spark 4 needs Java 17: install it (e.g. "
+            "`apt-get install openjdk-17-jre-headless`) or set JAVA_HOME."
+        )
+
+
+def local_jars(ivy_dir: str | None) -> list[str]:
+    """Jars Ivy already fetched into the project cache, so later starts need no network."""
+    if not ivy_dir:
+        return []
+    jars_dir = Path(_resolve_local_path(ivy_dir)) / "jars"
+    jars = sorted(str(p) for p in jars_dir.glob("*.jar"))
+    return jars if any("delta-spark" in Path(j).name for j in jars) else []
+
+
+def splink_jar() -> str:
+    from splink.backends.spark import similarity_jar_location
+
+    return similarity_jar_location()
+
+
+def build_spark(cfg: AppConfig) -> SparkSession:
+    """The one SparkSession builder: Delta, Splink's UDF jar, checkpoints, partitions.
+
+    On the first start in local mode Delta's jars come from Maven Central
+    through Ivy into ``spark.ivy_dir``; afterwards they are taken from that
+    folder directly, so no network is needed. On a cluster, where
+    spark-submit already passed ``--packages``, nothing is added.
+    """
+    check_java()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    s = cfg.spark
+    builder = (
+        SparkSession.builder.appName(s.app_name)
+        .master(s.master)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.shuffle.partitions", str(s.shuffle_partitions))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    if s.driver_memory:
+        builder = builder.config("spark.driver.memory", s.driver_memory)
+    jars = [splink_jar()]
+    cached = local_jars(s.ivy_dir)
+    submitted_packages = os.environ.get("SPARK_SUBMITTED_PACKAGES") or ""
+    if cached:
+        jars += cached
+    elif s.packages and not submitted_packages:
+        builder = builder.config("spark.jars.packages", ",".join(s.packages))
+        if s.ivy_dir:
+            builder = builder.config("spark.jars.ivy", _resolve_local_path(s.ivy_dir))
+    builder = builder.config("spark.jars", ",".join(jars))
+    for key, value in s.extra_conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(s.log_level)
+    spark.sparkContext.setCheckpointDir(cfg.paths.checkpoint_dir)
+    logger.info(
+        "Spark %s on %s, %d shuffle partitions, Delta jars %s",
+        spark.version,
+        spark.sparkContext.master,
+        s.shuffle_partitions,
+        "from cache" if cached else "via packages",
+    )
+    return spark
+
+
+# --- schemas and Delta ----------------------------------------------------------
+
+
+def schema_problems(actual: StructType, expected: StructType) -> list[str]:
+    """Missing, mistyped and extra columns, each as one readable line."""
+    have = {f.name: f for f in actual.fields}
+    want = {f.name: f for f in expected.fields}
+    problems = [f"missing column {n} ({f.dataType.simpleString()})" for n, f in want.items() if n not in have]
+    for name, f in want.items():
+        if name in have and have[name].dataType.simpleString() != f.dataType.simpleString():
+            problems.append(
+                f"column {name} is {have[name].dataType.simpleString()}, "
+                f"contract says {f.dataType.simpleString()}"
+            )
+    problems += [f"extra column {n}" for n in have if n not in want]
+    return problems
+
+
+def validate_schema(df: DataFrame, contract: StructType, table: str) -> DataFrame:
+    """Check a DataFrame against its contract and return it in the contract's column order."""
+    problems = schema_problems(df.schema, contract)
+    if problems:
+        raise SchemaMismatchError(
+            f"table {table} does not match its contract:\n  - " + "\n  - ".join(problems)
+        )
+    return df.select(*[f.name for f in contract.fields])
+
+
+def conform(df: DataFrame, contract: StructType) -> DataFrame:
+    """Select and cast a DataFrame's columns to a contract's names, types and order."""
+    return df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in contract.fields])
+
+
+def read_table(spark: SparkSession, path: str, contract: StructType | None = None) -> DataFrame:
+    """Read a Delta table; with a contract, validate it and fail naming what differs."""
+    from delta.tables import DeltaTable
+
+    if not DeltaTable.isDeltaTable(spark, path):
+        raise ResolutionError(
+            f"no Delta table at {path}: run the job that writes it first "
+            "(see README, 'The jobs')"
+        )
+    df = spark.read.format("delta").load(path)
+    return validate_schema(df, contract, path) if contract is not None else df
+
+
+def write_table(
+    df: DataFrame,
+    path: str,
+    contract: StructType | None = None,
+    *,
+    mode: str = "overwrite",
+    partition_by: Sequence[str] = (),
+) -> None:
+    """Write a Delta table atomically (one Delta commit), validated against its contract.
+
+    Overwrite replaces the schema too, so a contract change is visible in the
+    table's history rather than failing half way.
+    """
+    if contract is not None:
+        df = validate_schema(df, contract, path)
+    writer = df.write.format("delta").mode(mode)
+    if mode == "overwrite":
+        writer = writer.option("overwriteSchema", "true")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(path)
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> Path:
+    """Write JSON through a temporary file and a rename: readers never see half a file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+    os.replace(tmp, target)
+    return target
+
+
+# --- progress -------------------------------------------------------------------
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
+    """Log one line when a stage starts and one with its elapsed time when it ends."""
+    logger.info("stage %s: started", name)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - start
+        if timings is not None:
+            timings[name] = round(elapsed, 2)
+        logger.info("stage %s: done in %.1fs", name, elapsed)
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in ("py4j", "splink", "alembic", "urllib3", "mlflow"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def common_args(description: str, argv: Sequence[str] | None = None, extra=None):
+    """Parse the arguments every job takes: --profile, --config-dir, --run-id, --set."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--profile", default=os.environ.get("MUSIC_RES_PROFILE", "local"))
+    parser.add_argument("--config-dir", default=None)
+    parser.add_argument("--run-id", default=None, help="defaults to a new timestamped id")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set sample.n_tracks=1000",
+    )
+    if extra:
+        extra(parser)
+    return parser.parse_args(argv)
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+
+
+def fetch_jars(profile: str = "local") -> list[str]:
+    """Resolve Delta's jars once through Ivy into the project cache and list them.
+
+    Used by ``make`` set-up: after it, sessions start from the cache without
+    network (see ``local_jars``).
+    """
+    cfg = load_config(profile)
+    if local_jars(cfg.spark.ivy_dir):
+        return local_jars(cfg.spark.ivy_dir)
+    spark = build_spark(cfg)
+    spark.range(1).write.format("delta").mode("overwrite").save(
+        str(Path(tempfile.mkdtemp(prefix="delta-probe-")) / "t")
+    )
+    spark.stop()
+    jars = local_jars(cfg.spark.ivy_dir)
+    if not jars:
+        raise ResolutionError(
+            f"Ivy did not leave Delta's jars in {cfg.spark.ivy_dir}/jars; check network access "
+            "to Maven Central"
+        )
+    return jars
+
+
+if __name__ == "__main__":  # python -m jobs._runtime fetch-jars
+    setup_logging()
+    if sys.argv[1:] == ["fetch-jars"]:
+        logger.info("Delta jars ready: %d files", len(fetch_jars()))
+    else:
+        raise SystemExit("usage: python -m jobs._runtime fetch-jars")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    args: Any
+    cfg: AppConfig
+    spark: SparkSession
+    run_id: str
+
+
+def start_job(doc: str | None, argv: Sequence[str] | None = None, extra=None, *, entity: bool = True) -> JobContext:
+    """What every job's main() does first: logging, arguments, config, session, run id."""
+    setup_logging()
+
+    def add_args(parser) -> None:
+        if entity:
+            parser.add_argument("--entity", default="recordings", help="entity type (config section)")
+        if extra:
+            extra(parser)
+
+    args = common_args((doc or "").strip().splitlines()[0], argv, add_args)
+    cfg = load_config(args.profile, conf_dir=args.config_dir, overrides=args.overrides)
+    spark = build_spark(cfg)
+    return JobContext(args=args, cfg=cfg, spark=spark, run_id=args.run_id or new_run_id())

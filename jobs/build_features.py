@@ -1,0 +1,42 @@
+"""Build an entity's feature table from its input table; set bad input aside in quarantine.
+
+    spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
+        jobs/build_features.py --profile cluster --entity recordings
+    python -m jobs.build_features --entity recordings
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from pyspark.sql import SparkSession
+
+from jobs._pipeline import FeatureResult, build_features
+from jobs._runtime import AppConfig, stage, start_job
+
+logger = logging.getLogger(__name__)
+
+
+def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> FeatureResult:
+    e = cfg.entity(entity)
+    with stage(f"features {entity}"):
+        result = build_features(spark, cfg, e, run_id)
+    logger.info(
+        "features %s: %d input records -> %d feature rows, %d quarantine rows %s",
+        entity,
+        result.n_input,
+        result.n_features,
+        sum(result.quarantine_by_reason.values()),
+        result.quarantine_by_reason or "",
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ctx = start_job(__doc__, argv)
+    run(ctx.spark, ctx.cfg, entity=ctx.args.entity, run_id=ctx.run_id)
+
+
+if __name__ == "__main__":
+    main()

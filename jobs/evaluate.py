@@ -1,0 +1,50 @@
+"""Evaluate an entity's pairs and groups against its golden table.
+
+Writes the `evaluation` Delta table, an MLflow run and reports/evaluation/<entity>.json.
+
+    spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
+        jobs/evaluate.py --profile cluster --entity recordings
+    python -m jobs.evaluate --entity recordings
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from jobs._pipeline import evaluate_entity
+from jobs._runtime import AppConfig, stage, start_job
+
+logger = logging.getLogger(__name__)
+
+
+def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dict[str, Any]:
+    with stage(f"evaluate {entity}"):
+        report = evaluate_entity(spark, cfg, cfg.entity(entity), run_id)
+    logger.info(
+        "evaluate %s at p >= %.3f: pairwise P %.4f R %.4f F1 %.4f | B-cubed P %.4f R %.4f F1 %.4f"
+        " | blocking recall %.4f | false merges %s",
+        entity,
+        report["threshold"],
+        report["precision"] or 0,
+        report["recall"] or 0,
+        report["f1"] or 0,
+        report["bcubed_precision"],
+        report["bcubed_recall"],
+        report["bcubed_f1"] or 0,
+        report["blocking_recall"] or 0,
+        report.get("false_merges", {}),
+    )
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ctx = start_job(__doc__, argv)
+    run(ctx.spark, ctx.cfg, entity=ctx.args.entity, run_id=ctx.run_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Quality against golden clusters: pairwise, B-cubed, blocking recall, false merges by kind.
+
+All counts are computed in Spark, never by collecting pairs to the driver, so
+the same code measures a 20k sample and a catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+
+def _f1(p: float | None, r: float | None) -> float | None:
+    if p is None or r is None or p + r == 0:
+        return None if p is None or r is None else 0.0
+    return 2 * p * r / (p + r)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def true_pair_count(golden: DataFrame, truth_column: str) -> int:
+    """Number of unordered record pairs that share a golden cluster."""
+    sizes = golden.groupBy(truth_column).count()
+    row = sizes.select(F.sum(F.col("count") * (F.col("count") - 1) / 2).alias("n")).first()
+    return int(row["n"] or 0)
+
+
+def label_pairs(pairs: DataFrame, golden: DataFrame, *, id_column: str, truth_column: str, kind_column: str | None) -> DataFrame:
+    """Attach is_match (same golden cluster) and the hard-negative kind of each pair."""
+    cols = [id_column, truth_column] + ([kind_column] if kind_column else [])
+    left = golden.select(*[F.col(c).alias(f"{c}__l") for c in cols])
+    right = golden.select(*[F.col(c).alias(f"{c}__r") for c in cols])
+    labelled = (
+        pairs.join(left, pairs[f"{id_column}_l"] == left[f"{id_column}__l"])
+        .join(right, pairs[f"{id_column}_r"] == right[f"{id_column}__r"])
+        .withColumn("is_match", F.col(f"{truth_column}__l") == F.col(f"{truth_column}__r"))
+    )
+    if kind_column:
+        kl, kr = F.col(f"{kind_column}__l"), F.col(f"{kind_column}__r")
+        labelled = labelled.withColumn(
+            "negative_kind",
+            F.when(F.col("is_match"), None)
+            .when(kl != "studio", kl)
+            .when(kr != "studio", kr)
+            .otherwise(F.lit("other")),
+        )
+    return labelled
+
+
+def bcubed(predicted: DataFrame, golden: DataFrame, *, id_column: str, group_column: str, truth_column: str) -> tuple[float, float]:
+    """B-cubed precision and recall of predicted groups against golden clusters."""
+    joined = predicted.select(id_column, group_column).join(
+        golden.select(id_column, truth_column), id_column
+    )
+    n = joined.count()
+    if n == 0:
+        return 0.0, 0.0
+    pred_size = joined.groupBy(group_column).agg(F.count("*").alias("pred_size"))
+    true_size = joined.groupBy(truth_column).agg(F.count("*").alias("true_size"))
+    cells = (
+        joined.groupBy(group_column, truth_column)
+        .agg(F.count("*").alias("inter"))
+        .join(pred_size, group_column)
+        .join(true_size, truth_column)
+    )
+    sums = cells.select(
+        F.sum(F.col("inter") * F.col("inter") / F.col("pred_size")).alias("p"),
+        F.sum(F.col("inter") * F.col("inter") / F.col("true_size")).alias("r"),
+    ).first()
+    return float(sums["p"]) / n, float(sums["r"]) / n
+
+
+def cluster_pairs(groups: DataFrame, *, id_column: str, group_column: str) -> DataFrame:
+    """Unordered record pairs implied by the predicted groups."""
+    a = groups.select(F.col(id_column).alias(f"{id_column}_l"), group_column)
+    b = groups.select(F.col(id_column).alias(f"{id_column}_r"), group_column)
+    return a.join(b, group_column).where(F.col(f"{id_column}_l") < F.col(f"{id_column}_r"))
+
+
+def evaluate(
+    *,
+    pairs: DataFrame,
+    groups: DataFrame,
+    golden: DataFrame,
+    id_column: str,
+    group_column: str,
+    truth_column: str,
+    kind_column: str | None,
+    threshold: float,
+) -> dict[str, Any]:
+    """Every quality figure of one run, as a flat dict (the JSON report's keys)."""
+    records = groups.select(id_column)
+    golden = golden.join(records, id_column)  # only records that took part
+    n_true = true_pair_count(golden, truth_column)
+
+    labelled = label_pairs(pairs, golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column).cache()
+    counts = labelled.agg(
+        F.count("*").alias("candidates"),
+        F.sum(F.col("is_match").cast("long")).alias("blocked_true"),
+        F.sum((F.col("match_probability") >= threshold).cast("long")).alias("predicted"),
+        F.sum(((F.col("match_probability") >= threshold) & F.col("is_match")).cast("long")).alias("tp"),
+    ).first()
+    predicted, tp = int(counts["predicted"] or 0), int(counts["tp"] or 0)
+    precision, recall = _ratio(tp, predicted), _ratio(tp, n_true)
+
+    implied = label_pairs(
+        cluster_pairs(groups, id_column=id_column, group_column=group_column),
+        golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column,
+    ).cache()
+    implied_counts = implied.agg(
+        F.count("*").alias("n"), F.sum(F.col("is_match").cast("long")).alias("tp")
+    ).first()
+    c_n, c_tp = int(implied_counts["n"] or 0), int(implied_counts["tp"] or 0)
+    c_precision, c_recall = _ratio(c_tp, c_n), _ratio(c_tp, n_true)
+    b_p, b_r = bcubed(groups, golden, id_column=id_column, group_column=group_column, truth_column=truth_column)
+
+    sizes = groups.groupBy(group_column).agg(F.count("*").alias("size"))
+    size_stats = sizes.agg(F.count("*").alias("groups"), F.max("size").alias("largest")).first()
+
+    report: dict[str, Any] = {
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "cluster_precision": c_precision,
+        "cluster_recall": c_recall,
+        "cluster_f1": _f1(c_precision, c_recall),
+        "bcubed_precision": b_p,
+        "bcubed_recall": b_r,
+        "bcubed_f1": _f1(b_p, b_r),
+        "blocking_recall": _ratio(int(counts["blocked_true"] or 0), n_true),
+        "threshold": threshold,
+        "n_records": records.count(),
+        "n_candidate_pairs": int(counts["candidates"] or 0),
+        "n_true_pairs": n_true,
+        "n_predicted_pairs": predicted,
+        "n_groups": int(size_stats["groups"] or 0),
+        "largest_group": int(size_stats["largest"] or 0),
+    }
+    if kind_column:
+        for prefix, frame in (("false_merges", labelled.where(F.col("match_probability") >= threshold)), ("cluster_false_merges", implied)):
+            by_kind = frame.where(~F.col("is_match")).groupBy("negative_kind").count().collect()
+            report[prefix] = {row["negative_kind"]: int(row["count"]) for row in by_kind}
+    labelled.unpersist()
+    implied.unpersist()
+    return report

@@ -1,0 +1,174 @@
+"""Recording Groups model: which tracks are the same recording.
+
+Comparisons and blocking rules are code; thresholds and paths are config.
+Each comparison lists its levels in order (null, exact, graded, else), the way
+Splink's own library does. The input is the TRACK_FEATURES table.
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+ENTITY = "recordings"
+ID_COLUMN = "track_id"
+
+
+def isrc_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="isrc",
+        comparison_description="ISRC, the recording's registry code",
+        comparison_levels=[
+            cll.NullLevel("isrc"),
+            cll.ExactMatchLevel("isrc"),
+            cll.CustomLevel(
+                "isrc_registrant_l = isrc_registrant_r AND isrc_year_l = isrc_year_r",
+                label_for_charts="Same registrant and year, different designation",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def core_title_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="core_title",
+        comparison_description="Title without version tags and featured artists",
+        comparison_levels=[
+            cll.NullLevel("core_title"),
+            cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "core_title_key_l = core_title_key_r",
+                label_for_charts="Same title ignoring spaces and leading 'the'",
+            ),
+            cll.DamerauLevenshteinLevel("core_title", 1),
+            cll.JaroWinklerLevel("core_title", 0.92),
+            cll.JaroWinklerLevel("core_title", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def artists_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="artists",
+        comparison_description="Credited artists: primary artist, list overlap, name similarity",
+        comparison_levels=[
+            cll.CustomLevel(
+                "artist_keys_l IS NULL OR artist_keys_r IS NULL",
+                label_for_charts="artists is NULL",
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "size(array_intersect(artist_keys_l, artist_keys_r)) >= 1",
+                label_for_charts="At least one artist in common",
+            ),
+            cll.JaroWinklerLevel("primary_artist", 0.90),
+            cll.CustomLevel(
+                "primary_artist_phonetic_l = primary_artist_phonetic_r",
+                label_for_charts="Primary artists sound alike (soundex)",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def duration_comparison() -> cl.CustomComparison:
+    """AbsoluteDifferenceAtThresholds does not exist in Splink 5.0: built from levels."""
+    return cl.CustomComparison(
+        output_column_name="duration",
+        comparison_description="Duration difference in seconds",
+        comparison_levels=[
+            cll.NullLevel("duration_s"),
+            cll.AbsoluteDifferenceLevel("duration_s", 1),
+            cll.AbsoluteDifferenceLevel("duration_s", 3),
+            cll.AbsoluteDifferenceLevel("duration_s", 10),
+            cll.AbsoluteDifferenceLevel("duration_s", 30),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def version_comparison() -> cl.CustomComparison:
+    """Live, remix, karaoke...: a mismatch here is decisive, whatever the title says."""
+    return cl.CustomComparison(
+        output_column_name="version",
+        comparison_description="Version type from title tags (original, live, remix, ...)",
+        comparison_levels=[
+            cll.NullLevel("version_type"),
+            cll.CustomLevel(
+                "version_type_l = version_type_r AND (version_type_l = 'original' "
+                "OR version_detail_l = version_detail_r)",
+                label_for_charts="Same version",
+            ),
+            cll.CustomLevel(
+                "version_type_l = version_type_r",
+                label_for_charts="Same version type, different tag (e.g. two remixes)",
+            ),
+            cll.CustomLevel(
+                "version_type_l = 'original' OR version_type_r = 'original'",
+                label_for_charts="Original vs a version (live, remix, ...)",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def album_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="album",
+        comparison_description="Album (weak: the same recording sits on many albums)",
+        comparison_levels=[
+            cll.NullLevel("album_norm"),
+            cll.ExactMatchLevel("album_norm"),
+            cll.JaroWinklerLevel("album_norm", 0.90),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def year_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="release_year",
+        comparison_description="Release year (weak: re-issues come years later)",
+        comparison_levels=[
+            cll.NullLevel("release_year"),
+            cll.ExactMatchLevel("release_year"),
+            cll.AbsoluteDifferenceLevel("release_year", 2),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def blocking_rules() -> list:
+    """Candidate pairs: high recall on noisy titles without a cartesian blow-up."""
+    return [
+        block_on("isrc"),
+        block_on("core_title_key", "primary_artist_key"),
+        block_on("primary_artist_key", "substr(core_title_key, 1, 4)"),
+        block_on("core_title_key", "duration_bucket"),
+    ]
+
+
+def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=ID_COLUMN,
+        probability_two_random_records_match=probability_two_random_records_match,
+        comparisons=[
+            isrc_comparison(),
+            core_title_comparison(),
+            artists_comparison(),
+            duration_comparison(),
+            version_comparison(),
+            album_comparison(),
+            year_comparison(),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+        max_iterations=20,
+        em_convergence=0.001,
+    )
