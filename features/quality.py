@@ -59,13 +59,21 @@ def split_bad_input(
     missing_id = F.col(id_column).isNull() | (F.length(F.trim(F.col(id_column))) == 0)
 
     checks: list[tuple[str, Column, str, Column]] = [
-        ("_row", corrupt, "unparseable row", F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row),
+        (
+            "_row",
+            corrupt,
+            "unparseable row",
+            F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row,
+        ),
         (id_column, ~corrupt & missing_id, f"missing {id_column}", raw_row),
         (
             id_column,
             ~corrupt & ~missing_id & (F.col("_dup_rank") > 1),
-            F.concat(F.lit(f"duplicate {id_column}: "), F.col("_dup_count").cast("string"),
-                     F.lit(" rows share it, the first in content order is kept")),
+            F.concat(
+                F.lit(f"duplicate {id_column}: "),
+                F.col("_dup_count").cast("string"),
+                F.lit(" rows share it, the first in content order is kept"),
+            ),
             raw_row,
         ),
     ]
@@ -76,15 +84,30 @@ def split_bad_input(
     quarantine_parts: list[DataFrame] = []
     for field, cond, reason, raw in checks:
         quarantine_parts.append(
-            _quarantine_rows(flagged.where(cond), entity_type, id_column, field, reason, raw, RECORD_EXCLUDED, run_id)
+            _quarantine_rows(
+                flagged.where(cond),
+                entity_type,
+                id_column,
+                field,
+                reason,
+                raw,
+                RECORD_EXCLUDED,
+                run_id,
+            )
         )
         excluded_so_far = excluded_so_far | cond
     for rule in record_rules:
         cond = ~excluded_so_far & F.coalesce(rule.is_bad, F.lit(False))
         quarantine_parts.append(
             _quarantine_rows(
-                flagged.where(cond), entity_type, id_column, rule.field, F.lit(rule.reason),
-                F.col(rule.field).cast("string"), RECORD_EXCLUDED, run_id,
+                flagged.where(cond),
+                entity_type,
+                id_column,
+                rule.field,
+                F.lit(rule.reason),
+                F.col(rule.field).cast("string"),
+                RECORD_EXCLUDED,
+                run_id,
             )
         )
         excluded_so_far = excluded_so_far | cond
@@ -93,12 +116,20 @@ def split_bad_input(
         cond = F.coalesce(rule.is_bad, F.lit(False))
         quarantine_parts.append(
             _quarantine_rows(
-                kept.where(cond), entity_type, id_column, rule.field, F.lit(rule.reason),
-                F.col(rule.field).cast("string"), VALUE_NULLED, run_id,
+                kept.where(cond),
+                entity_type,
+                id_column,
+                rule.field,
+                F.lit(rule.reason),
+                F.col(rule.field).cast("string"),
+                VALUE_NULLED,
+                run_id,
             )
         )
     for rule in field_rules:
-        kept = kept.withColumn(rule.field, F.when(~F.coalesce(rule.is_bad, F.lit(False)), F.col(rule.field)))
+        kept = kept.withColumn(
+            rule.field, F.when(~F.coalesce(rule.is_bad, F.lit(False)), F.col(rule.field))
+        )
     drop = ["_dup_rank", "_dup_count"] + ([CORRUPT_RECORD_COLUMN] if has_corrupt else [])
     quarantine = quarantine_parts[0]
     for part in quarantine_parts[1:]:

@@ -34,12 +34,11 @@ _OPEN, _CLOSE = r"[\(\[\{]", r"[\)\]\}]"
 _INSIDE = r"[^\(\)\[\]\{\}]"
 BRACKET_TAG_PATTERN = rf"\s*{_OPEN}{_INSIDE}*(?:{TAG_KEYWORDS}){_INSIDE}*{_CLOSE}"
 DASH_TAG_PATTERN = rf"\s+[-–—]\s+{_INSIDE}*(?:{TAG_KEYWORDS}).*$"
-FEAT_TAIL_PATTERN = r"\s+(?:feat\.?|ft\.?|featuring)\s+[^\(\[\{\-–—]+"
+_UNTIL_TAG = r"(?=\s+[-–—]\s+|\s*[\(\[\{]|$)"
+FEAT_TAIL_PATTERN = rf"\s+(?:feat\.?|ft\.?|featuring)\s+.+?{_UNTIL_TAG}"
 FEAT_IN_BRACKETS = rf"{_OPEN}\s*(?:feat\.?|ft\.?|featuring|with)\s+({_INSIDE}+){_CLOSE}"
-FEAT_UNBRACKETED = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\[\{\-–—]+)"
-ARTIST_SEPARATORS = (
-    r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
-)
+FEAT_UNBRACKETED = rf"\s(?:feat\.?|ft\.?|featuring)\s+(.+?){_UNTIL_TAG}"
+ARTIST_SEPARATORS = r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
 
 # version_type, the pattern that proves it (checked in this order: a radio edit
 # of a remix is a remix, an "Extended Mix" is extended, not a remix).
@@ -127,7 +126,9 @@ def split_artist_names(names: Column) -> Column:
         F.transform(
             F.coalesce(names, F.array().cast("array<string>")),
             lambda n: F.split(
-                F.regexp_replace(fold_case_and_accents(n), r",\s*the\s*$", ""),
+                F.regexp_replace(
+                    fold_case_and_accents(F.coalesce(n, F.lit(""))), r",\s*the\s*$", ""
+                ),
                 ARTIST_SEPARATORS,
             ),
         )
@@ -172,7 +173,9 @@ def duration_seconds(duration_ms: Column) -> Column:
 
 
 def duration_is_invalid(duration_ms: Column) -> Column:
-    return F.coalesce(duration_ms.isNotNull() & duration_seconds(duration_ms).isNull(), F.lit(False))
+    return F.coalesce(
+        duration_ms.isNotNull() & duration_seconds(duration_ms).isNull(), F.lit(False)
+    )
 
 
 def release_year(release_date: Column) -> Column:
@@ -218,7 +221,9 @@ def with_artist_features(df: DataFrame, *, generic_artists: tuple[str, ...] = ()
         )
         .withColumn("primary_artist", F.get(F.col("_credited"), 0))
         .withColumn("primary_artist_key", compact_key(F.col("primary_artist")))
-        .withColumn("primary_artist_phonetic", blank_to_null(F.soundex(F.col("primary_artist_key"))))
+        .withColumn(
+            "primary_artist_phonetic", blank_to_null(F.soundex(F.col("primary_artist_key")))
+        )
         .withColumn(
             "featured_artists",
             F.filter("artists_norm", lambda a: ~a.eqNullSafe(F.col("primary_artist"))),

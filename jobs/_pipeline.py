@@ -76,7 +76,9 @@ def write_quarantine(spark: SparkSession, cfg: AppConfig, entity: str, rows: Dat
         write_table(rows, path, QUARANTINE)
 
 
-def build_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> FeatureResult:
+def build_features(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+) -> FeatureResult:
     c = contracts(entity)
     raw = read_table(spark, cfg.table_path(entity.input_table), c.input)
     record_rules, field_rules = _import(entity.quality_rules)()
@@ -109,7 +111,9 @@ def build_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, ru
 # --- training --------------------------------------------------------------------
 
 
-def train(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> tuple[engine.TrainedModel, Path]:
+def train(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+) -> tuple[engine.TrainedModel, Path]:
     """Train on the feature table, save the versioned JSON, log it all to MLflow."""
     from jobs._tracking import log_flat_metrics, mlflow_run
 
@@ -127,7 +131,9 @@ def train(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
         "sample_fraction": t.sample_fraction,
         "n_training_records": features.count(),
     }
-    with mlflow_run(cfg, f"train-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "train"}) as run:
+    with mlflow_run(
+        cfg, f"train-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "train"}
+    ) as run:
         import mlflow
 
         mlflow.log_params(params)
@@ -146,12 +152,19 @@ def train(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
         mlflow.set_tag("model_version", model.version)
         mlflow.log_artifact(str(path), artifact_path="model")
         log_flat_metrics(
-            {"probability_two_random_records_match": model.settings["probability_two_random_records_match"]}
+            {
+                "probability_two_random_records_match": model.settings[
+                    "probability_two_random_records_match"
+                ]
+            }
         )
         for name, chart in (
             ("match_weights_chart", linker.visualisations.match_weights_chart()),
             ("m_u_parameters_chart", linker.visualisations.m_u_parameters_chart()),
-            ("parameter_estimate_comparisons_chart", linker.visualisations.parameter_estimate_comparisons_chart()),
+            (
+                "parameter_estimate_comparisons_chart",
+                linker.visualisations.parameter_estimate_comparisons_chart(),
+            ),
         ):
             mlflow.log_text(chart.to_html(inline=True), f"charts/{name}.html")
         logger.info("trained %s (MLflow run %s), saved to %s", model.version, run.info.run_id, path)
@@ -171,7 +184,13 @@ class ResolveResult:
     guard_rounds: list[dict[str, Any]]
 
 
-def resolve(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str, model_path: str | None = None) -> ResolveResult:
+def resolve(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    run_id: str,
+    model_path: str | None = None,
+) -> ResolveResult:
     c = contracts(entity)
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
     model = engine.TrainedModel.load(entity.name, model_path or cfg.paths.models_dir)
@@ -206,8 +225,14 @@ def resolve(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: s
     )
     accepted = edges.where(F.col("match_probability") >= threshold)
     same_component = (
-        accepted.join(assignment.withColumnRenamed("node", "node_l").withColumnRenamed("component", "c_l"), "node_l")
-        .join(assignment.withColumnRenamed("node", "node_r").withColumnRenamed("component", "c_r"), "node_r")
+        accepted.join(
+            assignment.withColumnRenamed("node", "node_l").withColumnRenamed("component", "c_l"),
+            "node_l",
+        )
+        .join(
+            assignment.withColumnRenamed("node", "node_r").withColumnRenamed("component", "c_r"),
+            "node_r",
+        )
         .where(F.col("c_l") == F.col("c_r"))
         .select("node_l", "node_r")
     )
@@ -243,7 +268,9 @@ def resolve(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: s
 # --- evaluate -------------------------------------------------------------------------
 
 
-def evaluate_entity(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str) -> dict[str, Any]:
+def evaluate_entity(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+) -> dict[str, Any]:
     """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
     from jobs._tracking import log_flat_metrics, mlflow_run
 
@@ -272,15 +299,34 @@ def evaluate_entity(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, r
     from features.schemas import EVALUATION
 
     rows = [
-        (entity.name, key, float(value) if value is not None else None, entity.clustering.threshold, run_id, model_version)
+        (
+            entity.name,
+            key,
+            float(value) if value is not None else None,
+            entity.clustering.threshold,
+            run_id,
+            model_version,
+        )
         for key, value in _flatten(report).items()
     ]
     frame = spark.createDataFrame(
-        rows, "entity_type string, metric string, value double, threshold double, run_id string, model_version string"
+        rows,
+        "entity_type string, metric string, value double, threshold double, run_id string, model_version string",
     ).withColumn("evaluated_at", F.current_timestamp())
-    write_table(conform(frame, EVALUATION), cfg.table_path(cfg.evaluation_table), EVALUATION, mode="append")
+    write_table(
+        conform(frame, EVALUATION), cfg.table_path(cfg.evaluation_table), EVALUATION, mode="append"
+    )
 
-    with mlflow_run(cfg, f"evaluate-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "evaluate", "model_version": model_version}):
+    with mlflow_run(
+        cfg,
+        f"evaluate-{entity.name}",
+        {
+            "entity": entity.name,
+            "run_id": run_id,
+            "stage": "evaluate",
+            "model_version": model_version,
+        },
+    ):
         log_flat_metrics(report)
     write_json_atomic(Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.json", report)
     return report

@@ -389,7 +389,9 @@ def build_spark(cfg: AppConfig) -> SparkSession:
         SparkSession.builder.appName(s.app_name)
         .master(s.master)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+        )
         .config("spark.sql.shuffle.partitions", str(s.shuffle_partitions))
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
@@ -428,7 +430,11 @@ def schema_problems(actual: StructType, expected: StructType) -> list[str]:
     """Missing, mistyped and extra columns, each as one readable line."""
     have = {f.name: f for f in actual.fields}
     want = {f.name: f for f in expected.fields}
-    problems = [f"missing column {n} ({f.dataType.simpleString()})" for n, f in want.items() if n not in have]
+    problems = [
+        f"missing column {n} ({f.dataType.simpleString()})"
+        for n, f in want.items()
+        if n not in have
+    ]
     for name, f in want.items():
         if name in have and have[name].dataType.simpleString() != f.dataType.simpleString():
             problems.append(
@@ -460,8 +466,7 @@ def read_table(spark: SparkSession, path: str, contract: StructType | None = Non
 
     if not DeltaTable.isDeltaTable(spark, path):
         raise ResolutionError(
-            f"no Delta table at {path}: run the job that writes it first "
-            "(see README, 'The jobs')"
+            f"no Delta table at {path}: run the job that writes it first (see README, 'The jobs')"
         )
     df = spark.read.format("delta").load(path)
     return validate_schema(df, contract, path) if contract is not None else df
@@ -593,13 +598,17 @@ class JobContext:
     run_id: str
 
 
-def start_job(doc: str | None, argv: Sequence[str] | None = None, extra=None, *, entity: bool = True) -> JobContext:
+def start_job(
+    doc: str | None, argv: Sequence[str] | None = None, extra=None, *, entity: bool = True
+) -> JobContext:
     """What every job's main() does first: logging, arguments, config, session, run id."""
     setup_logging()
 
     def add_args(parser) -> None:
         if entity:
-            parser.add_argument("--entity", default="recordings", help="entity type (config section)")
+            parser.add_argument(
+                "--entity", default="recordings", help="entity type (config section)"
+            )
         if extra:
             extra(parser)
 

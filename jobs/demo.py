@@ -46,8 +46,10 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         f"  blocking recall   {report['blocking_recall']:.4f}",
         f"  false merges      {report.get('false_merges', {})}",
         f"  model             {resolved.model_version}",
-        "  tables            " + ", ".join(
-            cfg.table_path(t) for t in (e.pairs_table, e.groups_table, cfg.quarantine_table, cfg.evaluation_table)
+        "  tables            "
+        + ", ".join(
+            cfg.table_path(t)
+            for t in (e.pairs_table, e.groups_table, cfg.quarantine_table, cfg.evaluation_table)
         ),
         f"  report            {Path(cfg.paths.reports_dir) / 'evaluation' / (entity + '.json')}",
         f"  MLflow            mlflow ui --backend-store-uri {cfg.mlflow.tracking_uri}",

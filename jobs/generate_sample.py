@@ -24,8 +24,14 @@ def run(spark: SparkSession, cfg: AppConfig, entity: str = "recordings") -> dict
     with stage(f"generate {cfg.sample.n_tracks} tracks (seed {cfg.sample.seed})"):
         tracks, golden = generate_catalog(cfg.sample.n_tracks, seed=cfg.sample.seed)
     with stage("write sample tables"):
-        write_table(spark.createDataFrame(tracks, TRACK_INPUT), cfg.table_path(e.input_table), TRACK_INPUT)
-        write_table(spark.createDataFrame(golden, TRACK_GOLDEN), cfg.table_path(e.golden_table), TRACK_GOLDEN)
+        write_table(
+            spark.createDataFrame(tracks, TRACK_INPUT), cfg.table_path(e.input_table), TRACK_INPUT
+        )
+        write_table(
+            spark.createDataFrame(golden, TRACK_GOLDEN),
+            cfg.table_path(e.golden_table),
+            TRACK_GOLDEN,
+        )
     summary = {
         "tracks": len(tracks),
         "recordings": int(golden["recording_id"].nunique()),

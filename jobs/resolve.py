@@ -18,7 +18,9 @@ from jobs._runtime import AppConfig, stage, start_job
 logger = logging.getLogger(__name__)
 
 
-def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str, model_path: str | None = None) -> ResolveResult:
+def run(
+    spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str, model_path: str | None = None
+) -> ResolveResult:
     e = cfg.entity(entity)
     with stage(f"resolve {entity}"):
         result = resolve(spark, cfg, e, run_id, model_path)

@@ -145,9 +145,7 @@ def explain_levels(model: TrainedModel) -> Column:
 # --- clustering ---------------------------------------------------------------------
 
 
-def connected_components(
-    spark: SparkSession, edges: DataFrame, nodes: DataFrame
-) -> DataFrame:
+def connected_components(spark: SparkSession, edges: DataFrame, nodes: DataFrame) -> DataFrame:
     """Connected components with Splink's solver: (node_l, node_r) edges -> (node, component).
 
     Every node in ``nodes`` comes back; a node without edges is its own component.
@@ -199,9 +197,8 @@ def guarded_clusters(
         level = min(0.9999, level + step)
         in_big = assignment.join(oversized, "component").select("node", "component")
         big_nodes = in_big.select("node")
-        big_edges = (
-            current.join(big_nodes.withColumnRenamed("node", "node_l"), "node_l")
-            .where(F.col("match_probability") >= level)
+        big_edges = current.join(big_nodes.withColumnRenamed("node", "node_l"), "node_l").where(
+            F.col("match_probability") >= level
         )
         resplit = connected_components(spark, big_edges, big_nodes)
         assignment = (
@@ -210,6 +207,8 @@ def guarded_clusters(
         rounds.append({"threshold": round(level, 4), "oversized_components": n_oversized})
         logger.info(
             "clustering guard: %d components over %d tracks re-split at p >= %.4f",
-            n_oversized, max_group_size, level,
+            n_oversized,
+            max_group_size,
+            level,
         )
     return assignment, rounds

@@ -29,7 +29,14 @@ def true_pair_count(golden: DataFrame, truth_column: str) -> int:
     return int(row["n"] or 0)
 
 
-def label_pairs(pairs: DataFrame, golden: DataFrame, *, id_column: str, truth_column: str, kind_column: str | None) -> DataFrame:
+def label_pairs(
+    pairs: DataFrame,
+    golden: DataFrame,
+    *,
+    id_column: str,
+    truth_column: str,
+    kind_column: str | None,
+) -> DataFrame:
     """Attach is_match (same golden cluster) and the hard-negative kind of each pair."""
     cols = [id_column, truth_column] + ([kind_column] if kind_column else [])
     left = golden.select(*[F.col(c).alias(f"{c}__l") for c in cols])
@@ -51,7 +58,9 @@ def label_pairs(pairs: DataFrame, golden: DataFrame, *, id_column: str, truth_co
     return labelled
 
 
-def bcubed(predicted: DataFrame, golden: DataFrame, *, id_column: str, group_column: str, truth_column: str) -> tuple[float, float]:
+def bcubed(
+    predicted: DataFrame, golden: DataFrame, *, id_column: str, group_column: str, truth_column: str
+) -> tuple[float, float]:
     """B-cubed precision and recall of predicted groups against golden clusters."""
     joined = predicted.select(id_column, group_column).join(
         golden.select(id_column, truth_column), id_column
@@ -97,26 +106,35 @@ def evaluate(
     golden = golden.join(records, id_column)  # only records that took part
     n_true = true_pair_count(golden, truth_column)
 
-    labelled = label_pairs(pairs, golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column).cache()
+    labelled = label_pairs(
+        pairs, golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column
+    ).cache()
     counts = labelled.agg(
         F.count("*").alias("candidates"),
         F.sum(F.col("is_match").cast("long")).alias("blocked_true"),
         F.sum((F.col("match_probability") >= threshold).cast("long")).alias("predicted"),
-        F.sum(((F.col("match_probability") >= threshold) & F.col("is_match")).cast("long")).alias("tp"),
+        F.sum(((F.col("match_probability") >= threshold) & F.col("is_match")).cast("long")).alias(
+            "tp"
+        ),
     ).first()
     predicted, tp = int(counts["predicted"] or 0), int(counts["tp"] or 0)
     precision, recall = _ratio(tp, predicted), _ratio(tp, n_true)
 
     implied = label_pairs(
         cluster_pairs(groups, id_column=id_column, group_column=group_column),
-        golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column,
+        golden,
+        id_column=id_column,
+        truth_column=truth_column,
+        kind_column=kind_column,
     ).cache()
     implied_counts = implied.agg(
         F.count("*").alias("n"), F.sum(F.col("is_match").cast("long")).alias("tp")
     ).first()
     c_n, c_tp = int(implied_counts["n"] or 0), int(implied_counts["tp"] or 0)
     c_precision, c_recall = _ratio(c_tp, c_n), _ratio(c_tp, n_true)
-    b_p, b_r = bcubed(groups, golden, id_column=id_column, group_column=group_column, truth_column=truth_column)
+    b_p, b_r = bcubed(
+        groups, golden, id_column=id_column, group_column=group_column, truth_column=truth_column
+    )
 
     sizes = groups.groupBy(group_column).agg(F.count("*").alias("size"))
     size_stats = sizes.agg(F.count("*").alias("groups"), F.max("size").alias("largest")).first()
@@ -141,7 +159,10 @@ def evaluate(
         "largest_group": int(size_stats["largest"] or 0),
     }
     if kind_column:
-        for prefix, frame in (("false_merges", labelled.where(F.col("match_probability") >= threshold)), ("cluster_false_merges", implied)):
+        for prefix, frame in (
+            ("false_merges", labelled.where(F.col("match_probability") >= threshold)),
+            ("cluster_false_merges", implied),
+        ):
             by_kind = frame.where(~F.col("is_match")).groupBy("negative_kind").count().collect()
             report[prefix] = {row["negative_kind"]: int(row["count"]) for row in by_kind}
     labelled.unpersist()

@@ -40,7 +40,12 @@ def build_groups(
         .fillna(0, subset=["degree"])
         .withColumn("group_size", F.count("*").over(by_group).cast("long"))
         .withColumn("_min_member", F.min("node").over(by_group))
-        .withColumn("representative", F.first("node").over(ranked.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)))
+        .withColumn(
+            "representative",
+            F.first("node").over(
+                ranked.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+            ),
+        )
     )
     return members.select(
         F.col("node").alias(id_column),

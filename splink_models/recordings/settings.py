@@ -90,8 +90,16 @@ def duration_comparison() -> cl.CustomComparison:
     )
 
 
+# m of the version levels is fixed, not learned: in music metadata the same
+# recording carries the same version tag on every release, whereas EM inside
+# title/artist blocks sees live, remix and karaoke takes of a song as "matches"
+# and learns that a version mismatch costs almost nothing.
+VERSION_M_PROBABILITIES = (0.985, 0.01, 0.004, 0.001)
+
+
 def version_comparison() -> cl.CustomComparison:
     """Live, remix, karaoke...: a mismatch here is decisive, whatever the title says."""
+    same, same_type, original_vs_version, other = VERSION_M_PROBABILITIES
     return cl.CustomComparison(
         output_column_name="version",
         comparison_description="Version type from title tags (original, live, remix, ...)",
@@ -101,16 +109,16 @@ def version_comparison() -> cl.CustomComparison:
                 "version_type_l = version_type_r AND (version_type_l = 'original' "
                 "OR version_detail_l = version_detail_r)",
                 label_for_charts="Same version",
-            ),
+            ).configure(m_probability=same, fix_m_probability=True),
             cll.CustomLevel(
                 "version_type_l = version_type_r",
                 label_for_charts="Same version type, different tag (e.g. two remixes)",
-            ),
+            ).configure(m_probability=same_type, fix_m_probability=True),
             cll.CustomLevel(
                 "version_type_l = 'original' OR version_type_r = 'original'",
                 label_for_charts="Original vs a version (live, remix, ...)",
-            ),
-            cll.ElseLevel(),
+            ).configure(m_probability=original_vs_version, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=other, fix_m_probability=True),
         ],
     )
 

@@ -1,0 +1,227 @@
+"""Track features, table-driven, with None, non-ASCII and real-world tricky rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from features.schemas import TRACK_FEATURES, TRACK_INPUT
+from features.tracks import (
+    album_norm,
+    build_track_features,
+    core_title,
+    duration_seconds,
+    featured_in_title,
+    isrc_year,
+    normalize_isrc,
+    release_year,
+    split_artist_names,
+    title_tags,
+    version_type,
+)
+from tests._helpers import check_column_function
+
+
+def test_core_title_strips_version_tags_and_featured_artists(spark):
+    check_column_function(
+        spark,
+        core_title,
+        [
+            (None, None),
+            ("", None),
+            ("Hey Jude - Remastered 2015", "hey jude"),
+            ("Hey Jude (2015 Remaster)", "hey jude"),
+            ("I Wan na Mingle [ feat . Pusher ]", "i wan na mingle"),
+            ("Crazy in Love (feat. Jay-Z)", "crazy in love"),
+            ("Crazy In Love ft. Jay-Z", "crazy in love"),
+            ("Déjà Vu (Karaoke Version) [Originally Performed by Beyoncé]", "deja vu"),
+            ("(I Can't Get No) Satisfaction", "i cant get no satisfaction"),
+            ("Live and Let Die", "live and let die"),
+            ('Blue Monday - 12" Version', "blue monday"),
+            ("Levels (Skrillex Remix) [Radio Edit]", "levels"),
+            ("Ещё раз (Live)", "eshche raz"),
+            ("Bohemian Rhapsody - Live Aid 1985", "bohemian rhapsody"),
+            ("Yesterday - Mono / Remastered", "yesterday"),
+        ],
+    )
+
+
+def test_version_type(spark):
+    check_column_function(
+        spark,
+        lambda title, artists: version_type(title_tags(title), artists),
+        [
+            ("Hey Jude - Remastered 2015", ["The Beatles"], "original"),
+            ("Hey Jude (Mono)", ["The Beatles"], "original"),
+            ("Hey Jude (Live at Wembley 1986)", ["The Beatles"], "live"),
+            ("Live and Let Die", ["Wings"], "original"),
+            ("Levels (Skrillex Remix)", ["Avicii"], "remix"),
+            ("Levels (Skrillex Remix) [Radio Edit]", ["Avicii"], "remix"),
+            ('Blue Monday - 12" Version', ["New Order"], "extended"),
+            ("Titanium (Extended Mix)", ["David Guetta"], "extended"),
+            ("Stay - Radio Edit", ["Rihanna"], "radio_edit"),
+            ("Wonderwall (Acoustic)", ["Oasis"], "acoustic"),
+            ("Wonderwall (Instrumental)", ["Oasis"], "instrumental"),
+            ("Déjà Vu (Originally Performed by Beyoncé)", ["Hit Crew"], "karaoke"),
+            ("Déjà Vu", ["Karaoke Hits Band"], "karaoke"),
+            ("All Too Well (Taylor's Version)", ["Taylor Swift"], "re_recording"),
+            ("Creep (2020 Re-Recording)", ["Radiohead"], "re_recording"),
+            ("Sober (Demo)", ["Tool"], "demo"),
+            ("Песня (Live)", ["Кино"], "live"),
+            (None, None, "original"),
+        ],
+        "title string, artists array<string>, expected string",
+    )
+
+
+def test_featured_in_title(spark):
+    check_column_function(
+        spark,
+        featured_in_title,
+        [
+            ("Crazy in Love (feat. Jay-Z)", ["jay z"]),
+            ("I Wan na Mingle [ feat . Pusher ]", ["pusher"]),
+            ("Run (ft. A & B)", ["a", "b"]),
+            ("Hello feat. Martin Solveig", ["martin solveig"]),
+            ("Dançar (featuring Zé Ramalho)", ["ze ramalho"]),
+            ("Plain Title", []),
+            (None, []),
+        ],
+        "title string, expected array<string>",
+    )
+
+
+def test_split_artist_names(spark):
+    check_column_function(
+        spark,
+        split_artist_names,
+        [
+            (["The Beatles"], ["beatles"]),
+            (["Beatles, The"], ["beatles"]),
+            (["Simon & Garfunkel"], ["simon", "garfunkel"]),
+            (["Simon and Garfunkel"], ["simon", "garfunkel"]),
+            (["Beyoncé feat. Jay-Z"], ["beyonce", "jay z"]),
+            (["Calvin Harris x Dua Lipa", "Dua Lipa"], ["calvin harris", "dua lipa"]),
+            (["Lil Nas X"], ["lil nas x"]),
+            (["Земфира"], ["zemfira"]),
+            (["", None], []),
+            (None, []),
+        ],
+        "artists array<string>, expected array<string>",
+    )
+
+
+def test_normalize_isrc(spark):
+    check_column_function(
+        spark,
+        normalize_isrc,
+        [
+            (None, None),
+            ("", None),
+            ("USRC17607839", "USRC17607839"),
+            ("us-rc1-76-07839", "USRC17607839"),
+            (" GB AYE 68 00531 ", "GBAYE6800531"),
+            ("USRC1760783", None),
+            ("ÜSRC17607839", None),
+            ("not an isrc", None),
+        ],
+    )
+
+
+def test_isrc_year(spark):
+    check_column_function(
+        spark,
+        isrc_year,
+        [(None, None), ("USRC17607839", 1976), ("GBAYE0500001", 2005), ("GBAYE3900001", 2039)],
+        "value string, expected int",
+    )
+
+
+def test_duration_seconds_rejects_absurd_values(spark):
+    check_column_function(
+        spark,
+        duration_seconds,
+        [
+            (None, None),
+            (215000, 215.0),
+            (0, None),
+            (-5, None),
+            (20 * 3600 * 1000, None),
+            (1500, 1.5),
+        ],
+        "value long, expected double",
+    )
+
+
+def test_release_year_ignores_placeholder_dates(spark):
+    check_column_function(
+        spark,
+        release_year,
+        [
+            (None, None),
+            (dt.date(2015, 3, 31), 2015),
+            (dt.date(1, 1, 1), None),
+            (dt.date(1899, 12, 31), None),
+        ],
+        "value date, expected int",
+    )
+
+
+def test_album_norm_drops_editions(spark):
+    check_column_function(
+        spark,
+        lambda c: album_norm(c, ("greatest hits",)),
+        [
+            (None, None),
+            ("Dangerously in Love (Deluxe Edition)", "dangerously in love"),
+            ("1 (Remastered)", "1"),
+            ("Us - Single", "us"),
+            ("Greatest Hits", None),
+            ("Homogénic", "homogenic"),
+        ],
+    )
+
+
+def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
+    rows = [
+        (
+            "t1",
+            "s",
+            "Crazy in Love (feat. Jay-Z)",
+            ["Beyoncé"],
+            "Dangerously in Love",
+            236000,
+            "US-SM1-03-06563",
+            dt.date(2003, 5, 20),
+            "Columbia",
+        ),
+        ("t2", "s", "Track 1", ["Various Artists"], "Greatest Hits", None, None, None, None),
+        ("t3", "s", "Ещё раз", ["Земфира"], None, 180000, None, None, None),
+    ]
+    out = build_track_features(
+        spark.createDataFrame(rows, TRACK_INPUT),
+        generic_values={
+            "artist": ("various artists",),
+            "title": ("track 1",),
+            "album": ("greatest hits",),
+        },
+    )
+    assert [f.name for f in out.schema.fields] == [f.name for f in TRACK_FEATURES.fields]
+    by_id = {r["track_id"]: r for r in out.collect()}
+    t1 = by_id["t1"]
+    assert (t1.core_title, t1.version_type, t1.primary_artist_key) == (
+        "crazy in love",
+        "original",
+        "beyonce",
+    )
+    assert t1.artists_norm == ["beyonce", "jay z"] and t1.featured_artists == ["jay z"]
+    assert (t1.isrc, t1.isrc_country, t1.isrc_registrant, t1.isrc_year) == (
+        "USSM10306563",
+        "US",
+        "SM1",
+        2003,
+    )
+    assert (t1.duration_s, t1.release_year) == (236.0, 2003)
+    t2 = by_id["t2"]  # every generic value is null: nothing can glue it to another track
+    assert t2.core_title is None and t2.primary_artist_key is None and t2.artist_keys is None
+    assert t2.album_norm is None
+    assert by_id["t3"].core_title == "eshche raz" and by_id["t3"].primary_artist_key == "zemfira"

@@ -1,0 +1,173 @@
+"""The output Delta tables are readable by JVM consumers (Scala/Scio jobs, BigQuery loaders).
+
+The schema tests check the contracts from Python; this one checks them from the
+other side: a small Scala program (tests/scala/RecordingTablesConsumer.scala)
+reads ``recording_groups`` and ``recording_pairs`` into case classes that mirror
+features/schemas.py and compares them with values picked here. It is compiled
+with the Scala compiler that ships in pyspark's jars and run with pyspark's own
+spark-submit, so no sbt, Maven or network is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from jobs._runtime import local_jars
+
+SCALA_SOURCE = Path(__file__).parent / "scala" / "RecordingTablesConsumer.scala"
+MAIN_CLASS = "RecordingTablesConsumer"
+COMPILE_TIMEOUT_S = 300
+SUBMIT_TIMEOUT_S = 300
+N_SAMPLES = 5
+
+pytestmark = pytest.mark.scala
+
+
+def _pyspark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
+def _one_jar(jars_dir: Path, prefix: str) -> Path:
+    """The single ``<prefix>-<version>.jar`` pyspark ships: fail loudly if it moved."""
+    found = sorted(jars_dir.glob(f"{prefix}-2.13.*.jar"))
+    if len(found) != 1:
+        pytest.fail(f"expected one {prefix}-2.13.*.jar in {jars_dir}, found {found}")
+    return found[0]
+
+
+def _tail(text: str, n: int = 60) -> str:
+    return "\n".join(text.splitlines()[-n:])
+
+
+def _run(cmd: list[str], what: str, timeout_s: int, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run a step with a timeout; on failure show the output tails, since that is the diagnosis."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, **kwargs)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        pytest.fail(f"{what} timed out after {timeout_s}s\n--- stdout ---\n{_tail(out)}\n--- stderr ---\n{_tail(err)}")
+    print(f"{what}: {time.monotonic() - started:.1f}s, rc={proc.returncode}")
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{what} failed with rc={proc.returncode}\n"
+            f"--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}"
+        )
+    return proc
+
+
+def compile_consumer(out_dir: Path) -> Path:
+    """Compile the Scala consumer with pyspark's scalac and package it as a jar for spark-submit."""
+    jars_dir = _pyspark_home() / "jars"
+    compiler_cp = os.pathsep.join(
+        str(_one_jar(jars_dir, name)) for name in ("scala-compiler", "scala-library", "scala-reflect")
+    )
+    classes = out_dir / "classes"
+    classes.mkdir(parents=True)
+    _run(
+        [
+            "java", "-cp", compiler_cp, "scala.tools.nsc.Main", "-usejavacp",
+            "-cp", f"{jars_dir}/*", "-d", str(classes), str(SCALA_SOURCE),
+        ],
+        "scalac",
+        COMPILE_TIMEOUT_S,
+    )
+    jar = out_dir / "recording-tables-consumer.jar"
+    with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        for path in sorted(classes.rglob("*.class")):
+            zf.write(path, path.relative_to(classes).as_posix())
+    return jar
+
+
+def expected_values(spark: SparkSession, groups_path: str, pairs_path: str, run_id: str) -> dict:
+    """What the Scala side must find, read here through the Python/Delta path.
+
+    Sample rows mix multi-member groups with a singleton, and pairs above and
+    below the threshold, so a consumer that mangles either kind is caught.
+    """
+    groups = spark.read.format("delta").load(groups_path)
+    pairs = spark.read.format("delta").load(pairs_path)
+    sample_groups = (
+        groups.where("group_size > 1").orderBy("track_id").limit(N_SAMPLES - 1).collect()
+        + groups.where("group_size = 1").orderBy("track_id").limit(1).collect()
+    )
+    sample_pairs = (
+        pairs.where("above_threshold").orderBy("track_id_l", "track_id_r").limit(3).collect()
+        + pairs.where("not above_threshold").orderBy("track_id_l", "track_id_r").limit(N_SAMPLES - 3).collect()
+    )
+    assert sample_groups and sample_pairs, "the sample produced no groups or no pairs to check"
+    return {
+        "run_id": run_id,
+        "groups_rows": groups.count(),
+        "pairs_rows": pairs.count(),
+        "distinct_groups": groups.select("recording_group_id").distinct().count(),
+        "track_groups": [
+            {"track_id": r.track_id, "recording_group_id": r.recording_group_id} for r in sample_groups
+        ],
+        "pairs": [
+            {"track_id_l": r.track_id_l, "track_id_r": r.track_id_r, "match_probability": r.match_probability}
+            for r in sample_pairs
+        ],
+    }
+
+
+def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the consumer in its own JVM with pyspark's spark-submit, Delta given as --jars."""
+    home = _pyspark_home()
+    env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable}
+    cmd = [
+        str(home / "bin" / "spark-submit"),
+        "--master", "local[1]",
+        "--driver-memory", "1g",
+        "--class", MAIN_CLASS,
+        "--jars", ",".join(delta_jars),
+        "--conf", "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
+        "--conf", "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.databricks.delta.snapshotPartitions=2",
+        "--conf", "spark.log.level=WARN",
+        str(jar), *args,
+    ]
+    return _run(cmd, "spark-submit", SUBMIT_TIMEOUT_S, env=env)
+
+
+def test_scala_consumer_reads_recording_tables(resolved_sample, spark, tmp_path):
+    """A Scala program reads both output tables into contract case classes and agrees with Python."""
+    if shutil.which("java") is None:
+        pytest.skip("java is not on PATH: cannot compile or run the Scala consumer")
+    cfg, _report, results = resolved_sample
+    delta_jars = local_jars(cfg.spark.ivy_dir)
+    if not delta_jars:
+        pytest.skip(
+            f"no cached Delta jars under {cfg.spark.ivy_dir}/jars: start Spark once with network "
+            "(any job or test) so Ivy fills the cache"
+        )
+    entity = cfg.entity("recordings")
+    groups_path = cfg.table_path(entity.groups_table)
+    pairs_path = cfg.table_path(entity.pairs_table)
+
+    expected = expected_values(spark, groups_path, pairs_path, results["run_id"])
+    expected_path = tmp_path / "expected.json"
+    expected_path.write_text(json.dumps(expected, indent=2))
+
+    jar = compile_consumer(tmp_path / "build")
+    proc = spark_submit(jar, delta_jars, groups_path, pairs_path, str(expected_path))
+
+    ok_lines = [line for line in proc.stdout.splitlines() if line.startswith("SCALA CONSUMER OK")]
+    assert ok_lines == [
+        f"SCALA CONSUMER OK groups={expected['distinct_groups']} pairs={expected['pairs_rows']}"
+    ], f"unexpected consumer output\n--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}"
