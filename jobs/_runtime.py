@@ -110,6 +110,7 @@ class PathsConfig:
 class SampleConfig:
     n_tracks: int
     seed: int
+    bad_row_rate: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -306,7 +307,11 @@ def load_config(
         experiment=r.get("mlflow.experiment", str),
         artifact_location=r.get("mlflow.artifact_location", str, default=None),
     )
-    sample = SampleConfig(n_tracks=r.get("sample.n_tracks", int), seed=r.get("sample.seed", int))
+    sample = SampleConfig(
+        n_tracks=r.get("sample.n_tracks", int),
+        seed=r.get("sample.seed", int),
+        bad_row_rate=r.get("sample.bad_row_rate", (int, float), default=0.0),
+    )
     entities = {name: _entity(r, name) for name in (r.get("entities", dict, default={}) or {})}
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)

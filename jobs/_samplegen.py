@@ -731,3 +731,46 @@ def generate_catalog(n_tracks: int, seed: int = 42) -> tuple[pd.DataFrame, pd.Da
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+BAD_INPUT_KINDS = ("null_title", "invalid_isrc", "negative_duration", "absurd_duration", "duplicate_id")
+
+
+def inject_bad_rows(
+    tracks: pd.DataFrame, rate: float, seed: int = 42
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Spoil a share of rows the way feeds do, so the demo shows quarantine at work.
+
+    Each spoiled row gets one of BAD_INPUT_KINDS; ``duplicate_id`` appends a
+    second row under an existing track_id (source 'sample-dup', so the
+    original stays first in content order). The golden table is untouched:
+    spoiled tracks keep their truth, excluded ones simply take no part.
+    Returns the spoiled frame and the count per kind.
+    """
+    rng = np.random.default_rng(seed + 1)
+    n_bad = int(round(len(tracks) * rate))
+    if n_bad == 0:
+        return tracks, {}
+    out = tracks.copy()
+    rows = rng.choice(len(out), size=n_bad, replace=False)
+    kinds = [BAD_INPUT_KINDS[i % len(BAD_INPUT_KINDS)] for i in range(n_bad)]
+    counts: dict[str, int] = {}
+    duplicates = []
+    for row, kind in zip(rows, kinds, strict=True):
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind == "null_title":
+            out.iat[row, out.columns.get_loc("title")] = None if row % 2 else "  "
+        elif kind == "invalid_isrc":
+            out.iat[row, out.columns.get_loc("isrc")] = "ISRC-" + str(row)
+        elif kind == "negative_duration":
+            out.iat[row, out.columns.get_loc("duration_ms")] = -int(out.iat[row, out.columns.get_loc("duration_ms")])
+        elif kind == "absurd_duration":
+            out.iat[row, out.columns.get_loc("duration_ms")] = 86_400_000 * 3
+        else:
+            dup = out.iloc[[row]].copy()
+            dup["source"] = SOURCE + "-dup"
+            dup["title"] = dup["title"] + " (duplicate feed row)"
+            duplicates.append(dup)
+    if duplicates:
+        out = pd.concat([out, *duplicates], ignore_index=True)
+    return out, counts

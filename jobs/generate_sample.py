@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from features.schemas import TRACK_GOLDEN, TRACK_INPUT
 from jobs._runtime import AppConfig, stage, start_job, write_table
-from jobs._samplegen import generate_catalog
+from jobs._samplegen import generate_catalog, inject_bad_rows
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ def run(spark: SparkSession, cfg: AppConfig, entity: str = "recordings") -> dict
     e = cfg.entity(entity)
     with stage(f"generate {cfg.sample.n_tracks} tracks (seed {cfg.sample.seed})"):
         tracks, golden = generate_catalog(cfg.sample.n_tracks, seed=cfg.sample.seed)
+        tracks, spoiled = inject_bad_rows(tracks, cfg.sample.bad_row_rate, seed=cfg.sample.seed)
     with stage("write sample tables"):
         write_table(
             spark.createDataFrame(tracks, TRACK_INPUT), cfg.table_path(e.input_table), TRACK_INPUT
@@ -33,12 +34,15 @@ def run(spark: SparkSession, cfg: AppConfig, entity: str = "recordings") -> dict
             TRACK_GOLDEN,
         )
     summary = {
-        "tracks": len(tracks),
+        "tracks": len(golden),
+        "spoiled_rows": sum(spoiled.values()),
         "recordings": int(golden["recording_id"].nunique()),
         "works": int(golden["work_id"].nunique()),
     }
     logger.info(
-        "sample catalog: %(tracks)d tracks of %(recordings)d recordings of %(works)d works", summary
+        "sample catalog: %(tracks)d tracks of %(recordings)d recordings of %(works)d works, "
+        "%(spoiled_rows)d rows spoiled on purpose",
+        summary,
     )
     logger.info("tables: %s, %s", cfg.table_path(e.input_table), cfg.table_path(e.golden_table))
     return summary

@@ -3,6 +3,19 @@
 Comparisons and blocking rules are code; thresholds and paths are config.
 Each comparison lists its levels in order (null, exact, graded, else), the way
 Splink's own library does. The input is the TRACK_FEATURES table.
+
+Which parameters are learned and which are fixed, and why: EM learns ISRC,
+title and artist. It cannot learn the fields that separate a recording from
+its other versions, because a live take, a radio edit or an instrumental of a
+song looks like a "match" inside any title or artist block: trained freely,
+a 30 s duration gap or a version mismatch ended up costing almost nothing and
+the 3k sample merged hundreds of hard negatives. So:
+
+- duration and version have fixed m (what we know of releases of one
+  recording: durations jitter by 0-2 s, version tags agree) and learned u;
+- album and year are weak evidence by design (the same recording sits on many
+  albums and years; an album also holds the song's bonus instrumental), so
+  both m and u are fixed to keep their weights within about +-2 bits.
 """
 
 from __future__ import annotations
@@ -22,10 +35,8 @@ def isrc_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("isrc"),
             cll.ExactMatchLevel("isrc"),
-            cll.CustomLevel(
-                "isrc_registrant_l = isrc_registrant_r AND isrc_year_l = isrc_year_r",
-                label_for_charts="Same registrant and year, different designation",
-            ),
+            # a different designation is a different recording, even from the same
+            # registrant and year: no "close ISRC" level (it glued live takes on)
             cll.ElseLevel(),
         ],
     )
@@ -74,19 +85,35 @@ def artists_comparison() -> cl.CustomComparison:
     )
 
 
+# m of the duration levels (|difference| <= 1, 3, 10, 30 s, more): releases of
+# one recording differ by encoder padding, 0-2 s.
+DURATION_M_PROBABILITIES = (0.80, 0.19, 0.007, 0.002, 0.001)
+
+
 def duration_comparison() -> cl.CustomComparison:
     """AbsoluteDifferenceAtThresholds does not exist in Splink 5.0: built from levels."""
+    within_1, within_3, within_10, within_30, other = DURATION_M_PROBABILITIES
     return cl.CustomComparison(
         output_column_name="duration",
         comparison_description="Duration difference in seconds",
         comparison_levels=[
             cll.NullLevel("duration_s"),
-            cll.AbsoluteDifferenceLevel("duration_s", 1),
-            cll.AbsoluteDifferenceLevel("duration_s", 3),
-            cll.AbsoluteDifferenceLevel("duration_s", 10),
-            cll.AbsoluteDifferenceLevel("duration_s", 30),
-            cll.ElseLevel(),
+            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 1), within_1),
+            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 3), within_3),
+            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 10), within_10),
+            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 30), within_30),
+            _fixed_m(cll.ElseLevel(), other),
         ],
+    )
+
+
+def _fixed_m(level, m: float):
+    return level.configure(m_probability=m, fix_m_probability=True)
+
+
+def _fixed_mu(level, m: float, u: float):
+    return level.configure(
+        m_probability=m, u_probability=u, fix_m_probability=True, fix_u_probability=True
     )
 
 
@@ -94,7 +121,7 @@ def duration_comparison() -> cl.CustomComparison:
 # recording carries the same version tag on every release, whereas EM inside
 # title/artist blocks sees live, remix and karaoke takes of a song as "matches"
 # and learns that a version mismatch costs almost nothing.
-VERSION_M_PROBABILITIES = (0.985, 0.01, 0.004, 0.001)
+VERSION_M_PROBABILITIES = (0.9898, 0.01, 0.0001, 0.0001)
 
 
 def version_comparison() -> cl.CustomComparison:
@@ -129,9 +156,9 @@ def album_comparison() -> cl.CustomComparison:
         comparison_description="Album (weak: the same recording sits on many albums)",
         comparison_levels=[
             cll.NullLevel("album_norm"),
-            cll.ExactMatchLevel("album_norm"),
-            cll.JaroWinklerLevel("album_norm", 0.90),
-            cll.ElseLevel(),
+            _fixed_mu(cll.ExactMatchLevel("album_norm"), m=0.40, u=0.10),
+            _fixed_mu(cll.JaroWinklerLevel("album_norm", 0.90), m=0.05, u=0.05),
+            _fixed_mu(cll.ElseLevel(), m=0.55, u=0.85),
         ],
     )
 
@@ -142,9 +169,9 @@ def year_comparison() -> cl.CustomComparison:
         comparison_description="Release year (weak: re-issues come years later)",
         comparison_levels=[
             cll.NullLevel("release_year"),
-            cll.ExactMatchLevel("release_year"),
-            cll.AbsoluteDifferenceLevel("release_year", 2),
-            cll.ElseLevel(),
+            _fixed_mu(cll.ExactMatchLevel("release_year"), m=0.30, u=0.10),
+            _fixed_mu(cll.AbsoluteDifferenceLevel("release_year", 2), m=0.30, u=0.15),
+            _fixed_mu(cll.ElseLevel(), m=0.40, u=0.75),
         ],
     )
 

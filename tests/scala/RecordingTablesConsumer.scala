@@ -11,7 +11,7 @@ import scala.jdk.CollectionConverters._
 
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 import org.apache.spark.sql.{Dataset, Encoders, SparkSession}
-import org.apache.spark.sql.types.StructType
+import org.apache.spark.sql.types.{ArrayType, DataType, StructType}
 
 // Contract RECORDING_GROUPS: no nullable column.
 case class RecordingGroup(
@@ -41,17 +41,30 @@ object RecordingTablesConsumer {
 
   private def check(ok: Boolean, message: => String): Unit = if (!ok) failures += message
 
-  /** Same column names and types as the case class (`sql` ignores nullability): `.as[T]` alone
-    * would silently upcast an int to a long and drop extra columns. */
+  private def same[A](what: String, got: A, want: A): Unit =
+    check(got == want, s"$what is $got, expected $want")
+
+  /** Nullability dropped at every depth: Delta stores every column as nullable. */
+  private def loose(t: DataType): DataType = t match {
+    case s: StructType =>
+      StructType(s.fields.map(f => f.copy(dataType = loose(f.dataType), nullable = true)))
+    case a: ArrayType => ArrayType(loose(a.elementType), containsNull = true)
+    case other => other
+  }
+
+  /** Same column names and types as the case class: `.as[T]` alone would silently
+    * upcast an int to a long and drop extra columns. */
   private def checkSchema(table: String, actual: StructType, expected: StructType): Unit = {
-    def shape(s: StructType): String = s.fields.map(f => s"${f.name}:${f.dataType.sql}").mkString(", ")
-    check(shape(actual) == shape(expected), s"$table schema is [${shape(actual)}], consumer expects [${shape(expected)}]")
+    def shape(s: StructType): String =
+      s.fields.map(f => s"${f.name}:${loose(f.dataType).sql}").mkString(", ")
+    same(s"$table schema", shape(actual), shape(expected))
   }
 
   def main(args: Array[String]): Unit = {
-    require(args.length == 3, "usage: RecordingTablesConsumer <groups table> <pairs table> <expected.json>")
+    require(args.length == 3, "usage: RecordingTablesConsumer <groups> <pairs> <expected.json>")
     val Array(groupsPath, pairsPath, expectedPath) = args
     val expected: JsonNode = new ObjectMapper().readTree(new File(expectedPath))
+    def rows(key: String) = expected.get(key).elements.asScala.toSeq
 
     val spark = SparkSession.builder().appName("recording-tables-consumer").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
@@ -66,41 +79,46 @@ object RecordingTablesConsumer {
       val pairs: Dataset[RecordingPair] = pairsDf.as[RecordingPair].cache()
 
       // Counts and group structure.
-      val nGroupRows = groups.count()
+      val nRows = groups.count()
       val nPairs = pairs.count()
-      check(nGroupRows == expected.get("groups_rows").asLong, s"recording_groups has $nGroupRows rows, expected ${expected.get("groups_rows")}")
-      check(nPairs == expected.get("pairs_rows").asLong, s"recording_pairs has $nPairs rows, expected ${expected.get("pairs_rows")}")
+      same("recording_groups row count", nRows, expected.get("groups_rows").asLong)
+      same("recording_pairs row count", nPairs, expected.get("pairs_rows").asLong)
       val sizes = groups.map(g => (g.recording_group_id, g.group_size)).distinct().collect()
       val nGroups = sizes.map(_._1).distinct.length
-      check(nGroups == expected.get("distinct_groups").asLong, s"$nGroups distinct groups, expected ${expected.get("distinct_groups")}")
-      check(sizes.length == nGroups, s"${sizes.length - nGroups} groups carry more than one group_size")
-      check(sizes.map(_._2).sum == nGroupRows, s"sum of group_size over groups is ${sizes.map(_._2).sum}, rows are $nGroupRows")
+      same("distinct recording_group_id count", nGroups.toLong, expected.get("distinct_groups").asLong)
+      same("groups with more than one group_size", sizes.length - nGroups, 0)
+      same("sum of group_size over groups", sizes.map(_._2).sum, nRows)
       val orphanReps = groups
         .map(g => (g.recording_group_id, g.representative_track_id)).distinct().toDF("gid", "rep")
         .join(groups.toDF(), $"gid" === $"recording_group_id" && $"rep" === $"track_id", "left_anti")
-        .as[(String, String)].take(5)
-      check(orphanReps.isEmpty, s"representative not a member of its group: ${orphanReps.mkString(", ")}")
+        .as[(String, String)].take(5).toSeq
+      same("(group, representative) not a member of its group", orphanReps, Seq.empty)
       val runId = expected.get("run_id").asText
-      check(groups.filter(_.run_id != runId).isEmpty && pairs.filter(_.run_id != runId).isEmpty, s"rows with run_id other than $runId")
+      same(s"rows with run_id other than $runId",
+        groups.filter(_.run_id != runId).count() + pairs.filter(_.run_id != runId).count(), 0L)
 
       // Specific track -> group assignments.
-      val wantGroup = expected.get("track_groups").elements.asScala
+      val wantGroup = rows("track_groups")
         .map(n => n.get("track_id").asText -> n.get("recording_group_id").asText).toMap
-      val gotGroup = groups.filter(g => wantGroup.contains(g.track_id)).collect().map(g => g.track_id -> g.recording_group_id).toMap
+      val gotGroup = groups.filter(g => wantGroup.contains(g.track_id)).collect()
+        .map(g => g.track_id -> g.recording_group_id).toMap
       for ((track, group) <- wantGroup)
-        check(gotGroup.get(track).contains(group), s"track $track: recording_group_id ${gotGroup.getOrElse(track, "<missing>")}, expected $group")
+        same(s"track $track recording_group_id", gotGroup.getOrElse(track, "<missing>"), group)
 
       // Specific pair probabilities.
-      val wantProb = expected.get("pairs").elements.asScala
-        .map(n => (n.get("track_id_l").asText, n.get("track_id_r").asText) -> n.get("match_probability").asDouble).toMap
+      val wantProb = rows("pairs").map { n =>
+        (n.get("track_id_l").asText, n.get("track_id_r").asText) -> n.get("match_probability").asDouble
+      }.toMap
       val gotProb = pairs.filter(p => wantProb.contains((p.track_id_l, p.track_id_r))).collect()
         .map(p => (p.track_id_l, p.track_id_r) -> p.match_probability).toMap
       for ((pair, prob) <- wantProb)
-        check(gotProb.get(pair).exists(p => math.abs(p - prob) <= 1e-12), s"pair $pair: match_probability ${gotProb.getOrElse(pair, "<missing>")}, expected $prob")
+        check(gotProb.get(pair).exists(p => math.abs(p - prob) <= 1e-12),
+          s"pair $pair match_probability is ${gotProb.getOrElse(pair, "<missing>")}, expected $prob")
 
       // Comparison levels: present on every pair, level -1 (null) or above.
-      val badLevels = pairs.filter(p => p.comparison_levels.isEmpty || p.comparison_levels.exists(_.level < -1)).count()
-      check(badLevels == 0, s"$badLevels pairs with empty comparison_levels or a level below -1")
+      val badLevels = pairs
+        .filter(p => p.comparison_levels.isEmpty || p.comparison_levels.exists(_.level < -1)).count()
+      same("pairs with empty comparison_levels or a level below -1", badLevels, 0L)
 
       if (failures.nonEmpty) {
         System.err.println(s"SCALA CONSUMER FAILED (${failures.size} problems):\n  " + failures.mkString("\n  "))

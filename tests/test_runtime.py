@@ -1,0 +1,68 @@
+"""Config loading, schema contracts and Delta writes of the shared runtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from jobs._runtime import (
+    ConfigError,
+    ResolutionError,
+    SchemaMismatchError,
+    load_config,
+    read_table,
+    write_table,
+)
+
+CONTRACT = StructType([StructField("id", StringType()), StructField("n", LongType())])
+
+
+def test_profiles_overlay_base_and_overrides_win():
+    local = load_config("local")
+    cluster = load_config("cluster")
+    assert local.spark.master == "local[*]" and cluster.spark.master.startswith("spark://")
+    assert cluster.paths.warehouse.startswith("s3a://")
+    assert local.entity("recordings").clustering.threshold == cluster.entity("recordings").clustering.threshold
+    tuned = load_config("local", overrides=["entities.recordings.clustering.threshold=0.8"])
+    assert tuned.entity("recordings").clustering.threshold == 0.8
+
+
+def test_config_errors_name_every_bad_key(tmp_path: Path):
+    (tmp_path / "base.yaml").write_text((Path("conf") / "base.yaml").read_text())
+    (tmp_path / "broken.yaml").write_text(
+        "spark: {master: 7}\npaths: {warehouse: w}\n"
+        "entities: {recordings: {clustering: {threshold: 1.5}}}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config("broken", conf_dir=tmp_path)
+    message = str(err.value)
+    for key in ("spark.master", "paths.checkpoint_dir", "mlflow.tracking_uri", "clustering.threshold"):
+        assert key in message
+
+
+def test_unknown_entity_is_a_clear_error():
+    with pytest.raises(ConfigError, match="entity 'podcasts' is not configured"):
+        load_config("local").entity("podcasts")
+
+
+def test_write_refuses_a_frame_that_breaks_its_contract(spark, tmp_path):
+    bad = spark.createDataFrame([("a", "x", 1)], "id string, n string, extra int")
+    target = str(tmp_path / "t")
+    with pytest.raises(SchemaMismatchError) as err:
+        write_table(bad, target, CONTRACT)
+    assert "column n is string, contract says bigint" in str(err.value)
+    assert "extra column extra" in str(err.value)
+    assert not Path(target).exists(), "a failed write must not leave a table behind"
+
+
+def test_read_validates_against_the_contract(spark, tmp_path):
+    target = str(tmp_path / "t")
+    write_table(spark.createDataFrame([("a", 1)], CONTRACT), target, CONTRACT)
+    assert read_table(spark, target, CONTRACT).collect()[0].n == 1
+    narrower = StructType(CONTRACT.fields + [StructField("missing", StringType())])
+    with pytest.raises(SchemaMismatchError, match="missing column missing"):
+        read_table(spark, target, narrower)
+    with pytest.raises(ResolutionError, match="no Delta table"):
+        read_table(spark, str(tmp_path / "nothing"))
