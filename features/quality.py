@@ -14,6 +14,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.schemas import QUARANTINE
+from features.tracks import duration_is_invalid, isrc_is_invalid
 
 RECORD_EXCLUDED = "record_excluded"
 VALUE_NULLED = "value_nulled"
@@ -50,120 +51,92 @@ def split_bad_input(
     """Return (usable records, quarantine rows) for one input table.
 
     Order of checks: unparseable rows, missing ids, duplicate ids (the first row
-    in a deterministic content order is kept), record rules, then field rules.
+    in a deterministic content order is kept), record rules, then field rules;
+    a record excluded by one check is not reported again by later ones. Every
+    problem of a row is gathered into one array column in a single pass, so
+    the duplicate-id window is computed once for both outputs.
     """
     has_corrupt = CORRUPT_RECORD_COLUMN in df.columns
     corrupt = F.col(CORRUPT_RECORD_COLUMN).isNotNull() if has_corrupt else F.lit(False)
     raw_row = F.to_json(F.struct(*[F.col(c) for c in df.columns if c != CORRUPT_RECORD_COLUMN]))
     content_order = Window.partitionBy(id_column).orderBy(raw_row)
     missing_id = F.col(id_column).isNull() | (F.length(F.trim(F.col(id_column))) == 0)
-
-    checks: list[tuple[str, Column, str, Column]] = [
-        (
-            "_row",
-            corrupt,
-            "unparseable row",
-            F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row,
-        ),
-        (id_column, ~corrupt & missing_id, f"missing {id_column}", raw_row),
-        (
-            id_column,
-            ~corrupt & ~missing_id & (F.col("_dup_rank") > 1),
-            F.concat(
-                F.lit(f"duplicate {id_column}: "),
-                F.col("_dup_count").cast("string"),
-                F.lit(" rows share it, the first in content order is kept"),
-            ),
-            raw_row,
-        ),
-    ]
-    flagged = df.withColumn("_dup_rank", F.row_number().over(content_order)).withColumn(
-        "_dup_count", F.count(F.lit(1)).over(Window.partitionBy(id_column))
+    duplicate = F.col("_dup_rank") > 1
+    duplicate_reason = F.concat(
+        F.lit(f"duplicate {id_column}: "),
+        F.col("_dup_count").cast("string"),
+        F.lit(" rows share it, the first in content order is kept"),
     )
-    excluded_so_far = F.lit(False)
-    quarantine_parts: list[DataFrame] = []
-    for field, cond, reason, raw in checks:
-        quarantine_parts.append(
-            _quarantine_rows(
-                flagged.where(cond),
-                entity_type,
-                id_column,
-                field,
-                reason,
-                raw,
-                RECORD_EXCLUDED,
-                run_id,
-            )
-        )
-        excluded_so_far = excluded_so_far | cond
-    for rule in record_rules:
-        cond = ~excluded_so_far & F.coalesce(rule.is_bad, F.lit(False))
-        quarantine_parts.append(
-            _quarantine_rows(
-                flagged.where(cond),
-                entity_type,
-                id_column,
-                rule.field,
-                F.lit(rule.reason),
-                F.col(rule.field).cast("string"),
-                RECORD_EXCLUDED,
-                run_id,
-            )
-        )
-        excluded_so_far = excluded_so_far | cond
-    kept = flagged.where(~excluded_so_far)
+
+    record_checks: list[tuple[str, Column, Column, Column]] = [
+        ("_row", corrupt, F.lit("unparseable row"),
+         F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row),
+        (id_column, missing_id, F.lit(f"missing {id_column}"), raw_row),
+        (id_column, duplicate, duplicate_reason, raw_row),
+    ] + [
+        (r.field, F.coalesce(r.is_bad, F.lit(False)), F.lit(r.reason), F.col(r.field).cast("string"))
+        for r in record_rules
+    ]
+    problems: list[Column] = []
+    excluded = F.lit(False)
+    for field, cond, reason, raw in record_checks:
+        problems.append(_problem(~excluded & cond, field, reason, raw, RECORD_EXCLUDED))
+        excluded = excluded | cond
     for rule in field_rules:
-        cond = F.coalesce(rule.is_bad, F.lit(False))
-        quarantine_parts.append(
-            _quarantine_rows(
-                kept.where(cond),
-                entity_type,
-                id_column,
+        problems.append(
+            _problem(
+                ~excluded & F.coalesce(rule.is_bad, F.lit(False)),
                 rule.field,
                 F.lit(rule.reason),
                 F.col(rule.field).cast("string"),
                 VALUE_NULLED,
-                run_id,
             )
         )
-    for rule in field_rules:
-        kept = kept.withColumn(
-            rule.field, F.when(~F.coalesce(rule.is_bad, F.lit(False)), F.col(rule.field))
-        )
-    drop = ["_dup_rank", "_dup_count"] + ([CORRUPT_RECORD_COLUMN] if has_corrupt else [])
-    quarantine = quarantine_parts[0]
-    for part in quarantine_parts[1:]:
-        quarantine = quarantine.unionByName(part)
-    return kept.drop(*drop), quarantine
-
-
-def _quarantine_rows(
-    rows: DataFrame,
-    entity_type: str,
-    id_column: str,
-    field: str,
-    reason: Column | str,
-    raw_value: Column,
-    action: str,
-    run_id: str,
-) -> DataFrame:
-    reason_col = F.lit(reason) if isinstance(reason, str) else reason
-    return rows.select(
+    flagged = (
+        df.withColumn("_dup_rank", F.row_number().over(content_order))
+        .withColumn("_dup_count", F.count(F.lit(1)).over(Window.partitionBy(id_column)))
+        .withColumn("_problems", F.filter(F.array(*problems), lambda p: p.isNotNull()))
+        .localCheckpoint()
+    )
+    quarantine = flagged.select(
+        F.col(id_column).cast("string").alias("record_id"), F.explode("_problems").alias("p")
+    ).select(
         F.lit(entity_type).alias("entity_type"),
-        F.col(id_column).cast("string").alias("record_id"),
-        F.lit(field).alias("field"),
-        reason_col.alias("reason"),
-        F.lit(action).alias("action"),
-        raw_value.cast("string").alias("raw_value"),
+        "record_id",
+        F.col("p.field").alias("field"),
+        F.col("p.reason").alias("reason"),
+        F.col("p.action").alias("action"),
+        F.col("p.raw_value").alias("raw_value"),
         F.lit(run_id).alias("run_id"),
         F.current_timestamp().alias("quarantined_at"),
-    ).select(*[f.name for f in QUARANTINE.fields])
+    )
+    kept = flagged.where(~F.exists("_problems", lambda p: p["action"] == RECORD_EXCLUDED))
+    for rule in field_rules:
+        kept = kept.withColumn(rule.field, F.when(~_was_nulled(rule.field), F.col(rule.field)))
+    drop = ["_dup_rank", "_dup_count", "_problems"] + ([CORRUPT_RECORD_COLUMN] if has_corrupt else [])
+    return kept.drop(*drop), quarantine.select(*[f.name for f in QUARANTINE.fields])
+
+
+def _was_nulled(field: str) -> Column:
+    return F.exists(
+        "_problems", lambda p: (p["field"] == field) & (p["action"] == VALUE_NULLED)
+    )
+
+
+def _problem(cond: Column, field: str, reason: Column, raw: Column, action: str) -> Column:
+    return F.when(
+        cond,
+        F.struct(
+            F.lit(field).alias("field"),
+            reason.alias("reason"),
+            F.lit(action).alias("action"),
+            raw.cast("string").alias("raw_value"),
+        ),
+    )
 
 
 def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     """What makes a track unusable, and which of its values are nulled."""
-    from features.tracks import duration_is_invalid, isrc_is_invalid
-
     title_blank = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
     return (
         [RecordRule("title", title_blank, "null or empty title: nothing to match on")],

@@ -39,7 +39,7 @@ _ARR = ArrayType(StringType(), True)
 
 TRACK_INPUT = StructType(
     [
-        _f("track_id", _S, False),
+        _f("track_id", _S),  # nullable on input: a missing id is quarantined
         _f("source", _S),
         _f("title", _S),
         _f("artists", _ARR),

@@ -18,11 +18,13 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
 
-from jobs._runtime import local_jars
+from jobs._runtime import AppConfig, local_jars
 
 SCALA_SOURCE = Path(__file__).parent / "scala" / "RecordingTablesConsumer.scala"
 MAIN_CLASS = "RecordingTablesConsumer"
@@ -51,40 +53,34 @@ def _tail(text: str, n: int = 60) -> str:
     return "\n".join(text.splitlines()[-n:])
 
 
-def _run(cmd: list[str], what: str, timeout_s: int, **kwargs) -> subprocess.CompletedProcess[str]:
+def _outputs(out: str | bytes | None, err: str | bytes | None) -> str:
+    """The ends of stdout and stderr: where scalac and Spark say what went wrong."""
+    so, se = (t.decode() if isinstance(t, bytes) else t or "" for t in (out, err))
+    return f"--- stdout ---\n{_tail(so)}\n--- stderr ---\n{_tail(se)}"
+
+
+def _run(cmd: list[str], what: str, timeout_s: int, **kwargs: Any) -> CompletedProcess[str]:
     """Run a step with a timeout; on failure show the output tails, since that is the diagnosis."""
     started = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, **kwargs)
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
-        pytest.fail(f"{what} timed out after {timeout_s}s\n--- stdout ---\n{_tail(out)}\n--- stderr ---\n{_tail(err)}")
+        pytest.fail(f"{what} timed out after {timeout_s}s\n{_outputs(exc.stdout, exc.stderr)}")
     print(f"{what}: {time.monotonic() - started:.1f}s, rc={proc.returncode}")
     if proc.returncode != 0:
-        pytest.fail(
-            f"{what} failed with rc={proc.returncode}\n"
-            f"--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}"
-        )
+        pytest.fail(f"{what} exited {proc.returncode}\n{_outputs(proc.stdout, proc.stderr)}")
     return proc
 
 
 def compile_consumer(out_dir: Path) -> Path:
     """Compile the Scala consumer with pyspark's scalac and package it as a jar for spark-submit."""
     jars_dir = _pyspark_home() / "jars"
-    compiler_cp = os.pathsep.join(
-        str(_one_jar(jars_dir, name)) for name in ("scala-compiler", "scala-library", "scala-reflect")
-    )
+    compiler = [_one_jar(jars_dir, n) for n in ("scala-compiler", "scala-library", "scala-reflect")]
     classes = out_dir / "classes"
     classes.mkdir(parents=True)
-    _run(
-        [
-            "java", "-cp", compiler_cp, "scala.tools.nsc.Main", "-usejavacp",
-            "-cp", f"{jars_dir}/*", "-d", str(classes), str(SCALA_SOURCE),
-        ],
-        "scalac",
-        COMPILE_TIMEOUT_S,
-    )
+    scalac = ["java", "-cp", os.pathsep.join(map(str, compiler)), "scala.tools.nsc.Main"]
+    spark_cp = ["-usejavacp", "-cp", f"{jars_dir}/*"]
+    _run([*scalac, *spark_cp, "-d", str(classes), str(SCALA_SOURCE)], "scalac", COMPILE_TIMEOUT_S)
     jar = out_dir / "recording-tables-consumer.jar"
     with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
@@ -93,7 +89,9 @@ def compile_consumer(out_dir: Path) -> Path:
     return jar
 
 
-def expected_values(spark: SparkSession, groups_path: str, pairs_path: str, run_id: str) -> dict:
+def expected_values(
+    spark: SparkSession, groups_path: str, pairs_path: str, run_id: str
+) -> dict[str, Any]:
     """What the Scala side must find, read here through the Python/Delta path.
 
     Sample rows mix multi-member groups with a singleton, and pairs above and
@@ -105,9 +103,10 @@ def expected_values(spark: SparkSession, groups_path: str, pairs_path: str, run_
         groups.where("group_size > 1").orderBy("track_id").limit(N_SAMPLES - 1).collect()
         + groups.where("group_size = 1").orderBy("track_id").limit(1).collect()
     )
+    by_ids = pairs.orderBy("track_id_l", "track_id_r")
     sample_pairs = (
-        pairs.where("above_threshold").orderBy("track_id_l", "track_id_r").limit(3).collect()
-        + pairs.where("not above_threshold").orderBy("track_id_l", "track_id_r").limit(N_SAMPLES - 3).collect()
+        by_ids.where("above_threshold").limit(3).collect()
+        + by_ids.where("not above_threshold").limit(N_SAMPLES - 3).collect()
     )
     assert sample_groups and sample_pairs, "the sample produced no groups or no pairs to check"
     return {
@@ -116,37 +115,42 @@ def expected_values(spark: SparkSession, groups_path: str, pairs_path: str, run_
         "pairs_rows": pairs.count(),
         "distinct_groups": groups.select("recording_group_id").distinct().count(),
         "track_groups": [
-            {"track_id": r.track_id, "recording_group_id": r.recording_group_id} for r in sample_groups
+            {"track_id": r.track_id, "recording_group_id": r.recording_group_id}
+            for r in sample_groups
         ],
         "pairs": [
-            {"track_id_l": r.track_id_l, "track_id_r": r.track_id_r, "match_probability": r.match_probability}
+            {
+                "track_id_l": r.track_id_l,
+                "track_id_r": r.track_id_r,
+                "match_probability": r.match_probability,
+            }
             for r in sample_pairs
         ],
     }
 
 
-def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> CompletedProcess[str]:
     """Run the consumer in its own JVM with pyspark's spark-submit, Delta given as --jars."""
     home = _pyspark_home()
     env = {**os.environ, "SPARK_HOME": str(home), "PYSPARK_PYTHON": sys.executable}
-    cmd = [
-        str(home / "bin" / "spark-submit"),
-        "--master", "local[1]",
-        "--driver-memory", "1g",
-        "--class", MAIN_CLASS,
-        "--jars", ",".join(delta_jars),
-        "--conf", "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
-        "--conf", "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
-        "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.databricks.delta.snapshotPartitions=2",
-        "--conf", "spark.log.level=WARN",
-        str(jar), *args,
-    ]
-    return _run(cmd, "spark-submit", SUBMIT_TIMEOUT_S, env=env)
+    confs = {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.ui.enabled": "false",
+        "spark.databricks.delta.snapshotPartitions": "2",  # 50 by default: slow on small tables
+        "spark.log.level": "WARN",
+    }
+    cmd = [str(home / "bin" / "spark-submit"), "--master", "local[1]", "--driver-memory", "1g"]
+    cmd += ["--class", MAIN_CLASS, "--jars", ",".join(delta_jars)]
+    for key, value in confs.items():
+        cmd += ["--conf", f"{key}={value}"]
+    return _run([*cmd, str(jar), *args], "spark-submit", SUBMIT_TIMEOUT_S, env=env)
 
 
-def test_scala_consumer_reads_recording_tables(resolved_sample, spark, tmp_path):
-    """A Scala program reads both output tables into contract case classes and agrees with Python."""
+def test_scala_consumer_reads_recording_tables(
+    resolved_sample: tuple[AppConfig, Any, dict[str, Any]], spark: SparkSession, tmp_path: Path
+) -> None:
+    """A Scala program reads both output tables into contract case classes, agreeing with Python."""
     if shutil.which("java") is None:
         pytest.skip("java is not on PATH: cannot compile or run the Scala consumer")
     cfg, _report, results = resolved_sample
@@ -168,6 +172,5 @@ def test_scala_consumer_reads_recording_tables(resolved_sample, spark, tmp_path)
     proc = spark_submit(jar, delta_jars, groups_path, pairs_path, str(expected_path))
 
     ok_lines = [line for line in proc.stdout.splitlines() if line.startswith("SCALA CONSUMER OK")]
-    assert ok_lines == [
-        f"SCALA CONSUMER OK groups={expected['distinct_groups']} pairs={expected['pairs_rows']}"
-    ], f"unexpected consumer output\n--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}"
+    want = f"SCALA CONSUMER OK groups={expected['distinct_groups']} pairs={expected['pairs_rows']}"
+    assert ok_lines == [want], f"no {want!r} line\n{_outputs(proc.stdout, proc.stderr)}"
