@@ -69,12 +69,21 @@ def split_bad_input(
     )
 
     record_checks: list[tuple[str, Column, Column, Column]] = [
-        ("_row", corrupt, F.lit("unparseable row"),
-         F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row),
+        (
+            "_row",
+            corrupt,
+            F.lit("unparseable row"),
+            F.col(CORRUPT_RECORD_COLUMN) if has_corrupt else raw_row,
+        ),
         (id_column, missing_id, F.lit(f"missing {id_column}"), raw_row),
         (id_column, duplicate, duplicate_reason, raw_row),
     ] + [
-        (r.field, F.coalesce(r.is_bad, F.lit(False)), F.lit(r.reason), F.col(r.field).cast("string"))
+        (
+            r.field,
+            F.coalesce(r.is_bad, F.lit(False)),
+            F.lit(r.reason),
+            F.col(r.field).cast("string"),
+        )
         for r in record_rules
     ]
     problems: list[Column] = []
@@ -113,14 +122,14 @@ def split_bad_input(
     kept = flagged.where(~F.exists("_problems", lambda p: p["action"] == RECORD_EXCLUDED))
     for rule in field_rules:
         kept = kept.withColumn(rule.field, F.when(~_was_nulled(rule.field), F.col(rule.field)))
-    drop = ["_dup_rank", "_dup_count", "_problems"] + ([CORRUPT_RECORD_COLUMN] if has_corrupt else [])
+    drop = ["_dup_rank", "_dup_count", "_problems"] + (
+        [CORRUPT_RECORD_COLUMN] if has_corrupt else []
+    )
     return kept.drop(*drop), quarantine.select(*[f.name for f in QUARANTINE.fields])
 
 
 def _was_nulled(field: str) -> Column:
-    return F.exists(
-        "_problems", lambda p: (p["field"] == field) & (p["action"] == VALUE_NULLED)
-    )
+    return F.exists("_problems", lambda p: (p["field"] == field) & (p["action"] == VALUE_NULLED))
 
 
 def _problem(cond: Column, field: str, reason: Column, raw: Column, action: str) -> Column:

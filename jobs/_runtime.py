@@ -508,6 +508,7 @@ def write_json_atomic(path: str | Path, payload: Any) -> Path:
     with os.fdopen(fd, "w") as handle:
         json.dump(payload, handle, indent=2, sort_keys=True, default=str)
         handle.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; reports are for everyone
     os.replace(tmp, target)
     return target
 

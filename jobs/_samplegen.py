@@ -733,7 +733,13 @@ def generate_catalog(n_tracks: int, seed: int = 42) -> tuple[pd.DataFrame, pd.Da
             gc.enable()
 
 
-BAD_INPUT_KINDS = ("null_title", "invalid_isrc", "negative_duration", "absurd_duration", "duplicate_id")
+BAD_INPUT_KINDS = (
+    "null_title",
+    "invalid_isrc",
+    "negative_duration",
+    "absurd_duration",
+    "duplicate_id",
+)
 
 
 def inject_bad_rows(
@@ -763,7 +769,9 @@ def inject_bad_rows(
         elif kind == "invalid_isrc":
             out.iat[row, out.columns.get_loc("isrc")] = "ISRC-" + str(row)
         elif kind == "negative_duration":
-            out.iat[row, out.columns.get_loc("duration_ms")] = -int(out.iat[row, out.columns.get_loc("duration_ms")])
+            out.iat[row, out.columns.get_loc("duration_ms")] = -int(
+                out.iat[row, out.columns.get_loc("duration_ms")]
+            )
         elif kind == "absurd_duration":
             out.iat[row, out.columns.get_loc("duration_ms")] = 86_400_000 * 3
         else:

@@ -70,15 +70,27 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> lis
         if name == "evaluate":
             rows[-1]["quality"] = {k: result[k] for k in ("f1", "bcubed_f1", "precision", "recall")}
     total = sum(r["seconds"] for r in rows)
-    rows.append({"engine": "spark", "n_tracks": n, "stage": "total", "seconds": round(total, 1),
-                 "pairs": rows[3]["pairs"], "peak_rss_mb": max(r["peak_rss_mb"] for r in rows)})
+    rows.append(
+        {
+            "engine": "spark",
+            "n_tracks": n,
+            "stage": "total",
+            "seconds": round(total, 1),
+            "pairs": rows[3]["pairs"],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+        }
+    )
     return rows
 
 
 def record(rows: list[dict[str, Any]], reports_dir: str) -> Path:
     path = Path(reports_dir) / "benchmarks" / "perf.json"
     existing = json.loads(path.read_text()) if path.exists() else []
-    keep = [r for r in existing if (r["engine"], r["n_tracks"]) not in {(x["engine"], x["n_tracks"]) for x in rows}]
+    keep = [
+        r
+        for r in existing
+        if (r["engine"], r["n_tracks"]) not in {(x["engine"], x["n_tracks"]) for x in rows}
+    ]
     return write_json_atomic(path, keep + rows)
 
 

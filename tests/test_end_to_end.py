@@ -33,7 +33,9 @@ def _assert_jvm_friendly(dtype: DataType, where: str) -> None:
     assert not isinstance(dtype, MapType), f"{where}: maps are awkward in BigQuery"
     if isinstance(dtype, StructType):
         for f in dtype.fields:
-            assert f.name == f.name.lower() and " " not in f.name, f"{where}.{f.name}: not snake_case"
+            assert f.name == f.name.lower() and " " not in f.name, (
+                f"{where}.{f.name}: not snake_case"
+            )
             _assert_jvm_friendly(f.dataType, f"{where}.{f.name}")
     elif isinstance(dtype, ArrayType):
         _assert_jvm_friendly(dtype.elementType, f"{where}[]")
@@ -61,8 +63,16 @@ def test_report_json_has_the_flat_keys(resolved_sample):
     path = Path(cfg.paths.reports_dir) / "evaluation" / "recordings.json"
     on_disk = json.loads(path.read_text())
     for key in (
-        "precision", "recall", "f1", "bcubed_precision", "bcubed_recall", "bcubed_f1",
-        "blocking_recall", "threshold", "n_records", "run_id",
+        "precision",
+        "recall",
+        "f1",
+        "bcubed_precision",
+        "bcubed_recall",
+        "bcubed_f1",
+        "blocking_recall",
+        "threshold",
+        "n_records",
+        "run_id",
     ):
         assert key in on_disk, key
     assert on_disk["run_id"] == results["run_id"]
@@ -97,7 +107,9 @@ def test_groups_are_consistent(spark, resolved_sample):
     assert sizes.where("n != s or n != s2").count() == 0
     reps = groups.select("recording_group_id", F.col("representative_track_id").alias("track_id"))
     members = groups.select("recording_group_id", "track_id")
-    assert reps.distinct().join(members, ["recording_group_id", "track_id"], "left_anti").count() == 0
+    assert (
+        reps.distinct().join(members, ["recording_group_id", "track_id"], "left_anti").count() == 0
+    )
     assert report["largest_group"] <= e.clustering.max_group_size
 
 
@@ -114,7 +126,9 @@ def test_quarantine_counts_spoiled_rows_and_nothing_vanishes(spark, resolved_sam
 def test_rerun_keeps_group_ids_stable(spark, resolved_sample):
     cfg, _, _ = resolved_sample
     e = cfg.entity("recordings")
-    before = read_table(spark, cfg.table_path(e.groups_table)).select("track_id", "recording_group_id")
+    before = read_table(spark, cfg.table_path(e.groups_table)).select(
+        "track_id", "recording_group_id"
+    )
     before = {r.track_id: r.recording_group_id for r in before.collect()}
     resolve.run(spark, cfg, entity="recordings", run_id="e2e-run-2")
     after = read_table(spark, cfg.table_path(e.groups_table))

@@ -24,7 +24,10 @@ def test_profiles_overlay_base_and_overrides_win():
     cluster = load_config("cluster")
     assert local.spark.master == "local[*]" and cluster.spark.master.startswith("spark://")
     assert cluster.paths.warehouse.startswith("s3a://")
-    assert local.entity("recordings").clustering.threshold == cluster.entity("recordings").clustering.threshold
+    assert (
+        local.entity("recordings").clustering.threshold
+        == cluster.entity("recordings").clustering.threshold
+    )
     tuned = load_config("local", overrides=["entities.recordings.clustering.threshold=0.8"])
     assert tuned.entity("recordings").clustering.threshold == 0.8
 
@@ -38,7 +41,12 @@ def test_config_errors_name_every_bad_key(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         load_config("broken", conf_dir=tmp_path)
     message = str(err.value)
-    for key in ("spark.master", "paths.checkpoint_dir", "mlflow.tracking_uri", "clustering.threshold"):
+    for key in (
+        "spark.master",
+        "paths.checkpoint_dir",
+        "mlflow.tracking_uri",
+        "clustering.threshold",
+    ):
         assert key in message
 
 

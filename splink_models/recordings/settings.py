@@ -121,7 +121,7 @@ def _fixed_mu(level, m: float, u: float):
 # recording carries the same version tag on every release, whereas EM inside
 # title/artist blocks sees live, remix and karaoke takes of a song as "matches"
 # and learns that a version mismatch costs almost nothing.
-VERSION_M_PROBABILITIES = (0.9898, 0.01, 0.0001, 0.0001)
+VERSION_M_PROBABILITIES = (0.989998, 0.01, 0.000001, 0.000001)
 
 
 def version_comparison() -> cl.CustomComparison:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 from features.quality import RECORD_EXCLUDED, VALUE_NULLED, split_bad_input, track_rules
 from features.schemas import QUARANTINE, TRACK_INPUT
@@ -12,7 +13,17 @@ from features.schemas import QUARANTINE, TRACK_INPUT
 
 def _tracks(spark):
     rows = [
-        ("ok", "s", "Hey Jude", ["The Beatles"], None, 431000, "GBAYE6800531", dt.date(1968, 8, 26), None),
+        (
+            "ok",
+            "s",
+            "Hey Jude",
+            ["The Beatles"],
+            None,
+            431000,
+            "GBAYE6800531",
+            dt.date(1968, 8, 26),
+            None,
+        ),
         ("null_title", "s", None, ["A"], None, 200000, None, None, None),
         ("blank_title", "s", "   ", ["A"], None, 200000, None, None, None),
         ("bad_isrc", "s", "Song", ["A"], None, 200000, "US-12-34", None, None),
@@ -68,7 +79,8 @@ def test_unparseable_rows_are_quarantined_with_the_raw_text(spark, tmp_path):
         '{"track_id": "b", "title": "Broken", "artists": ["X"], "duration_ms": \n'
         '{"track_id": "c", "title": "Also fine", "artists": ["Y"], "duration_ms": 2000}\n'
     )
-    schema = TRACK_INPUT.add("_corrupt_record", "string")
+    # StructType.add mutates in place: build a new schema, never touch the contract
+    schema = StructType([*TRACK_INPUT.fields, StructField("_corrupt_record", StringType())])
     raw = spark.read.schema(schema).option("mode", "PERMISSIVE").json(str(path)).cache()
     record_rules, field_rules = track_rules()
     kept, quarantine = split_bad_input(

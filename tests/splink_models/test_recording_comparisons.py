@@ -8,6 +8,7 @@ from pyspark.sql import functions as F
 
 from features.schemas import TRACK_INPUT
 from features.tracks import build_track_features
+from splink_models.engine import spark_api
 from splink_models.recordings import settings as recording_settings
 
 
@@ -18,61 +19,145 @@ def _track(track_id, title, artists, duration_ms=200_000, isrc=None, album=None,
 
 # (comparison, left track, right track, expected level label)
 CASES = [
-    ("core_title", _track("a", "Hey Jude - Remastered 2015", ["X"]), _track("b", "Hey Jude", ["X"]),
-     "Exact match on core_title"),
-    ("core_title", _track("a", "Hey Jude", ["X"]), _track("b", "Hey Jued", ["X"]),
-     "Damerau-Levenshtein distance of core_title <= 1"),
-    ("core_title", _track("a", "Yesterday", ["X"]), _track("b", "Tomorrow Never Knows", ["X"]),
-     "All other comparisons"),
-    ("core_title", _track("a", "Track 1", ["X"]), _track("b", "Track 1", ["X"]), "core_title is NULL"),
-    ("version", _track("a", "Hey Jude (Live)", ["X"]), _track("b", "Hey Jude", ["X"]),
-     "Original vs a version (live, remix, ...)"),
-    ("version", _track("a", "Levels (Skrillex Remix)", ["X"]), _track("b", "Levels (Nicky Romero Remix)", ["X"]),
-     "Same version type, different tag (e.g. two remixes)"),
-    ("version", _track("a", "Song (Live)", ["X"]), _track("b", "Song (Karaoke Version)", ["X"]),
-     "All other comparisons"),
-    ("version", _track("a", "Song (2011 Remaster)", ["X"]), _track("b", "Song (Mono)", ["X"]), "Same version"),
-    ("artists", _track("a", "S", ["Beyoncé"]), _track("b", "S", ["Beyonce"]),
-     "Exact match on primary_artist_key"),
-    ("artists", _track("a", "S", ["The Beatles"]), _track("b", "S", ["Beatles, The"]),
-     "Exact match on primary_artist_key"),
-    ("artists", _track("a", "S (feat. Jay-Z)", ["Beyoncé"]), _track("b", "S", ["Jay-Z", "Beyoncé"]),
-     "At least one artist in common"),
-    ("artists", _track("a", "S", ["Various Artists"]), _track("b", "S", ["Various Artists"]),
-     "artists is NULL"),
-    ("artists", _track("a", "S", ["Adele"]), _track("b", "S", ["Metallica"]), "All other comparisons"),
-    ("duration", _track("a", "S", ["X"], 200_000), _track("b", "S", ["X"], 201_500),
-     "Absolute difference of 'duration_s' <= 3"),
-    ("duration", _track("a", "S", ["X"], 200_000), _track("b", "S", ["X"], 260_000), "All other comparisons"),
-    ("duration", _track("a", "S", ["X"], -1), _track("b", "S", ["X"], 200_000), "duration_s is NULL"),
-    ("isrc", _track("a", "S", ["X"], isrc="GB-AYE-68-00531"), _track("b", "S", ["X"], isrc="gbaye6800531"),
-     "Exact match on isrc"),
-    ("isrc", _track("a", "S", ["X"], isrc="GBAYE6800531"), _track("b", "S", ["X"], isrc="GBAYE6800532"),
-     "All other comparisons"),
-    ("isrc", _track("a", "S", ["X"], isrc="GBAYE6800531"), _track("b", "S", ["X"], isrc="bad"), "isrc is NULL"),
-    ("album", _track("a", "S", ["X"], album="Abbey Road (Remastered)"), _track("b", "S", ["X"], album="Abbey Road"),
-     "Exact match on album_norm"),
-    ("release_year", _track("a", "S", ["X"], year=2011), _track("b", "S", ["X"], year=2013),
-     "Absolute difference of 'release_year' <= 2"),
+    (
+        "core_title",
+        _track("a", "Hey Jude - Remastered 2015", ["X"]),
+        _track("b", "Hey Jude", ["X"]),
+        "Exact match on core_title",
+    ),
+    (
+        "core_title",
+        _track("a", "Hey Jude", ["X"]),
+        _track("b", "Hey Jued", ["X"]),
+        "Damerau-Levenshtein distance of core_title <= 1",
+    ),
+    (
+        "core_title",
+        _track("a", "Yesterday", ["X"]),
+        _track("b", "Tomorrow Never Knows", ["X"]),
+        "All other comparisons",
+    ),
+    (
+        "core_title",
+        _track("a", "Track 1", ["X"]),
+        _track("b", "Track 1", ["X"]),
+        "core_title is NULL",
+    ),
+    (
+        "version",
+        _track("a", "Hey Jude (Live)", ["X"]),
+        _track("b", "Hey Jude", ["X"]),
+        "Original vs a version (live, remix, ...)",
+    ),
+    (
+        "version",
+        _track("a", "Levels (Skrillex Remix)", ["X"]),
+        _track("b", "Levels (Nicky Romero Remix)", ["X"]),
+        "Same version type, different tag (e.g. two remixes)",
+    ),
+    (
+        "version",
+        _track("a", "Song (Live)", ["X"]),
+        _track("b", "Song (Karaoke Version)", ["X"]),
+        "All other comparisons",
+    ),
+    (
+        "version",
+        _track("a", "Song (2011 Remaster)", ["X"]),
+        _track("b", "Song (Mono)", ["X"]),
+        "Same version",
+    ),
+    (
+        "artists",
+        _track("a", "S", ["Beyoncé"]),
+        _track("b", "S", ["Beyonce"]),
+        "Exact match on primary_artist_key",
+    ),
+    (
+        "artists",
+        _track("a", "S", ["The Beatles"]),
+        _track("b", "S", ["Beatles, The"]),
+        "Exact match on primary_artist_key",
+    ),
+    (
+        "artists",
+        _track("a", "S (feat. Jay-Z)", ["Beyoncé"]),
+        _track("b", "S", ["Jay-Z", "Beyoncé"]),
+        "At least one artist in common",
+    ),
+    (
+        "artists",
+        _track("a", "S", ["Various Artists"]),
+        _track("b", "S", ["Various Artists"]),
+        "artists is NULL",
+    ),
+    (
+        "artists",
+        _track("a", "S", ["Adele"]),
+        _track("b", "S", ["Metallica"]),
+        "All other comparisons",
+    ),
+    (
+        "duration",
+        _track("a", "S", ["X"], 200_000),
+        _track("b", "S", ["X"], 201_500),
+        "Absolute difference of 'duration_s' <= 3",
+    ),
+    (
+        "duration",
+        _track("a", "S", ["X"], 200_000),
+        _track("b", "S", ["X"], 260_000),
+        "All other comparisons",
+    ),
+    (
+        "duration",
+        _track("a", "S", ["X"], -1),
+        _track("b", "S", ["X"], 200_000),
+        "duration_s is NULL",
+    ),
+    (
+        "isrc",
+        _track("a", "S", ["X"], isrc="GB-AYE-68-00531"),
+        _track("b", "S", ["X"], isrc="gbaye6800531"),
+        "Exact match on isrc",
+    ),
+    (
+        "isrc",
+        _track("a", "S", ["X"], isrc="GBAYE6800531"),
+        _track("b", "S", ["X"], isrc="GBAYE6800532"),
+        "All other comparisons",
+    ),
+    (
+        "isrc",
+        _track("a", "S", ["X"], isrc="GBAYE6800531"),
+        _track("b", "S", ["X"], isrc="bad"),
+        "isrc is NULL",
+    ),
+    (
+        "album",
+        _track("a", "S", ["X"], album="Abbey Road (Remastered)"),
+        _track("b", "S", ["X"], album="Abbey Road"),
+        "Exact match on album_norm",
+    ),
+    (
+        "release_year",
+        _track("a", "S", ["X"], year=2011),
+        _track("b", "S", ["X"], year=2013),
+        "Absolute difference of 'release_year' <= 2",
+    ),
 ]
-
-COMPARISONS = {
-    "isrc": recording_settings.isrc_comparison,
-    "core_title": recording_settings.core_title_comparison,
-    "artists": recording_settings.artists_comparison,
-    "duration": recording_settings.duration_comparison,
-    "version": recording_settings.version_comparison,
-    "album": recording_settings.album_comparison,
-    "release_year": recording_settings.year_comparison,
-}
 
 
 def test_comparison_levels(spark):
     generic = {"artist": ("various artists",), "title": ("track 1",)}
     lefts = [c[1] for c in CASES]
     rights = [c[2] for c in CASES]
-    feats_l = build_track_features(spark.createDataFrame(lefts, TRACK_INPUT), generic_values=generic)
-    feats_r = build_track_features(spark.createDataFrame(rights, TRACK_INPUT), generic_values=generic)
+    feats_l = build_track_features(
+        spark.createDataFrame(lefts, TRACK_INPUT), generic_values=generic
+    )
+    feats_r = build_track_features(
+        spark.createDataFrame(rights, TRACK_INPUT), generic_values=generic
+    )
     index = spark.createDataFrame([(i,) for i in range(len(CASES))], "i int")
     with_i = lambda df, side: df.select(  # noqa: E731
         *[F.col(c).alias(f"{c}_{side}") for c in df.columns]
@@ -83,11 +168,16 @@ def test_comparison_levels(spark):
         .join(index.withColumn("i", F.col("i").cast("long")), "i")
     )
     pairs.createOrReplaceTempView("pairs")
+    spark_api(spark)  # registers Splink's similarity UDFs (jaro_winkler, damerau_levenshtein)
     gammas = {}
-    for name, factory in COMPARISONS.items():
-        comparison = factory().get_comparison("spark")
+    comparisons = recording_settings.settings().get_settings("spark").comparisons
+    for comparison in comparisons:
+        name = comparison.output_column_name
         rows = spark.sql(f"select i, {comparison._case_statement} from pairs").collect()
-        levels = {lvl.comparison_vector_value: lvl.label_for_charts for lvl in comparison.comparison_levels}
+        levels = {
+            lvl.comparison_vector_value: lvl.label_for_charts
+            for lvl in comparison.comparison_levels
+        }
         gammas[name] = {r["i"]: levels[r[1]] for r in rows}
     mismatches = [
         (name, left[2], right[2], gammas[name][i], expected)
