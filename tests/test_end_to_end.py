@@ -154,3 +154,36 @@ def test_training_is_logged_to_mlflow(resolved_sample):
     assert model_files and model_files[0].path.endswith(".json")
     assert evaluate.data.metrics["f1"] > 0.9
     assert evaluate.data.tags["model_version"] == train.data.tags["model_version"]
+
+
+def test_generic_values_never_glue_unrelated_tracks(spark, resolved_sample):
+    import datetime as dt
+
+    from features.schemas import TRACK_INPUT
+    from features.tracks import build_track_features
+    from splink_models import engine
+
+    cfg, _, _ = resolved_sample
+    e = cfg.entity("recordings")
+    rows = [
+        (
+            f"g{i}",
+            "feed",
+            title,
+            ["Various Artists"],
+            "Greatest Hits",
+            200_000,
+            None,
+            dt.date(2000, 1, 1),
+            None,
+        )
+        for i, title in enumerate(["Track 1", "Track 1", "", "Untitled", "Intro", "Unknown"])
+    ]
+    feats = build_track_features(
+        spark.createDataFrame(rows, TRACK_INPUT), generic_values=e.generic_values
+    )
+    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
+    pairs = engine.predict(spark, feats, model)
+    # same length, same "artist", same "album": only the nulling keeps them apart,
+    # and with every key null no blocking rule even pairs them
+    assert pairs.count() == 0
