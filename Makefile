@@ -8,7 +8,7 @@ IVY_DIR    := .cache/ivy
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
-.PHONY: setup demo test test-fast lint bench bench-100k clean java-check
+.PHONY: setup demo test test-fast lint bench-100k clean java-check
 
 setup: java-check $(VENV)/.installed $(IVY_DIR)/.fetched
 

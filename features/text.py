@@ -93,4 +93,6 @@ def null_if_generic(normalized: Column, generic_values: tuple[str, ...]) -> Colu
     """
     if not generic_values:
         return normalized
-    return F.when(~normalized.isin(list(generic_values)), normalized)
+    # config says "N/A", the data says "n a": compare in normalised form
+    generic = [normalize_text(F.lit(v)) for v in generic_values]
+    return F.when(~normalized.isin(*generic), normalized)

@@ -141,7 +141,8 @@ def drop_generic(names: Column, generic_artists: tuple[str, ...]) -> Column:
     """Remove 'various artists' and friends from an artist list."""
     if not generic_artists:
         return names
-    return F.filter(names, lambda a: ~a.isin(list(generic_artists)))
+    generic = [normalize_artist(F.lit(v)) for v in generic_artists]
+    return F.filter(names, lambda a: ~a.isin(*generic))
 
 
 # --- identifiers and numbers ----------------------------------------------------------

@@ -59,21 +59,12 @@ class FeatureResult:
     quarantine_by_reason: dict[str, int]
 
 
-def write_quarantine(spark: SparkSession, cfg: AppConfig, entity: str, rows: DataFrame) -> None:
+def write_quarantine(cfg: AppConfig, entity: str, rows: DataFrame) -> None:
     """Replace this entity's quarantine rows (the table is shared by all entity types)."""
     path = cfg.table_path(cfg.quarantine_table)
-    rows = conform(rows, QUARANTINE)
-    from delta.tables import DeltaTable
-
-    if DeltaTable.isDeltaTable(spark, path):
-        (
-            rows.write.format("delta")
-            .mode("overwrite")
-            .option("replaceWhere", f"entity_type = '{entity}'")
-            .save(path)
-        )
-    else:
-        write_table(rows, path, QUARANTINE)
+    write_table(
+        conform(rows, QUARANTINE), path, QUARANTINE, replace_where=f"entity_type = '{entity}'"
+    )
 
 
 def build_features(
@@ -91,7 +82,7 @@ def build_features(
         field_rules=field_rules,
     )
     quarantine = quarantine.cache()
-    write_quarantine(spark, cfg, entity.name, quarantine)
+    write_quarantine(cfg, entity.name, quarantine)
     builder = _import(entity.feature_builder)
     features = builder(usable, generic_values=entity.generic_values)
     write_table(conform(features, c.features), cfg.table_path(entity.features_table), c.features)
@@ -280,8 +271,13 @@ def evaluate_entity(
     pairs = read_table(spark, cfg.table_path(entity.pairs_table), c.pairs)
     groups = read_table(spark, cfg.table_path(entity.groups_table), c.groups)
     golden = read_table(spark, cfg.table_path(entity.golden_table), c.golden)
-    model_version = groups.select("model_version").first()
-    model_version = model_version["model_version"] if model_version else "none"
+    # the run evaluated is the one that wrote the groups, whoever evaluates it
+    lineage = groups.select("run_id", "model_version").first()
+    if lineage is None:
+        raise ResolutionError(
+            f"{cfg.table_path(entity.groups_table)} is empty: nothing to evaluate"
+        )
+    run_id, model_version = lineage["run_id"], lineage["model_version"]
     report = evaluate(
         pairs=pairs,
         groups=groups,
@@ -314,7 +310,10 @@ def evaluate_entity(
         "entity_type string, metric string, value double, threshold double, run_id string, model_version string",
     ).withColumn("evaluated_at", F.current_timestamp())
     write_table(
-        conform(frame, EVALUATION), cfg.table_path(cfg.evaluation_table), EVALUATION, mode="append"
+        conform(frame, EVALUATION),
+        cfg.table_path(cfg.evaluation_table),
+        EVALUATION,
+        replace_where=f"entity_type = '{entity.name}' AND run_id = '{run_id}'",
     )
 
     with mlflow_run(

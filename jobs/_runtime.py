@@ -26,7 +26,10 @@ from pyspark.sql.types import StructType
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Imported from a --py-files zip the package has no conf/ beside it: then the
+# working directory is the project root (spark-submit from the project root).
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = _PACKAGE_PARENT if (_PACKAGE_PARENT / "conf").is_dir() else Path.cwd()
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
 DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
 
@@ -403,12 +406,15 @@ def build_spark(cfg: AppConfig) -> SparkSession:
     )
     if s.driver_memory:
         builder = builder.config("spark.driver.memory", s.driver_memory)
-    jars = [splink_jar()]
+    # Under spark-submit, --jars/--packages already fill spark.jars: keep them.
+    from pyspark import SparkConf
+
+    submitted = SparkConf()
+    jars = [j for j in submitted.get("spark.jars", "").split(",") if j] + [splink_jar()]
     cached = local_jars(s.ivy_dir)
-    submitted_packages = os.environ.get("SPARK_SUBMITTED_PACKAGES") or ""
     if cached:
         jars += cached
-    elif s.packages and not submitted_packages:
+    elif s.packages and not submitted.get("spark.jars.packages", ""):
         builder = builder.config("spark.jars.packages", ",".join(s.packages))
         if s.ivy_dir:
             builder = builder.config("spark.jars.ivy", _resolve_local_path(s.ivy_dir))
@@ -484,16 +490,23 @@ def write_table(
     *,
     mode: str = "overwrite",
     partition_by: Sequence[str] = (),
+    replace_where: str | None = None,
 ) -> None:
     """Write a Delta table atomically (one Delta commit), validated against its contract.
 
     Overwrite replaces the schema too, so a contract change is visible in the
-    table's history rather than failing half way.
+    table's history rather than failing half way. ``replace_where`` overwrites
+    only the rows matching a predicate (e.g. one entity's, or one run's), so
+    tables shared by several writers stay idempotent under reruns.
     """
+    from delta.tables import DeltaTable
+
     if contract is not None:
         df = validate_schema(df, contract, path)
     writer = df.write.format("delta").mode(mode)
-    if mode == "overwrite":
+    if replace_where and DeltaTable.isDeltaTable(df.sparkSession, path):
+        writer = writer.option("replaceWhere", replace_where)
+    elif mode == "overwrite":
         writer = writer.option("overwriteSchema", "true")
     if partition_by:
         writer = writer.partitionBy(*partition_by)

@@ -41,9 +41,9 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         f"  quarantined       {sum(feats.quarantine_by_reason.values()):>9,}",
         f"  candidate pairs   {resolved.n_pairs:>9,} ({resolved.n_accepted:,} at p >= {e.clustering.threshold})",
         f"  groups            {resolved.n_groups:>9,} (largest {resolved.largest_groups[0][1] if resolved.largest_groups else 0})",
-        f"  pairwise          P {report['precision']:.4f}  R {report['recall']:.4f}  F1 {report['f1']:.4f}",
-        f"  B-cubed           P {report['bcubed_precision']:.4f}  R {report['bcubed_recall']:.4f}  F1 {report['bcubed_f1']:.4f}",
-        f"  blocking recall   {report['blocking_recall']:.4f}",
+        f"  pairwise          P {_fmt(report['precision'])}  R {_fmt(report['recall'])}  F1 {_fmt(report['f1'])}",
+        f"  B-cubed           P {_fmt(report['bcubed_precision'])}  R {_fmt(report['bcubed_recall'])}  F1 {_fmt(report['bcubed_f1'])}",
+        f"  blocking recall   {_fmt(report['blocking_recall'])}",
         f"  false merges      {report.get('false_merges', {})}",
         f"  model             {resolved.model_version}",
         "  tables            "
@@ -57,6 +57,10 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
     ]
     logger.info("\n".join(lines))
     return {"report": report, "timings": timings}
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,6 +1,6 @@
 """Generate the sample catalog: tracks (input) and their golden truth, as Delta tables.
 
-    spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 \\
+    spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/generate_sample.py --profile local --set sample.n_tracks=20000
     python -m jobs.generate_sample --set sample.n_tracks=20000
 """

@@ -34,11 +34,21 @@ class TrainedModel:
 
     @classmethod
     def from_settings(cls, entity: str, settings: dict[str, Any]) -> TrainedModel:
+        # Splink stamps a random linker_uid on every linker: drop it, so the same
+        # training on the same data gives the same version.
+        settings = {k: v for k, v in settings.items() if k != "linker_uid"}
         canonical = json.dumps(settings, sort_keys=True, default=str).encode()
         return cls(entity, settings, f"{entity}-{hashlib.sha256(canonical).hexdigest()[:12]}")
 
     def save(self, models_dir: str) -> Path:
         """Write <models_dir>/<entity>/<version>.json and point latest.json at it."""
+        if "://" in models_dir:
+            from jobs._runtime import ConfigError
+
+            raise ConfigError(
+                f"paths.models_dir={models_dir!r}: model JSON is written with local file I/O; "
+                "use a local or mounted path (the model is also logged to MLflow)"
+            )
         folder = Path(models_dir) / self.entity
         folder.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(self.settings, indent=2, sort_keys=True, default=str)
@@ -211,4 +221,15 @@ def guarded_clusters(
             max_group_size,
             level,
         )
+    else:
+        leftover = (
+            assignment.groupBy("component").count().where(F.col("count") > max_group_size).count()
+        )
+        if leftover:
+            logger.warning(
+                "clustering guard: %d components still over %d records at p >= 0.9999",
+                leftover,
+                max_group_size,
+            )
+            rounds.append({"threshold": 0.9999, "oversized_components_left": leftover})
     return assignment, rounds

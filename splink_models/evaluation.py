@@ -159,12 +159,20 @@ def evaluate(
         "largest_group": int(size_stats["largest"] or 0),
     }
     if kind_column:
+        kinds = sorted(
+            r[kind_column]
+            for r in golden.select(kind_column).distinct().collect()
+            if r[kind_column] != "studio"
+        )
         for prefix, frame in (
             ("false_merges", labelled.where(F.col("match_probability") >= threshold)),
             ("cluster_false_merges", implied),
         ):
             by_kind = frame.where(~F.col("is_match")).groupBy("negative_kind").count().collect()
-            report[prefix] = {row["negative_kind"]: int(row["count"]) for row in by_kind}
+            # every hard-negative kind of the golden data is reported, merged or not
+            report[prefix] = {kind: 0 for kind in kinds} | {
+                row["negative_kind"]: int(row["count"]) for row in by_kind
+            }
     labelled.unpersist()
     implied.unpersist()
     return report

@@ -62,6 +62,13 @@ def test_compact_key_drops_spaces_and_leading_article(spark):
 def test_null_if_generic(spark):
     check_column_function(
         spark,
-        lambda v: null_if_generic(v, ("various artists", "unknown")),
-        [("various artists", None), ("unknown", None), ("adele", "adele"), (None, None)],
+        lambda v: null_if_generic(normalize_text(v), ("Various Artists", "unknown", "N/A")),
+        [
+            ("Various Artists", None),
+            ("UNKNOWN", None),
+            ("n/a", None),
+            ("N / A", None),
+            ("Adele", "adele"),
+            (None, None),
+        ],
     )
