@@ -193,7 +193,7 @@ def resolve(
         F.col(f"{idc}_r"),
         F.col("match_weight").cast("double"),
         F.col("match_probability").cast("double"),
-        engine.explain_levels(model).alias("comparison_levels"),
+        engine.explain_levels(model, scored.columns).alias("comparison_levels"),
         (F.col("match_probability") >= threshold).alias("above_threshold"),
         F.lit(run_id).alias("run_id"),
         F.lit(model.version).alias("model_version"),

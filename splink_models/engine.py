@@ -138,14 +138,25 @@ def comparison_names(model: TrainedModel) -> list[str]:
     return [c["output_column_name"] for c in model.settings["comparisons"]]
 
 
-def explain_levels(model: TrainedModel) -> Column:
-    """Each comparison's level and match weight (log2 Bayes factor) as array<struct>."""
+def explain_levels(model: TrainedModel, columns: Sequence[str]) -> Column:
+    """Each comparison's level and match weight as array<struct>, for JVM readers.
+
+    The weight includes the comparison's term-frequency adjustment (Splink's
+    ``mw_tf_adj_<name>`` column) where it has one, so the weights plus the
+    prior add up to the pair's match_weight.
+    """
+
+    def weight(name: str) -> Column:
+        base = F.col(f"mw_{name}").cast("double")
+        tf = f"mw_tf_adj_{name}"
+        return base + F.coalesce(F.col(tf).cast("double"), F.lit(0.0)) if tf in columns else base
+
     return F.array(
         *[
             F.struct(
                 F.lit(name).alias("comparison"),
                 F.col(f"gamma_{name}").cast("int").alias("level"),
-                F.col(f"mw_{name}").cast("double").alias("match_weight"),
+                weight(name).alias("match_weight"),
             )
             for name in comparison_names(model)
         ]

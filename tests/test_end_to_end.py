@@ -201,3 +201,27 @@ def test_evaluate_rerun_replaces_its_rows(spark, resolved_sample):
     # the evaluation belongs to the run that wrote the groups, and a rerun replaces it
     assert first["run_id"] == groups_run
     assert rows_once == rows_twice > 0
+
+
+def test_comparison_weights_explain_the_match_weight(spark, resolved_sample):
+    import math
+
+    from splink_models import engine
+
+    cfg, _, _ = resolved_sample
+    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
+    prior = model.settings["probability_two_random_records_match"]
+    prior_weight = math.log2(prior / (1 - prior))
+    pairs = read_table(spark, cfg.table_path("recording_pairs"), RECORDING_PAIRS)
+    explained = pairs.select(
+        "match_weight",
+        F.aggregate(
+            "comparison_levels",
+            F.lit(0.0),
+            lambda acc, c: acc + F.coalesce(c.match_weight, F.lit(0.0)),
+        ).alias("sum_of_parts"),
+    )
+    worst = explained.select(
+        F.max(F.abs(F.col("match_weight") - F.col("sum_of_parts") - F.lit(prior_weight))).alias("d")
+    ).first()["d"]
+    assert worst < 1e-6
