@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # Small on purpose: a 2-core machine that a test suite may be sharing.
 SPARK_OVERRIDES = (
     "spark.master=local[2] spark.shuffle_partitions=4 spark.driver_memory=2g "
-    "spark.app_name=bench-phonetic paths.checkpoint_dir=/tmp/phon-ckpt"
+    "spark.app_name=bench-phonetic"
 )
 
 
