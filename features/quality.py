@@ -59,13 +59,17 @@ def split_bad_input(
     has_corrupt = CORRUPT_RECORD_COLUMN in df.columns
     corrupt = F.col(CORRUPT_RECORD_COLUMN).isNotNull() if has_corrupt else F.lit(False)
     raw_row = F.to_json(F.struct(*[F.col(c) for c in df.columns if c != CORRUPT_RECORD_COLUMN]))
-    content_order = Window.partitionBy(id_column).orderBy(raw_row)
+    # among rows sharing an id, keep a usable one: rows failing a record rule rank last
+    unusable = F.lit(False)
+    for rule in record_rules:
+        unusable = unusable | F.coalesce(rule.is_bad, F.lit(False))
+    content_order = Window.partitionBy(id_column).orderBy(unusable.cast("int"), raw_row)
     missing_id = F.col(id_column).isNull() | (F.length(F.trim(F.col(id_column))) == 0)
     duplicate = F.col("_dup_rank") > 1
     duplicate_reason = F.concat(
         F.lit(f"duplicate {id_column}: "),
         F.col("_dup_count").cast("string"),
-        F.lit(" rows share it, the first in content order is kept"),
+        F.lit(" rows share it, the first usable one in content order is kept"),
     )
 
     record_checks: list[tuple[str, Column, Column, Column]] = [

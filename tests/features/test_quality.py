@@ -31,6 +31,8 @@ def _tracks(spark):
         ("huge_duration", "s", "Song", ["A"], None, 99 * 3600 * 1000, None, None, None),
         ("dup", "s", "First", ["A"], None, 200000, None, None, None),
         ("dup", "s", "Second", ["A"], None, 200000, None, None, None),
+        ("dup2", "s", " ", ["A"], None, 200000, None, None, None),
+        ("dup2", "s", "Usable", ["A"], None, 200000, None, None, None),
         (None, "s", "No id", ["A"], None, 200000, None, None, None),
         ("", "s", "Empty id", ["A"], None, 200000, None, None, None),
     ]
@@ -56,18 +58,21 @@ def test_every_bad_input_kind_is_quarantined_with_its_field_and_reason(spark):
         ("neg_duration", "duration_ms", VALUE_NULLED),
         ("huge_duration", "duration_ms", VALUE_NULLED),
         ("dup", "track_id", RECORD_EXCLUDED),
+        ("dup2", "track_id", RECORD_EXCLUDED),
         (None, "track_id", RECORD_EXCLUDED),
         ("", "track_id", RECORD_EXCLUDED),
     }
     kept_rows = {r.track_id: r for r in kept.collect()}
-    assert set(kept_rows) == {"ok", "bad_isrc", "neg_duration", "huge_duration", "dup"}
+    assert set(kept_rows) == {"ok", "bad_isrc", "neg_duration", "huge_duration", "dup", "dup2"}
     # no row vanishes: every input row is kept or excluded with a reason
     excluded = quarantine.where(F.col("action") == RECORD_EXCLUDED).count()
-    assert len(kept_rows) + excluded == 10
+    assert len(kept_rows) + excluded == 12
     assert kept_rows["bad_isrc"].isrc is None and kept_rows["neg_duration"].duration_ms is None
     assert kept_rows["ok"].isrc == "GBAYE6800531"
     # the duplicate that is kept is the first in content order, whatever the input order
     assert kept_rows["dup"].title == "First"
+    # ... and a blank-titled copy never wins over a usable one
+    assert kept_rows["dup2"].title == "Usable"
     reasons = {r.field: r.reason for r in quarantine.collect()}
     assert "CC-XXX-YY-NNNNN" in reasons["isrc"]
 
