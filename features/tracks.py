@@ -54,7 +54,6 @@ VERSION_RULES: tuple[tuple[str, str], ...] = (
     ("demo", r"\bdemo\b"),
     ("remix", r"\bmix\b"),
 )
-VERSION_TYPES = ("original",) + tuple(dict.fromkeys(v for v, _ in VERSION_RULES))
 KARAOKE_ARTIST_PATTERN = r"karaoke|sing-?along|backing tracks"
 ISRC_PATTERN = r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 MAX_DURATION_MS = 4 * 3600 * 1000

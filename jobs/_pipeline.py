@@ -263,7 +263,7 @@ def evaluate_entity(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> dict[str, Any]:
     """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
-    from jobs._tracking import log_flat_metrics, mlflow_run
+    from jobs._tracking import flatten_metrics, log_flat_metrics, mlflow_run
 
     c = contracts(entity)
     if not entity.golden_table or c.golden is None:
@@ -303,7 +303,7 @@ def evaluate_entity(
             run_id,
             model_version,
         )
-        for key, value in _flatten(report).items()
+        for key, value in flatten_metrics(report).items()
     ]
     frame = spark.createDataFrame(
         rows,
@@ -329,16 +329,3 @@ def evaluate_entity(
         log_flat_metrics(report)
     write_json_atomic(Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.json", report)
     return report
-
-
-def _flatten(report: dict[str, Any]) -> dict[str, float | None]:
-    flat: dict[str, float | None] = {}
-    for key, value in report.items():
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                flat[f"{key}.{sub}"] = v
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[key] = value
-        elif value is None:
-            flat[key] = None
-    return flat

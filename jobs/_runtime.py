@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,6 @@ class ConfigError(ResolutionError):
 
 class SchemaMismatchError(ResolutionError):
     """A table does not match its contract."""
-
-
-class BadInputError(ResolutionError):
-    """An input record cannot be processed; names the record and the field."""
 
 
 class JavaMissingError(ResolutionError):
@@ -166,7 +162,6 @@ class AppConfig:
     quarantine_table: str
     evaluation_table: str
     entities: Mapping[str, EntityConfig]
-    raw: Mapping[str, Any] = field(repr=False)
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
@@ -347,7 +342,6 @@ def load_config(
         quarantine_table=quarantine,
         evaluation_table=evaluation,
         entities=entities,
-        raw=tree,
     )
 
 
@@ -585,8 +579,9 @@ def fetch_jars(profile: str = "local") -> list[str]:
     network (see ``local_jars``).
     """
     cfg = load_config(profile)
-    if local_jars(cfg.spark.ivy_dir):
-        return local_jars(cfg.spark.ivy_dir)
+    cached = local_jars(cfg.spark.ivy_dir)
+    if cached:
+        return cached
     spark = build_spark(cfg)
     spark.range(1).write.format("delta").mode("overwrite").save(
         str(Path(tempfile.mkdtemp(prefix="delta-probe-")) / "t")

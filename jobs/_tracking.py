@@ -33,15 +33,18 @@ def mlflow_run(cfg: AppConfig, run_name: str, tags: Mapping[str, str]) -> Iterat
         yield run
 
 
-def log_flat_metrics(metrics: Mapping[str, Any], prefix: str = "") -> None:
-    """Log every numeric value (nested dicts flattened with '.')."""
-    flat: dict[str, float] = {}
+def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float | None]:
+    """Numeric (or missing) values of a report; nested dicts flattened with '.'."""
+    flat: dict[str, float | None] = {}
     for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            for sub, v in value.items():
-                if isinstance(v, (int, float)):
-                    flat[f"{name}.{sub}"] = float(v)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[name] = float(value)
-    mlflow.log_metrics(flat)
+        items = value.items() if isinstance(value, Mapping) else [(None, value)]
+        for sub, v in items:
+            name = key if sub is None else f"{key}.{sub}"
+            if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                flat[name] = None if v is None else float(v)
+    return flat
+
+
+def log_flat_metrics(metrics: Mapping[str, Any]) -> None:
+    """Log every numeric value of a report to the active MLflow run."""
+    mlflow.log_metrics({k: v for k, v in flatten_metrics(metrics).items() if v is not None})

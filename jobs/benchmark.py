@@ -16,13 +16,14 @@ import logging
 import resource
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from jobs import build_features, evaluate, generate_sample, resolve, train
-from jobs._runtime import AppConfig, load_config, start_job, write_json_atomic
+from jobs._runtime import AppConfig, start_job, write_json_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.add_argument("--n-tracks", type=int, default=100_000)
 
     ctx = start_job(__doc__, argv, extra)
-    cfg = load_config(
-        ctx.args.profile,
-        conf_dir=ctx.args.config_dir,
-        overrides=[*ctx.args.overrides, f"sample.n_tracks={ctx.args.n_tracks}"],
-    )
+    cfg = replace(ctx.cfg, sample=replace(ctx.cfg.sample, n_tracks=ctx.args.n_tracks))
     rows = run(ctx.spark, cfg, entity=ctx.args.entity, run_id=ctx.run_id)
     path = record(rows, cfg.paths.reports_dir)
     logger.info("\n%s\nwritten to %s", table(rows), path)
