@@ -175,6 +175,7 @@ def test_generic_values_never_glue_unrelated_tracks(spark, resolved_sample):
             None,
             dt.date(2000, 1, 1),
             None,
+            None,
         )
         for i, title in enumerate(["Track 1", "Track 1", "", "Untitled", "Intro", "Unknown"])
     ]

@@ -1,0 +1,322 @@
+"""Source mappings: which files make up a user's catalog and how their columns become ours.
+
+A mapping is a YAML file (examples in conf/sources/, the format is described
+at the top of each) read into frozen dataclasses. Like ``load_config``, the
+loader collects every problem and raises one ConfigError naming each key, so
+a mapping is fixed in one pass and before any Spark job runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyspark.sql.types import StructType
+
+from features.parsing import PARSERS, FieldMapping
+from features.schemas import ENTITY_CONTRACTS
+from jobs._runtime import ConfigError, _resolve_local_path
+
+LINKAGES = ("dedupe_only", "link_only", "link_and_dedupe")
+FORMATS = ("csv", "json", "parquet", "delta")
+# What each format reads with unless the mapping's options say otherwise.
+DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
+    "csv": {"header": "true"},
+    "json": {},
+    "parquet": {},
+    "delta": {},
+}
+# The parser a contract field gets when its mapping does not name one.
+DEFAULT_PARSE: Mapping[str, str] = {
+    "artists": "artists",
+    "duration_ms": "duration",
+    "release_date": "date",
+    "published_at": "timestamp",
+}
+REQUIRED_FIELDS = ("title",)  # a record without one cannot be matched at all
+_TOP_KEYS = ("description", "entity", "linkage", "sources", "placeholders")
+_SOURCE_KEYS = ("path", "format", "options", "id", "columns", "null_values")
+_PATH_VARIABLE = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceMapping:
+    """One file (or folder) of the catalog and how its columns fill the contract."""
+
+    name: str  # also the value of the ``source`` column
+    path: str
+    format: str
+    options: Mapping[str, str]
+    id_column: str
+    id_prefix: str
+    fields: tuple[FieldMapping, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every source column the mapping reads (id first)."""
+        return tuple(dict.fromkeys([self.id_column, *(f.column for f in self.fields)]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CatalogMapping:
+    file: Path
+    entity: str
+    linkage: str
+    contract: StructType  # the entity's input contract
+    id_field: str  # the contract's record id (its first field)
+    sources: tuple[SourceMapping, ...]
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    """A YAML list of scalars as strings (dates YAML parsed as dates back to ISO text)."""
+    if not isinstance(value, list) or any(isinstance(v, (list, dict)) for v in value):
+        return None
+    return tuple(str(v) for v in value)
+
+
+def _option_value(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+class _MappingReader:
+    def __init__(self, file: Path, datasets_dir: str | Path | None):
+        self.file = file
+        self.datasets_dir = datasets_dir
+        self.problems: list[str] = []
+
+    def problem(self, key: str, what: str) -> None:
+        self.problems.append(f"{key}: {what}")
+
+    def unknown_keys(self, key: str, node: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for extra in sorted(set(node) - set(allowed)):
+            self.problem(f"{key}.{extra}" if key else extra, f"unknown key (known: {allowed})")
+
+    def path(self, key: str, raw: Any) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            self.problem(key, "missing: the file, folder or glob to read")
+            return ""
+        for variable in _PATH_VARIABLE.findall(raw):
+            if variable != "datasets":
+                self.problem(key, f"unknown variable {{{variable}}} (only {{datasets}} is filled)")
+            elif self.datasets_dir is None:
+                self.problem(
+                    key, "uses {datasets} but no datasets folder was given (--datasets-dir)"
+                )
+        if self.datasets_dir is not None:
+            raw = raw.replace("{datasets}", str(self.datasets_dir).rstrip("/"))
+        return _resolve_local_path(raw)
+
+    def field_mapping(
+        self,
+        key: str,
+        name: str,
+        spec: Any,
+        contract: StructType,
+        source_nulls: tuple[str, ...],
+        placeholders: Mapping[str, tuple[str, ...]],
+    ) -> FieldMapping | None:
+        if isinstance(spec, str):
+            spec = {"column": spec}
+        if not isinstance(spec, dict):
+            self.problem(key, f"expected a column name or a mapping with 'column', got {spec!r}")
+            return None
+        column = spec.get("column")
+        if not isinstance(column, str) or not column:
+            self.problem(f"{key}.column", "missing: the source column to read")
+        parse = spec.get("parse", DEFAULT_PARSE.get(name, "text"))
+        parser = PARSERS.get(parse)
+        if parser is None:
+            self.problem(f"{key}.parse", f"unknown parser {parse!r} (known: {tuple(PARSERS)})")
+            return None
+        want = contract[name].dataType
+        if parser.output.simpleString() != want.simpleString():
+            self.problem(
+                f"{key}.parse",
+                f"{parse!r} gives {parser.output.simpleString()}, {name} is {want.simpleString()}",
+            )
+        options = {k: v for k, v in spec.items() if k not in ("column", "parse", "null_values")}
+        shared = placeholders.get(name, ())
+        if shared and parser.placeholder is None:
+            self.problem(f"placeholders.{name}", f"parser {parse!r} of {key} takes no placeholders")
+        elif shared or "placeholders" in options:
+            mine = _strings(options.get("placeholders", []))
+            options["placeholders"] = (
+                list(dict.fromkeys(shared + mine)) if mine is not None else mine
+            )
+        for message in parser.option_problems(options):
+            knob, why = message.split(": ", 1)
+            self.problem(f"{key}.{knob}", why)
+        if "placeholders" in options:
+            options["placeholders"] = tuple(options["placeholders"] or ())
+        column_nulls = _strings(spec.get("null_values", []))
+        if column_nulls is None:
+            self.problem(f"{key}.null_values", "must be a list of values")
+        return FieldMapping(
+            field=name,
+            column=column if isinstance(column, str) else "",
+            parse=parse,
+            options=options,
+            null_values=tuple(dict.fromkeys(source_nulls + (column_nulls or ()))),
+        )
+
+    def source(
+        self,
+        name: str,
+        node: Any,
+        contract: StructType,
+        id_field: str,
+        placeholders: Mapping[str, tuple[str, ...]],
+    ) -> SourceMapping | None:
+        key = f"sources.{name}"
+        if not isinstance(node, dict):
+            self.problem(key, "expected a mapping with path, format, id and columns")
+            return None
+        self.unknown_keys(key, node, _SOURCE_KEYS)
+        path = self.path(f"{key}.path", node.get("path"))
+        fmt = node.get("format")
+        if fmt not in FORMATS:
+            self.problem(f"{key}.format", f"must be one of {FORMATS}, got {fmt!r}")
+        options = node.get("options") or {}
+        if not isinstance(options, dict) or any(
+            isinstance(v, (list, dict)) for v in options.values()
+        ):
+            self.problem(f"{key}.options", "must map reader option names to single values")
+            options = {}
+        defaults = DEFAULT_OPTIONS.get(fmt, {}) if isinstance(fmt, str) else {}
+        merged = {**defaults, **{str(k): _option_value(v) for k, v in options.items()}}
+        id_spec = node.get("id")
+        if isinstance(id_spec, str):
+            id_spec = {"column": id_spec}
+        if not isinstance(id_spec, dict) or not isinstance(id_spec.get("column"), str):
+            self.problem(f"{key}.id", "missing: {column: <id column>, prefix: <text>}")
+            id_spec = {}
+        self.unknown_keys(f"{key}.id", id_spec, ("column", "prefix"))
+        prefix = id_spec.get("prefix", "")
+        if not isinstance(prefix, str):
+            self.problem(f"{key}.id.prefix", f"must be text, got {prefix!r}")
+            prefix = ""
+        source_nulls = _strings(node.get("null_values", []))
+        if source_nulls is None:
+            self.problem(f"{key}.null_values", "must be a list of values")
+        columns = node.get("columns")
+        if not isinstance(columns, dict) or not columns:
+            self.problem(f"{key}.columns", "missing: map contract fields to source columns")
+            columns = {}
+        mappable = [f.name for f in contract.fields if f.name not in (id_field, "source")]
+        fields = []
+        for field_name, spec in columns.items():
+            if field_name not in mappable:
+                self.problem(
+                    f"{key}.columns.{field_name}",
+                    f"not a field of the input contract (fields: {mappable})",
+                )
+                continue
+            mapped = self.field_mapping(
+                f"{key}.columns.{field_name}",
+                field_name,
+                spec,
+                contract,
+                source_nulls or (),
+                placeholders,
+            )
+            if mapped is not None:
+                fields.append(mapped)
+        for required in REQUIRED_FIELDS:
+            if columns and required in mappable and required not in columns:
+                self.problem(
+                    f"{key}.columns.{required}", "required: records without it cannot be matched"
+                )
+        return SourceMapping(
+            name=name,
+            path=path,
+            format=fmt if isinstance(fmt, str) else "",
+            options=merged,
+            id_column=id_spec.get("column", ""),
+            id_prefix=prefix,
+            fields=tuple(fields),
+        )
+
+
+def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) -> CatalogMapping:
+    """Read and validate a source mapping; ``{datasets}`` in paths becomes ``datasets_dir``.
+
+    Raises:
+        ConfigError: listing every problem, each under its key (e.g.
+            ``sources.itunes.columns.duration_ms.unit``).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"source mapping {file} not found (examples live in conf/sources/)")
+    try:
+        tree = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"source mapping {file} is not valid YAML: {err}") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"source mapping {file} must be a YAML mapping (entity, sources, ...)")
+    r = _MappingReader(file, datasets_dir)
+    r.unknown_keys("", tree, _TOP_KEYS)
+
+    entity = tree.get("entity")
+    contracts = ENTITY_CONTRACTS.get(entity) if isinstance(entity, str) else None
+    if contracts is None:
+        r.problem("entity", f"must be one of {tuple(ENTITY_CONTRACTS)}, got {entity!r}")
+    linkage = tree.get("linkage")
+    if linkage not in LINKAGES:
+        r.problem("linkage", f"must be one of {LINKAGES}, got {linkage!r}")
+
+    raw_placeholders = tree.get("placeholders") or {}
+    placeholders: dict[str, tuple[str, ...]] = {}
+    if not isinstance(raw_placeholders, dict):
+        r.problem("placeholders", "must map contract fields to lists of values")
+    else:
+        for name, values in raw_placeholders.items():
+            as_strings = _strings(values)
+            if as_strings is None:
+                r.problem(f"placeholders.{name}", "must be a list of values")
+            else:
+                placeholders[name] = as_strings
+
+    raw_sources = tree.get("sources")
+    if not isinstance(raw_sources, dict) or not raw_sources:
+        r.problem("sources", "missing: name each source file under sources")
+        raw_sources = {}
+    sources: list[SourceMapping] = []
+    if contracts is not None:
+        contract = contracts.input
+        id_field = contract.fields[0].name
+        for name, node in raw_sources.items():
+            mapped = r.source(str(name), node, contract, id_field, placeholders)
+            if mapped is not None:
+                sources.append(mapped)
+        for name in placeholders:
+            if name not in contract.fieldNames():
+                r.problem(f"placeholders.{name}", "not a field of the contract")
+            elif not any(f.field == name for s in sources for f in s.fields):
+                r.problem(f"placeholders.{name}", "no source maps this field")
+    if linkage in ("link_only", "link_and_dedupe") and len(raw_sources) < 2:
+        r.problem("linkage", f"{linkage} needs at least two sources, got {len(raw_sources)}")
+    if len(sources) > 1:
+        by_prefix: dict[str, list[str]] = {}
+        for s in sources:
+            by_prefix.setdefault(s.id_prefix, []).append(s.name)
+        for prefix, names in by_prefix.items():
+            if len(names) > 1:
+                r.problem(
+                    f"sources.{names[1]}.id.prefix",
+                    f"{prefix!r} is also the prefix of {names[0]}: ids could collide across "
+                    "sources; give each source its own prefix",
+                )
+    if r.problems:
+        raise ConfigError(f"source mapping {file} has problems:\n  - " + "\n  - ".join(r.problems))
+    return CatalogMapping(
+        file=file,
+        entity=entity,
+        linkage=linkage,
+        contract=contract,
+        id_field=id_field,
+        sources=tuple(sources),
+    )
