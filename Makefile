@@ -8,7 +8,7 @@ IVY_DIR    := .cache/ivy
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
-.PHONY: setup demo test test-fast lint bench-100k clean java-check
+.PHONY: setup demo test test-fast lint bench-100k dist clean java-check
 
 setup: java-check $(VENV)/.installed $(IVY_DIR)/.fetched
 
@@ -37,7 +37,7 @@ test: setup
 	$(PY) -m pytest -q
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not e2e and not scala"
+	$(PY) -m pytest -q -m "not e2e and not scala and not cluster"
 
 lint: setup
 	$(PY) -m ruff check jobs features splink_models tests
@@ -45,5 +45,9 @@ lint: setup
 bench-100k: setup
 	$(PY) -m jobs.benchmark --n-tracks 100000
 
+# The code as one zip for spark-submit --py-files (README, 'On a cluster').
+dist: $(VENV)/.installed
+	$(PY) -m jobs._package dist/music_resolution.zip
+
 clean:
-	rm -rf data reports/evaluation spark-warehouse metastore_db derby.log
+	rm -rf data dist reports/evaluation spark-warehouse metastore_db derby.log
