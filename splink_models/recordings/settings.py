@@ -71,9 +71,11 @@ def artists_comparison() -> cl.CustomComparison:
                 label_for_charts="artists is NULL",
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
+            # Spark SQL, translated by sqlglot for other backends (DuckDB has no size())
             cll.CustomLevel(
                 "size(array_intersect(artist_keys_l, artist_keys_r)) >= 1",
                 label_for_charts="At least one artist in common",
+                base_dialect_str="spark",
             ),
             cll.JaroWinklerLevel("primary_artist", 0.90),
             cll.CustomLevel(

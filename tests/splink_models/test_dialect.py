@@ -1,0 +1,214 @@
+"""One trained model, two engines: trained on Spark and scored on DuckDB, and the reverse.
+
+Both engines read the same Parquet feature table; a converted model must find
+exactly the same candidate pairs, put each in the same comparison levels and
+give it the same match probability.
+
+One known exception: Jaro-Winkler is each backend's own function (Splink's
+jar on Spark, DuckDB's built-in), and they count transpositions differently
+(DuckDB halves the count with integer division, the jar does not), so on
+about 0.4% of the pairs DuckDB's similarity is slightly higher; where that
+crosses a level's threshold the pair lands in another level. On this sample
+no pair does; the assertions allow it only in Jaro-Winkler comparisons and on
+few pairs, so a future sample cannot fail for this reason alone.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import duckdb
+import pandas as pd
+import pytest
+from pyspark.sql import functions as F
+
+from features.schemas import TRACK_INPUT
+from features.tracks import build_track_features
+from jobs._runtime import ResolutionError
+from jobs._samplegen import generate_catalog
+from splink_models import engine
+from splink_models.dialect import code_settings, to_dialect
+from splink_models.duckdb_engine import cluster_duckdb, parquet_source, predict_duckdb, train_duckdb
+from tests.conftest import test_config as config_under
+
+N_TRACKS = 1500
+# Both engines compute the same sums of the same float64 weights: they agree to
+# the last bits (measured 2e-16); 1e-9 leaves room for a different summation order.
+TOLERANCE = 1e-9
+# share of pairs allowed in another Jaro-Winkler level (measured 7 of 22,270 at 10k tracks)
+MAX_JARO_WINKLER_DISAGREEMENT = 0.005
+JARO_WINKLER_COMPARISONS = {
+    c["output_column_name"]
+    for c in code_settings("splink_models.recordings", "spark")["comparisons"]
+    if "jaro_winkler" in str(c["comparison_levels"])
+}
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory):
+    # The configured 1M pairs for u are nearly all 1.1M pairs of 1,500 tracks: 75 s
+    # of Spark UDFs that only make u more precise, which the conversion does not need.
+    return config_under(
+        tmp_path_factory.mktemp("dialect"), "entities.recordings.training.max_pairs_for_u=100000"
+    ).entity("recordings")
+
+
+@pytest.fixture(scope="module")
+def features_parquet(spark, tmp_path_factory, recordings) -> str:
+    tracks, _ = generate_catalog(N_TRACKS, seed=3)
+    columns = TRACK_INPUT.fieldNames()  # input fields the generator does not invent are null
+    tracks = tracks.assign(**{c: None for c in columns if c not in tracks.columns})[columns]
+    features = build_track_features(
+        spark.createDataFrame(tracks, TRACK_INPUT), generic_values=recordings.generic_values
+    )
+    path = str(tmp_path_factory.mktemp("dialect-features") / "track_features.parquet")
+    features.write.parquet(path)
+    return path
+
+
+def _training_knobs(recordings) -> dict:
+    t = recordings.training
+    return {
+        "entity": recordings.name,
+        "module": recordings.model_module,
+        "seed": t.seed,
+        "max_pairs_for_u": t.max_pairs_for_u,
+        "em_blocking": t.em_blocking,
+        "prior_rules": t.prior_deterministic_rules,
+        "prior_recall": t.prior_recall,
+    }
+
+
+def _spark_pairs(spark, features_parquet: str, model: engine.TrainedModel) -> pd.DataFrame:
+    scored = engine.predict(spark, spark.read.parquet(features_parquet), model)
+    gammas = [c for c in scored.columns if c.startswith("gamma_")]
+    return scored.select(
+        "track_id_l", "track_id_r", F.col("match_probability").cast("double"), *gammas
+    ).toPandas()
+
+
+def _duckdb_pairs(features_parquet: str, model: engine.TrainedModel) -> pd.DataFrame:
+    return predict_duckdb(features_parquet, model).df()
+
+
+def assert_same_scores(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    keys = ["track_id_l", "track_id_r"]
+    joined = left.merge(right, on=keys, how="outer", suffixes=("_a", "_b"), indicator=True)
+    unpaired = joined[joined["_merge"] != "both"]
+    assert unpaired.empty, f"{len(unpaired)} pairs found by one engine only:\n{unpaired[keys]}"
+    assert len(joined) > 1000  # a real pair set, not two empty ones
+    gammas = [c for c in left.columns if c.startswith("gamma_")]
+    assert gammas
+    other_level = pd.Series(False, index=joined.index)
+    for gamma in gammas:
+        differ = joined[f"{gamma}_a"] != joined[f"{gamma}_b"]
+        if gamma.removeprefix("gamma_") not in JARO_WINKLER_COMPARISONS:
+            assert not differ.any(), f"{gamma} differs on {differ.sum()}:\n{joined[differ].head()}"
+        other_level |= differ
+    assert other_level.mean() <= MAX_JARO_WINKLER_DISAGREEMENT, (
+        f"{other_level.sum()} of {len(joined)} pairs in another Jaro-Winkler level"
+    )
+    same = joined[~other_level]
+    gap = (same["match_probability_a"] - same["match_probability_b"]).abs().max()
+    assert gap <= TOLERANCE, f"match probabilities differ by up to {gap}"
+
+
+def _groups(assignment: pd.DataFrame) -> set[frozenset[str]]:
+    return {frozenset(members) for _, members in assignment.groupby("component")["node"]}
+
+
+def test_spark_trained_model_scores_the_same_on_duckdb(spark, features_parquet, recordings):
+    model, _ = engine.train(
+        spark, spark.read.parquet(features_parquet), **_training_knobs(recordings)
+    )
+    assert model.dialect == "spark"
+
+    on_duckdb = to_dialect(model, "duckdb", module=recordings.model_module)
+
+    assert on_duckdb.dialect == "duckdb"
+    assert on_duckdb.version == model.version  # same parameters, same version
+    spark_pairs = _spark_pairs(spark, features_parquet, model)
+    duckdb_pairs = _duckdb_pairs(features_parquet, on_duckdb)
+    assert_same_scores(spark_pairs, duckdb_pairs)
+
+    # ... and the clustering guard cuts the same groups; small groups and one big
+    # step make it re-split in one round, on few Spark jobs
+    knobs = {"threshold": recordings.clustering.threshold, "max_group_size": 6, "step": 0.1}
+    edges = spark.createDataFrame(
+        spark_pairs[["track_id_l", "track_id_r", "match_probability"]].set_axis(
+            ["node_l", "node_r", "match_probability"], axis=1
+        )
+    )
+    nodes = spark.read.parquet(features_parquet).select(F.col("track_id").alias("node"))
+    spark_assignment, spark_rounds = engine.guarded_clusters(spark, edges, nodes, **knobs)
+
+    con = duckdb.connect()  # the same edges, to compare the clustering alone
+    con.register("edges_df", spark_pairs)
+    con.execute(
+        "CREATE TABLE edges AS SELECT track_id_l AS node_l, track_id_r AS node_r, "
+        "match_probability FROM edges_df"
+    )
+    con.execute(
+        f"CREATE TABLE nodes AS SELECT track_id AS node FROM {parquet_source(features_parquet)}"
+    )
+    table, duckdb_rounds = cluster_duckdb(con, "edges", "nodes", **knobs)
+    duckdb_assignment = con.execute(f"SELECT * FROM {table}").df()
+
+    assert spark_rounds and duckdb_rounds == spark_rounds  # the guard did work, the same work
+    assert _groups(duckdb_assignment) == _groups(spark_assignment.toPandas())
+
+
+def test_duckdb_trained_model_scores_the_same_on_spark(spark, features_parquet, recordings):
+    model, _ = train_duckdb(features_parquet, **_training_knobs(recordings))
+    assert model.dialect == "duckdb"
+
+    on_spark = to_dialect(model, "spark", module=recordings.model_module)
+
+    assert on_spark.version == model.version
+    back = to_dialect(on_spark, "duckdb", module=recordings.model_module)
+    assert back.settings == model.settings  # the conversion loses nothing
+    assert_same_scores(
+        _duckdb_pairs(features_parquet, model), _spark_pairs(spark, features_parquet, on_spark)
+    )
+
+
+def _fake_trained(dialect: str) -> engine.TrainedModel:
+    settings = code_settings("splink_models.recordings", dialect)
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level.setdefault("m_probability", 0.5)
+            level.setdefault("u_probability", 0.5)
+    return engine.TrainedModel.from_settings("recordings", settings)
+
+
+def test_model_trained_with_other_comparisons_is_refused():
+    model = _fake_trained("duckdb")
+    settings = copy.deepcopy(model.settings)
+    bpm = copy.deepcopy(settings["comparisons"][0])
+    bpm["output_column_name"] = "bpm"
+    settings["comparisons"].append(bpm)
+    settings["comparisons"][1]["comparison_levels"].pop(3)
+    other = engine.TrainedModel.from_settings("recordings", settings)
+
+    with pytest.raises(ResolutionError) as raised:
+        to_dialect(other, "spark", module="splink_models.recordings")
+
+    message = str(raised.value)
+    assert "comparison 'bpm': in the model, not in the code" in message
+    assert "comparison 'core_title': 6 levels in the model, 7 in the code" in message
+    assert "comparison 'isrc'" not in message  # what matches is not reported
+
+
+def test_converted_model_keeps_its_version_and_is_not_saved_over_the_original(tmp_path):
+    model = _fake_trained("spark")
+    on_duckdb = to_dialect(model, "duckdb", module="splink_models.recordings")
+    assert on_duckdb.version == model.version
+    assert "jaro_winkler_similarity" in str(on_duckdb.settings["comparisons"])
+    assert "ARRAY_LENGTH(ARRAY_INTERSECT(" in str(on_duckdb.settings["comparisons"])
+    assert to_dialect(on_duckdb, "spark", module="splink_models.recordings").settings == (
+        model.settings
+    )
+    with pytest.raises(ResolutionError, match="save the trained model"):
+        on_duckdb.save(str(tmp_path))
+    with pytest.raises(ResolutionError, match="convert it with"):
+        predict_duckdb(pd.DataFrame({"track_id": ["a"]}), model)
