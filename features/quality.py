@@ -166,3 +166,12 @@ def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
             ),
         ],
     )
+
+
+def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
+    """Videos: a title is required; a bad ISRC or duration is nulled, the video stays."""
+    records, fields = track_rules()
+    return (
+        [RecordRule("title", records[0].is_bad, "null or empty video title: nothing to match on")],
+        fields,
+    )

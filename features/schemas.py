@@ -48,6 +48,7 @@ TRACK_INPUT = StructType(
         _f("isrc", _S),
         _f("release_date", DateType()),
         _f("label", _S),
+        _f("genre", _S),  # free text as the source writes it ("Pop , Music , Dance")
     ]
 )
 
@@ -58,6 +59,27 @@ TRACK_GOLDEN = StructType(
         _f("work_id", _S, False),
         _f("recording_kind", _S, False),
         _f("release_kind", _S, False),
+    ]
+)
+
+VIDEO_INPUT = StructType(
+    [
+        _f("video_id", _S),  # nullable on input: a missing id is quarantined
+        _f("source", _S),
+        _f("title", _S),
+        _f("channel_name", _S),
+        _f("description", _S),
+        _f("duration_ms", _L),
+        _f("published_at", TimestampType()),
+        _f("isrc", _S),
+    ]
+)
+
+VIDEO_GOLDEN = StructType(
+    [
+        _f("video_id", _S, False),
+        _f("recording_id", _S),  # null: the video shows no recording of the catalog
+        _f("video_kind", _S, False),  # what the video really is (generator's truth)
     ]
 )
 
@@ -87,6 +109,35 @@ TRACK_FEATURES = StructType(
         _f("isrc_registrant", _S),
         _f("isrc_year", IntegerType()),
         _f("release_year", IntegerType()),
+    ]
+)
+
+VIDEO_FEATURES = StructType(
+    [
+        _f("video_id", _S, False),
+        _f("source", _S),
+        _f("title", _S),
+        _f("channel_name", _S),
+        _f("title_norm", _S),  # whole title, normalised
+        _f("parsed_artist", _S),  # the parser's artist part, normalised (null if none)
+        _f("parsed_title", _S),  # the parser's song part, noise removed, normalised
+        _f("title_parts", _ARR),  # every part the separators cut, noise removed, normalised
+        _f("title_part_keys", _ARR),  # compact keys of title_parts
+        _f("core_title", _S),  # parsed_title without version tags / featured artists
+        _f("core_title_key", _S),
+        _f("version_type", _S),  # same vocabulary as TRACK_FEATURES.version_type
+        _f("video_kind", _S),  # official_video, lyric_video, audio, topic, live, cover, other
+        _f("artists_norm", _ARR),  # parsed artist(s) plus featured, normalised
+        _f("artist_keys", _ARR),
+        _f("primary_artist", _S),
+        _f("primary_artist_key", _S),
+        _f("featured_artists", _ARR),
+        _f("channel_artist", _S),  # channel without VEVO / - Topic / Official / Records / Music
+        _f("channel_artist_key", _S),
+        _f("cover_artist", _S),  # "cover by X" -> x
+        _f("duration_s", _D),
+        _f("isrc", _S),
+        _f("published_year", IntegerType()),
     ]
 )
 
@@ -147,6 +198,48 @@ def groups_schema(id_column: str, group_column: str) -> StructType:
 RECORDING_PAIRS = pairs_schema("track_id")
 RECORDING_GROUPS = groups_schema("track_id", "recording_group_id")
 
+VIDEO_PAIRS = StructType(
+    [
+        _f("video_id", _S, False),
+        _f("track_id", _S, False),
+        _f("recording_group_id", _S),
+        _f("match_weight", _D, False),
+        _f("match_probability", _D, False),
+        _f("comparison_levels", ArrayType(COMPARISON_LEVEL, False), False),
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+    ]
+)
+
+VIDEO_MATCHES = StructType(
+    [
+        _f("video_id", _S, False),
+        _f("recording_group_id", _S, False),
+        _f("match_probability", _D, False),
+        _f("match_weight", _D, False),
+        _f("video_kind", _S),
+        _f("is_primary", BooleanType(), False),
+        _f("matched_track_id", _S, False),  # the group's member track that scored best
+        _f("runner_up_match_weight", _D),  # the next group's weight (null: no other group)
+        _f("explanation", ArrayType(COMPARISON_LEVEL, False), False),  # top comparisons
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+    ]
+)
+
+UNMATCHED_VIDEOS = StructType(
+    [
+        _f("video_id", _S, False),
+        _f("reason", _S, False),  # no candidate | below threshold | ambiguous
+        _f("best_recording_group_id", _S),
+        _f("best_match_probability", _D),
+        _f("runner_up_recording_group_id", _S),
+        _f("runner_up_match_probability", _D),
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+    ]
+)
+
 EVALUATION = StructType(
     [
         _f("entity_type", _S, False),
@@ -167,7 +260,7 @@ class EntityContracts:
     input: StructType
     features: StructType
     pairs: StructType
-    groups: StructType
+    groups: StructType | None
     golden: StructType | None
 
 
@@ -178,5 +271,12 @@ ENTITY_CONTRACTS: dict[str, EntityContracts] = {
         pairs=RECORDING_PAIRS,
         groups=RECORDING_GROUPS,
         golden=TRACK_GOLDEN,
+    ),
+    "videos": EntityContracts(
+        input=VIDEO_INPUT,
+        features=VIDEO_FEATURES,
+        pairs=VIDEO_PAIRS,
+        groups=None,
+        golden=VIDEO_GOLDEN,
     ),
 }

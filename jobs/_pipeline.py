@@ -17,18 +17,22 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from features.parsing import INGEST_REASON_PREFIX
 from features.quality import split_bad_input
 from features.schemas import ENTITY_CONTRACTS, QUARANTINE, EntityContracts
 from jobs._runtime import (
     AppConfig,
     EntityConfig,
     ResolutionError,
+    TrainingConfig,
+    VideoConfig,
     conform,
     read_table,
     write_json_atomic,
     write_table,
 )
 from splink_models import engine
+from splink_models.dialect import to_dialect
 from splink_models.evaluation import evaluate
 from splink_models.groups import build_groups
 
@@ -40,7 +44,7 @@ def _import(dotted: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def contracts(entity: EntityConfig) -> EntityContracts:
+def contracts(entity: EntityConfig | VideoConfig) -> EntityContracts:
     try:
         return ENTITY_CONTRACTS[entity.name]
     except KeyError:
@@ -59,16 +63,34 @@ class FeatureResult:
     quarantine_by_reason: dict[str, int]
 
 
-def write_quarantine(cfg: AppConfig, entity: str, rows: DataFrame) -> None:
-    """Replace this entity's quarantine rows (the table is shared by all entity types)."""
+def quarantine_scope(entity: str, stage: str) -> str:
+    """The quarantine rows one stage owns: ingest's reasons start with INGEST_REASON_PREFIX.
+
+    The table is shared by every entity type and by two stages (ingest, features),
+    so each replaces only its own rows: rerunning features keeps what ingest set
+    aside, and the other way round.
+    """
+    if stage not in ("ingest", "features"):
+        raise ValueError(f"quarantine stage must be ingest or features, got {stage!r}")
+    op = "LIKE" if stage == "ingest" else "NOT LIKE"
+    return f"entity_type = '{entity}' AND reason {op} '{INGEST_REASON_PREFIX}%'"
+
+
+def write_quarantine(
+    cfg: AppConfig, entity: str, rows: DataFrame, *, stage: str = "features"
+) -> None:
+    """Replace one stage's quarantine rows of one entity type (see quarantine_scope)."""
     path = cfg.table_path(cfg.quarantine_table)
     write_table(
-        conform(rows, QUARANTINE), path, QUARANTINE, replace_where=f"entity_type = '{entity}'"
+        conform(rows, QUARANTINE),
+        path,
+        QUARANTINE,
+        replace_where=quarantine_scope(entity, stage),
     )
 
 
 def build_features(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig | VideoConfig, run_id: str
 ) -> FeatureResult:
     c = contracts(entity)
     raw = read_table(spark, cfg.table_path(entity.input_table), c.input)
@@ -106,24 +128,48 @@ def train(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> tuple[engine.TrainedModel, Path]:
     """Train on the feature table, save the versioned JSON, log it all to MLflow."""
-    from jobs._tracking import log_flat_metrics, mlflow_run
-
     c = contracts(entity)
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
-    t = entity.training
-    if t.sample_fraction < 1.0:
-        features = features.sample(fraction=t.sample_fraction, seed=t.seed)
+    if entity.training.sample_fraction < 1.0:
+        features = features.sample(
+            fraction=entity.training.sample_fraction, seed=entity.training.seed
+        )
+    return train_and_log(
+        spark,
+        cfg,
+        entity.name,
+        entity.model_module,
+        entity.training,
+        features,
+        run_id,
+        {"n_training_records": features.count()},
+    )
+
+
+def train_and_log(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity_name: str,
+    model_module: str,
+    t: TrainingConfig,
+    features: DataFrame | list[DataFrame],
+    run_id: str,
+    extra_params: dict[str, Any],
+) -> tuple[engine.TrainedModel, Path]:
+    """Train one model (dedupe: one frame, link: one per side), save it, log it to MLflow."""
+    from jobs._tracking import log_flat_metrics, mlflow_run
+
     params = {
-        "entity": entity.name,
+        "entity": entity_name,
         "seed": t.seed,
         "max_pairs_for_u": t.max_pairs_for_u,
         "em_blocking": " | ".join(",".join(s) for s in t.em_blocking),
         "prior_recall": t.prior_recall,
         "sample_fraction": t.sample_fraction,
-        "n_training_records": features.count(),
+        **extra_params,
     }
     with mlflow_run(
-        cfg, f"train-{entity.name}", {"entity": entity.name, "run_id": run_id, "stage": "train"}
+        cfg, f"train-{entity_name}", {"entity": entity_name, "run_id": run_id, "stage": "train"}
     ) as run:
         import mlflow
 
@@ -131,8 +177,8 @@ def train(
         model, linker = engine.train(
             spark,
             features,
-            entity=entity.name,
-            module=entity.model_module,
+            entity=entity_name,
+            module=model_module,
             seed=t.seed,
             max_pairs_for_u=t.max_pairs_for_u,
             em_blocking=t.em_blocking,
@@ -185,6 +231,8 @@ def resolve(
     c = contracts(entity)
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
     model = engine.TrainedModel.load(entity.name, model_path or cfg.paths.models_dir)
+    if model.dialect != "spark":  # e.g. tuned on DuckDB in a notebook: same parameters
+        model = to_dialect(model, "spark", module=entity.model_module)
     threshold = entity.clustering.threshold
     idc = entity.id_column
     scored = engine.predict(spark, features, model)
@@ -263,8 +311,6 @@ def evaluate_entity(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> dict[str, Any]:
     """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
-    from jobs._tracking import flatten_metrics, log_flat_metrics, mlflow_run
-
     c = contracts(entity)
     if not entity.golden_table or c.golden is None:
         raise ResolutionError(f"entity {entity.name} has no golden table configured")
@@ -291,15 +337,28 @@ def evaluate_entity(
     report["run_id"] = run_id
     report["model_version"] = model_version
     report["entity_type"] = entity.name
+    record_evaluation(spark, cfg, entity.name, report, entity.clustering.threshold)
+    return report
 
+
+def record_evaluation(
+    spark: SparkSession, cfg: AppConfig, entity_name: str, report: dict[str, Any], threshold: float
+) -> Path:
+    """One report, three places: the evaluation Delta table, MLflow and reports/evaluation/.
+
+    The report's run_id and model_version say which run was evaluated; its
+    rows in the evaluation table are replaced, so re-evaluating is idempotent.
+    """
     from features.schemas import EVALUATION
+    from jobs._tracking import flatten_metrics, log_flat_metrics, mlflow_run
 
+    run_id, model_version = report["run_id"], report["model_version"]
     rows = [
         (
-            entity.name,
+            entity_name,
             key,
             float(value) if value is not None else None,
-            entity.clustering.threshold,
+            threshold,
             run_id,
             model_version,
         )
@@ -313,19 +372,19 @@ def evaluate_entity(
         conform(frame, EVALUATION),
         cfg.table_path(cfg.evaluation_table),
         EVALUATION,
-        replace_where=f"entity_type = '{entity.name}' AND run_id = '{run_id}'",
+        replace_where=f"entity_type = '{entity_name}' AND run_id = '{run_id}'",
     )
-
     with mlflow_run(
         cfg,
-        f"evaluate-{entity.name}",
+        f"evaluate-{entity_name}",
         {
-            "entity": entity.name,
+            "entity": entity_name,
             "run_id": run_id,
             "stage": "evaluate",
             "model_version": model_version,
         },
     ):
         log_flat_metrics(report)
-    write_json_atomic(Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.json", report)
-    return report
+    return write_json_atomic(
+        Path(cfg.paths.reports_dir) / "evaluation" / f"{entity_name}.json", report
+    )

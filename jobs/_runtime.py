@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pyspark import SparkConf
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
@@ -153,6 +154,35 @@ class EntityConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AssignmentConfig:
+    threshold: float
+    ambiguity_margin: float  # bits of match weight between the best group and the next
+    max_explanations: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class VideoConfig:
+    """Music Video Resolution: videos linked to an entity's groups (recordings)."""
+
+    name: str
+    id_column: str
+    linked_entity: str
+    input_table: str
+    golden_table: str | None
+    features_table: str
+    pairs_table: str
+    matches_table: str
+    unmatched_table: str
+    feature_builder: str
+    quality_rules: str
+    model_module: str
+    sample_video_rate: float
+    training: TrainingConfig
+    assignment: AssignmentConfig
+    generic_values: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     profile: str
     spark: SparkConfig
@@ -162,10 +192,24 @@ class AppConfig:
     quarantine_table: str
     evaluation_table: str
     entities: Mapping[str, EntityConfig]
+    videos: VideoConfig | None = None
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
         return _join(self.paths.warehouse, table)
+
+    def video(self) -> VideoConfig:
+        if self.videos is None:
+            raise ConfigError(
+                "videos are not configured: add a videos section (see conf/base.yaml)"
+            )
+        return self.videos
+
+    def stage_target(self, name: str) -> EntityConfig | VideoConfig:
+        """The config of anything that goes through the features stage, videos included."""
+        if name == "videos" and self.videos is not None:
+            return self.videos
+        return self.entity(name)
 
     def entity(self, name: str) -> EntityConfig:
         try:
@@ -212,15 +256,63 @@ class _Reader:
         return node
 
 
-def _entity(r: _Reader, name: str) -> EntityConfig:
-    p = f"entities.{name}"
+def _training(r: _Reader, p: str) -> TrainingConfig:
     em = r.get(f"{p}.training.em_blocking", list, default=[]) or []
-    generic = r.get(f"{p}.generic_values", dict, default={}) or {}
-    threshold = r.get(f"{p}.clustering.threshold", (int, float))
-    if isinstance(threshold, (int, float)) and not 0.0 < threshold < 1.0:
-        r.problems.append(f"{p}.clustering.threshold: must be in (0, 1), got {threshold}")
     if len(em) < 2:
         r.problems.append(f"{p}.training.em_blocking: give at least two EM blocking sessions")
+    return TrainingConfig(
+        seed=r.get(f"{p}.training.seed", int),
+        max_pairs_for_u=int(r.get(f"{p}.training.max_pairs_for_u", (int, float)) or 0),
+        em_blocking=tuple(tuple(s) for s in em),
+        prior_deterministic_rules=tuple(
+            r.get(f"{p}.training.prior_deterministic_rules", list) or []
+        ),
+        prior_recall=r.get(f"{p}.training.prior_recall", (int, float)),
+        sample_fraction=r.get(f"{p}.training.sample_fraction", (int, float), default=1.0),
+    )
+
+
+def _probability(r: _Reader, key: str) -> float:
+    value = r.get(key, (int, float))
+    if isinstance(value, (int, float)) and not 0.0 < value < 1.0:
+        r.problems.append(f"{key}: must be in (0, 1), got {value}")
+    return value
+
+
+def _videos(r: _Reader, entities: Mapping[str, EntityConfig]) -> VideoConfig:
+    p = "videos"
+    generic = r.get(f"{p}.generic_values", dict, default={}) or {}
+    linked = r.get(f"{p}.linked_entity", str)
+    if linked and linked not in entities:
+        r.problems.append(f"{p}.linked_entity: {linked!r} is not under entities")
+    return VideoConfig(
+        name="videos",
+        id_column=r.get(f"{p}.id_column", str),
+        linked_entity=linked,
+        input_table=r.get(f"{p}.tables.input", str),
+        golden_table=r.get(f"{p}.tables.golden", str, default=None),
+        features_table=r.get(f"{p}.tables.features", str),
+        pairs_table=r.get(f"{p}.tables.pairs", str),
+        matches_table=r.get(f"{p}.tables.matches", str),
+        unmatched_table=r.get(f"{p}.tables.unmatched", str),
+        feature_builder=r.get(f"{p}.feature_builder", str),
+        quality_rules=r.get(f"{p}.quality_rules", str),
+        model_module=r.get(f"{p}.model_module", str),
+        sample_video_rate=r.get(f"{p}.sample_video_rate", (int, float), default=0.3),
+        training=_training(r, p),
+        assignment=AssignmentConfig(
+            threshold=_probability(r, f"{p}.assignment.threshold"),
+            ambiguity_margin=r.get(f"{p}.assignment.ambiguity_margin", (int, float)),
+            max_explanations=r.get(f"{p}.assignment.max_explanations", int, default=3),
+        ),
+        generic_values={k: tuple(v) for k, v in generic.items()},
+    )
+
+
+def _entity(r: _Reader, name: str) -> EntityConfig:
+    p = f"entities.{name}"
+    generic = r.get(f"{p}.generic_values", dict, default={}) or {}
+    threshold = _probability(r, f"{p}.clustering.threshold")
     return EntityConfig(
         name=name,
         id_column=r.get(f"{p}.id_column", str),
@@ -236,16 +328,7 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         group_id_prefix=r.get(f"{p}.group_id_prefix", str),
         truth_column=r.get(f"{p}.golden.truth_column", str),
         kind_column=r.get(f"{p}.golden.kind_column", str, default=None),
-        training=TrainingConfig(
-            seed=r.get(f"{p}.training.seed", int),
-            max_pairs_for_u=int(r.get(f"{p}.training.max_pairs_for_u", (int, float)) or 0),
-            em_blocking=tuple(tuple(s) for s in em),
-            prior_deterministic_rules=tuple(
-                r.get(f"{p}.training.prior_deterministic_rules", list) or []
-            ),
-            prior_recall=r.get(f"{p}.training.prior_recall", (int, float)),
-            sample_fraction=r.get(f"{p}.training.sample_fraction", (int, float), default=1.0),
-        ),
+        training=_training(r, p),
         clustering=ClusteringConfig(
             threshold=threshold,
             max_group_size=r.get(f"{p}.clustering.max_group_size", int),
@@ -311,6 +394,7 @@ def load_config(
         bad_row_rate=r.get("sample.bad_row_rate", (int, float), default=0.0),
     )
     entities = {name: _entity(r, name) for name in (r.get("entities", dict, default={}) or {})}
+    videos = _videos(r, entities) if "videos" in tree else None
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)
     if r.problems:
@@ -342,6 +426,7 @@ def load_config(
         quarantine_table=quarantine,
         evaluation_table=evaluation,
         entities=entities,
+        videos=videos,
     )
 
 
@@ -375,6 +460,22 @@ def splink_jar() -> str:
     return similarity_jar_location()
 
 
+def _submitted_conf() -> SparkConf:
+    """The settings spark-submit launched this driver with; empty when started by python.
+
+    spark-submit starts the driver JVM before the job's Python runs and hands
+    it over through PYSPARK_GATEWAY_PORT. A SparkConf made before connecting
+    to it is empty, so the builder would silently replace --master and --jars
+    with the profile's: connect first, and keep them.
+    """
+    from pyspark import SparkContext
+
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        return SparkConf(loadDefaults=False)
+    SparkContext._ensure_initialized()  # joins spark-submit's JVM; starts nothing new
+    return SparkConf()
+
+
 def build_spark(cfg: AppConfig) -> SparkSession:
     """The one SparkSession builder: Delta, Splink's UDF jar, checkpoints, partitions.
 
@@ -387,9 +488,9 @@ def build_spark(cfg: AppConfig) -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     s = cfg.spark
+    submitted = _submitted_conf()
     builder = (
         SparkSession.builder.appName(s.app_name)
-        .master(s.master)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -398,17 +499,21 @@ def build_spark(cfg: AppConfig) -> SparkSession:
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
     )
+    # Under spark-submit, its --master wins: the driver JVM was launched for it.
+    submitted_master = submitted.get("spark.master", None)
+    if submitted_master is None:
+        builder = builder.master(s.master)
+    elif submitted_master != s.master:
+        logger.info("master %s from spark-submit (profile: %s)", submitted_master, s.master)
     if s.driver_memory:
         builder = builder.config("spark.driver.memory", s.driver_memory)
     # Under spark-submit, --jars/--packages already fill spark.jars: keep them.
-    from pyspark import SparkConf
-
-    submitted = SparkConf()
-    jars = [j for j in submitted.get("spark.jars", "").split(",") if j] + [splink_jar()]
+    jars = [j for j in submitted.get("spark.jars", "").split(",") if j]
     cached = local_jars(s.ivy_dir)
-    if cached:
-        jars += cached
-    elif s.packages and not submitted.get("spark.jars.packages", ""):
+    for jar in [splink_jar(), *cached]:  # each jar once, however spark-submit spelt its path
+        if Path(jar).name not in {Path(j).name for j in jars}:
+            jars.append(jar)
+    if not cached and s.packages and not submitted.get("spark.jars.packages", ""):
         builder = builder.config("spark.jars.packages", ",".join(s.packages))
         if s.ivy_dir:
             builder = builder.config("spark.jars.ivy", _resolve_local_path(s.ivy_dir))

@@ -3,6 +3,7 @@
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/build_features.py --profile cluster --entity recordings
     python -m jobs.build_features --entity recordings
+    python -m jobs.build_features --entity videos
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> FeatureResult:
-    e = cfg.entity(entity)
+    e = cfg.stage_target(entity)
     with stage(f"features {entity}"):
         result = build_features(spark, cfg, e, run_id)
     logger.info(

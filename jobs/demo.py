@@ -1,7 +1,8 @@
-"""The whole Recording Groups chain on the bundled sample catalog, in one Spark session.
+"""The whole chain on the bundled sample catalog, in one Spark session.
 
-generate sample -> build features -> train -> resolve -> evaluate, then a short
-human summary. `make demo` runs this.
+generate sample -> build features -> train -> resolve -> evaluate (Recording
+Groups), then the same for videos linked to those groups (Music Video
+Resolution), then a short human summary. `make demo` runs this.
 
     python -m jobs.demo [--set sample.n_tracks=20000]
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from jobs import build_features, evaluate, generate_sample, resolve, train
+from jobs import build_features, evaluate, generate_sample, resolve, resolve_videos, train
 from jobs._runtime import AppConfig, stage, start_job
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,16 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         resolved = resolve.run(spark, cfg, entity=entity, run_id=run_id)
     with stage("evaluate", timings):
         report = evaluate.run(spark, cfg, entity=entity, run_id=run_id)
+    videos = None
+    if cfg.videos is not None and cfg.videos.linked_entity == entity:
+        with stage("video features", timings):
+            video_feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
+        with stage("train videos", timings):
+            train.run(spark, cfg, entity="videos", run_id=run_id)
+        with stage("resolve videos", timings):
+            video_result = resolve_videos.run(spark, cfg, run_id=run_id)
+        with stage("evaluate videos", timings):
+            videos = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
     e = cfg.entity(entity)
     lines = [
         "",
@@ -46,6 +57,7 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         f"  blocking recall   {_fmt(report['blocking_recall'])}",
         f"  false merges      {report.get('false_merges', {})}",
         f"  model             {resolved.model_version}",
+        *(_video_lines(cfg, video_feats, video_result, videos) if videos else []),
         "  tables            "
         + ", ".join(
             cfg.table_path(t)
@@ -56,7 +68,20 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         "  stage seconds     " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
     ]
     logger.info("\n".join(lines))
-    return {"report": report, "timings": timings}
+    return {"report": report, "videos": videos, "timings": timings}
+
+
+def _video_lines(cfg: AppConfig, feats, result, report: dict[str, Any]) -> list[str]:
+    v = cfg.video()
+    return [
+        f"  videos            {result.n_videos:>9,} ({sum(feats.quarantine_by_reason.values()):,} quarantine rows)",
+        f"  assigned          {result.n_matched:>9,} at p >= {v.assignment.threshold}; unassigned {result.unmatched_by_reason}",
+        f"  video assignment  P {_fmt(report['precision'])}  R {_fmt(report['recall'])}  F1 {_fmt(report['f1'])}",
+        f"  covers / live     P {_fmt(report['cover_precision'])} / {_fmt(report['live_precision'])}; live videos on studio groups {report['live_assigned_to_studio']}",
+        f"  video model       {result.model_version}",
+        "  video tables      "
+        + ", ".join(cfg.table_path(t) for t in (v.matches_table, v.unmatched_table)),
+    ]
 
 
 def _fmt(value: float | None) -> str:

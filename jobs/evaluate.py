@@ -5,6 +5,7 @@ Writes the `evaluation` Delta table, an MLflow run and reports/evaluation/<entit
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/evaluate.py --profile cluster --entity recordings
     python -m jobs.evaluate --entity recordings
+    python -m jobs.evaluate --entity videos
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dict[str, Any]:
+    if entity == "videos":
+        return run_videos(spark, cfg)
     with stage(f"evaluate {entity}"):
         report = evaluate_entity(spark, cfg, cfg.entity(entity), run_id)
     logger.info(
@@ -37,6 +40,26 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         report["bcubed_f1"] or 0,
         report["blocking_recall"] or 0,
         report.get("false_merges", {}),
+    )
+    return report
+
+
+def run_videos(spark: SparkSession, cfg: AppConfig) -> dict[str, Any]:
+    from jobs._video_pipeline import evaluate_videos
+
+    with stage("evaluate videos"):
+        report = evaluate_videos(spark, cfg)
+    logger.info(
+        "evaluate videos at p >= %.3f: %d videos, P %.4f R %.4f F1 %.4f | covers P %.4f, "
+        "live P %.4f, live videos on studio groups %d",
+        report["threshold"],
+        report["n_videos"],
+        report["precision"] or 0,
+        report["recall"] or 0,
+        report["f1"] or 0,
+        report["cover_precision"],
+        report["live_precision"],
+        report["live_assigned_to_studio"],
     )
     return report
 

@@ -3,6 +3,7 @@
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/train.py --profile cluster --entity recordings
     python -m jobs.train --entity recordings
+    python -m jobs.train --entity videos      # after recordings are resolved
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ logger = logging.getLogger(__name__)
 
 def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> Path:
     with stage(f"train {entity}"):
-        model, path = train(spark, cfg, cfg.entity(entity), run_id)
+        if entity == "videos":
+            from jobs._video_pipeline import train_videos
+
+            model, path = train_videos(spark, cfg, run_id)
+        else:
+            model, path = train(spark, cfg, cfg.entity(entity), run_id)
     logger.info("model %s saved to %s", model.version, path)
     return path
 

@@ -40,6 +40,11 @@ class TrainedModel:
         canonical = json.dumps(settings, sort_keys=True, default=str).encode()
         return cls(entity, settings, f"{entity}-{hashlib.sha256(canonical).hexdigest()[:12]}")
 
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect the model's comparisons are written in ('spark', 'duckdb')."""
+        return self.settings.get("sql_dialect", "spark")
+
     def save(self, models_dir: str) -> Path:
         """Write <models_dir>/<entity>/<version>.json and point latest.json at it."""
         if "://" in models_dir:
@@ -48,6 +53,15 @@ class TrainedModel:
             raise ConfigError(
                 f"paths.models_dir={models_dir!r}: model JSON is written with local file I/O; "
                 "use a local or mounted path (the model is also logged to MLflow)"
+            )
+        if TrainedModel.from_settings(self.entity, self.settings).version != self.version:
+            from jobs._runtime import ResolutionError
+
+            # a model converted to another dialect (splink_models.dialect) keeps the
+            # version of the JSON it was trained into: saving it would replace that file
+            raise ResolutionError(
+                f"model {self.version} is a {self.dialect} rendering of a model trained in "
+                "another dialect: save the trained model and convert it where it is loaded"
             )
         folder = Path(models_dir) / self.entity
         folder.mkdir(parents=True, exist_ok=True)
@@ -86,15 +100,19 @@ def spark_api(spark: SparkSession) -> SparkAPI:
     return SparkAPI(spark_session=spark, break_lineage_method="parquet")
 
 
-def _linker(spark: SparkSession, features: DataFrame, settings: Any) -> Linker:
+def _linker(
+    spark: SparkSession, features: DataFrame | Sequence[DataFrame], settings: Any
+) -> Linker:
+    """A linker over one table (dedupe) or several (link_only: one per side)."""
     db_api = spark_api(spark)
-    table = db_api.register(features)
-    return Linker(table, settings)
+    if isinstance(features, DataFrame):
+        return Linker(db_api.register(features), settings)
+    return Linker([db_api.register(f) for f in features], settings)
 
 
 def train(
     spark: SparkSession,
-    features: DataFrame,
+    features: DataFrame | Sequence[DataFrame],
     *,
     entity: str,
     module: str,
@@ -111,6 +129,28 @@ def train(
     """
     settings = model_module(module).settings()
     linker = _linker(spark, features, settings)
+    estimate_parameters(
+        linker,
+        seed=seed,
+        max_pairs_for_u=max_pairs_for_u,
+        em_blocking=em_blocking,
+        prior_rules=prior_rules,
+        prior_recall=prior_recall,
+    )
+    model = TrainedModel.from_settings(entity, linker.misc.save_model_to_json())
+    return model, linker
+
+
+def estimate_parameters(
+    linker: Linker,
+    *,
+    seed: int,
+    max_pairs_for_u: int,
+    em_blocking: Sequence[Sequence[str]],
+    prior_rules: Sequence[str],
+    prior_recall: float,
+) -> None:
+    """The training procedure on any backend's linker (see :func:`train`)."""
     linker.training.estimate_probability_two_random_records_match(
         list(prior_rules), recall=prior_recall
     )
@@ -124,11 +164,11 @@ def train(
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on(*columns), estimate_without_term_frequencies=True
         )
-    model = TrainedModel.from_settings(entity, linker.misc.save_model_to_json())
-    return model, linker
 
 
-def predict(spark: SparkSession, features: DataFrame, model: TrainedModel) -> DataFrame:
+def predict(
+    spark: SparkSession, features: DataFrame | Sequence[DataFrame], model: TrainedModel
+) -> DataFrame:
     """All candidate pairs from the model's blocking rules, scored."""
     linker = _linker(spark, features, model.settings)
     return linker.inference.predict(warning_mode="never").as_spark_dataframe()

@@ -1,0 +1,89 @@
+"""The common view that videos and tracks are linked through (Splink link_only).
+
+Splink compares two tables column by column, so both sides are mapped onto
+one shape. Roles differ by side and the comparisons know it from
+``is_video``: on a video, ``title_keys`` holds every part its title was cut
+into (the song may be on either side of the dash) and ``performer_keys``
+holds who performs on the video (the channel and a "cover by X"), as opposed
+to ``artist_keys``, the artist the title names; on a track, ``title_keys``
+is its core title alone and ``performer_keys`` is empty.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from features.text import compact_key
+
+LINK_VIEW_COLUMNS: tuple[str, ...] = (
+    "link_id",
+    "is_video",
+    "recording_group_id",
+    "core_title",
+    "core_title_key",
+    "title_keys",
+    "artist_keys",
+    "primary_artist",
+    "primary_artist_key",
+    "performer_keys",
+    "version_type",
+    "video_kind",
+    "duration_s",
+    "isrc",
+)
+
+
+def non_empty_keys(*arrays: Column) -> Column:
+    """Distinct non-null keys of several arrays, or null when there are none."""
+    merged = F.array_distinct(
+        F.filter(
+            F.flatten(F.array(*[F.coalesce(a, F.array().cast("array<string>")) for a in arrays])),
+            lambda k: k.isNotNull() & (F.length(k) > 0),
+        )
+    )
+    return F.when(F.size(merged) > 0, merged)
+
+
+def track_link_view(
+    track_features: DataFrame, groups: DataFrame, *, id_column: str, group_column: str
+) -> DataFrame:
+    """Tracks with their recording group, in the link view's shape."""
+    return track_features.join(groups.select(id_column, group_column), id_column, "inner").select(
+        F.col(id_column).alias("link_id"),
+        F.lit(False).alias("is_video"),
+        F.col(group_column).alias("recording_group_id"),
+        "core_title",
+        "core_title_key",
+        non_empty_keys(F.array("core_title_key")).alias("title_keys"),
+        "artist_keys",
+        "primary_artist",
+        "primary_artist_key",
+        F.lit(None).cast("array<string>").alias("performer_keys"),
+        "version_type",
+        F.lit(None).cast("string").alias("video_kind"),
+        "duration_s",
+        "isrc",
+    )
+
+
+def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -> DataFrame:
+    """Videos in the link view's shape (VIDEO_FEATURES in)."""
+    return video_features.select(
+        F.col(id_column).alias("link_id"),
+        F.lit(True).alias("is_video"),
+        F.lit(None).cast("string").alias("recording_group_id"),
+        "core_title",
+        "core_title_key",
+        non_empty_keys(F.col("title_part_keys"), F.array("core_title_key")).alias("title_keys"),
+        "artist_keys",
+        "primary_artist",
+        "primary_artist_key",
+        non_empty_keys(F.array("channel_artist_key", compact_key(F.col("cover_artist")))).alias(
+            "performer_keys"
+        ),
+        "version_type",
+        "video_kind",
+        "duration_s",
+        "isrc",
+    )

@@ -1,0 +1,209 @@
+"""Music Video Resolution model: which recording's tracks a video shows (link_only).
+
+The two sides are videos and the member tracks of recording groups, both in
+the link view of ``features.video_links``. Comparisons that treat the sides
+differently (duration: a video runs longer than its audio by its intro and
+outro; a cover: performed by the channel, not by the artist its title names)
+find the video side through ``is_video`` with :func:`video_side`.
+
+Learned and fixed parameters, and why: EM learns title, artist and ISRC. The
+duration and version/kind levels have fixed m, from what official, lyric,
+topic and fan videos are known to look like, because inside any title block
+EM sees a live video and the studio track as a "match" and learns that a
+version mismatch is nearly free (the same trap as in the recordings model).
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+ENTITY = "videos"
+ID_COLUMN = "link_id"
+
+
+def video_side(template: str) -> str:
+    """SQL evaluated with the video on one side and the track on the other.
+
+    ``template`` names columns as ``{v}`` (video side) and ``{t}`` (track side)
+    suffixes, e.g. ``"duration_s{v} - duration_s{t}"``.
+    """
+    when_left = template.format(v="_l", t="_r")
+    when_right = template.format(v="_r", t="_l")
+    return f"(CASE WHEN is_video_l THEN {when_left} ELSE {when_right} END)"
+
+
+def _overlap(a: str, b: str) -> str:
+    return f"coalesce(arrays_overlap({a}, {b}), false)"
+
+
+def _fixed_m(level, m: float):
+    return level.configure(m_probability=m, fix_m_probability=True)
+
+
+def isrc_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="isrc",
+        comparison_description="ISRC (auto-generated uploads carry the audio's)",
+        comparison_levels=[cll.NullLevel("isrc"), cll.ExactMatchLevel("isrc"), cll.ElseLevel()],
+    )
+
+
+def title_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="title",
+        comparison_description="Song title: the parsed title, or any part of the video title",
+        comparison_levels=[
+            cll.NullLevel("core_title"),
+            cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "core_title_key_l = core_title_key_r",
+                label_for_charts="Same title ignoring spaces and leading 'the'",
+            ),
+            cll.CustomLevel(
+                _overlap("title_keys_l", "title_keys_r"),
+                label_for_charts="Track title is one part of the video title",
+            ),
+            cll.DamerauLevenshteinLevel("core_title", 1),
+            cll.JaroWinklerLevel("core_title", 0.92),
+            cll.JaroWinklerLevel("core_title", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def artist_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="artist",
+        comparison_description="Artist named in the title, the channel, or a title part",
+        comparison_levels=[
+            cll.CustomLevel(
+                video_side(
+                    "(artist_keys{t} IS NULL OR (artist_keys{v} IS NULL AND performer_keys{v} "
+                    "IS NULL AND title_keys{v} IS NULL))"
+                ),
+                label_for_charts="No artist on one side",
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
+            cll.CustomLevel(
+                _overlap("artist_keys_l", "artist_keys_r"),
+                label_for_charts="An artist in common",
+            ),
+            cll.CustomLevel(
+                video_side(_overlap("performer_keys{v}", "artist_keys{t}")),
+                label_for_charts="Channel is the track's artist",
+            ),
+            cll.CustomLevel(
+                video_side(_overlap("title_keys{v}", "artist_keys{t}")),
+                label_for_charts="Track's artist is a part of the video title",
+            ),
+            cll.JaroWinklerLevel("primary_artist", 0.90),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+# m of the duration levels, video minus audio: lyric, audio, topic and fan
+# uploads run the audio's length (within 2 s); official videos add 0-90 s.
+DURATION_M_PROBABILITIES = (0.60, 0.27, 0.08, 0.03, 0.02)
+
+
+def duration_comparison() -> cl.CustomComparison:
+    same, intro, long_intro, shorter, other = DURATION_M_PROBABILITIES
+    extra = video_side("duration_s{v} - duration_s{t}")
+    return cl.CustomComparison(
+        output_column_name="duration",
+        comparison_description="Video length minus audio length, in seconds",
+        comparison_levels=[
+            cll.NullLevel("duration_s"),
+            _fixed_m(cll.CustomLevel(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
+            _fixed_m(
+                cll.CustomLevel(f"{extra} > 2 AND {extra} <= 30", label_for_charts="2-30 s longer"),
+                intro,
+            ),
+            _fixed_m(
+                cll.CustomLevel(
+                    f"{extra} > 30 AND {extra} <= 120", label_for_charts="30-120 s longer"
+                ),
+                long_intro,
+            ),
+            _fixed_m(
+                cll.CustomLevel(
+                    f"{extra} < -2 AND {extra} >= -10", label_for_charts="2-10 s shorter"
+                ),
+                shorter,
+            ),
+            _fixed_m(cll.ElseLevel(), other),
+        ],
+    )
+
+
+# m of the version/kind levels: a cover performed by someone other than the
+# track's artist, the same version, original vs a version, two versions.
+KIND_M_PROBABILITIES = (0.00001, 0.98998, 0.01, 0.00001)
+
+
+def kind_comparison() -> cl.CustomComparison:
+    """Version (live, remix, ...) and covers: a mismatch is decisive."""
+    cover_by_other, same, original_vs_version, other = KIND_M_PROBABILITIES
+    cover_by_someone_else = video_side(
+        f"(video_kind{{v}} = 'cover' AND NOT {_overlap('performer_keys{v}', 'artist_keys{t}')})"
+    )
+    return cl.CustomComparison(
+        output_column_name="kind",
+        comparison_description="Video kind and version against the track's version",
+        comparison_levels=[
+            cll.NullLevel("version_type"),
+            _fixed_m(
+                cll.CustomLevel(
+                    cover_by_someone_else,
+                    label_for_charts="A cover by someone else than the track's artist",
+                ),
+                cover_by_other,
+            ),
+            _fixed_m(
+                cll.CustomLevel("version_type_l = version_type_r", label_for_charts="Same version"),
+                same,
+            ),
+            _fixed_m(
+                cll.CustomLevel(
+                    "version_type_l = 'original' OR version_type_r = 'original'",
+                    label_for_charts="Original vs a version (live, remix, ...)",
+                ),
+                original_vs_version,
+            ),
+            _fixed_m(cll.ElseLevel(), other),
+        ],
+    )
+
+
+def blocking_rules() -> list:
+    """High recall on messy titles: the song may be any part of the video title."""
+    return [
+        block_on("isrc"),
+        block_on("core_title_key"),
+        block_on("title_keys", arrays_to_explode=["title_keys"]),
+        block_on("primary_artist_key", "substr(core_title_key, 1, 3)"),
+    ]
+
+
+def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name=ID_COLUMN,
+        probability_two_random_records_match=probability_two_random_records_match,
+        comparisons=[
+            isrc_comparison(),
+            title_comparison(),
+            artist_comparison(),
+            duration_comparison(),
+            kind_comparison(),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["recording_group_id", "is_video", "video_kind"],
+        max_iterations=20,
+        em_convergence=0.001,
+    )
