@@ -4,7 +4,7 @@ Splink compares two tables column by column, so both sides are mapped onto
 one shape. Roles differ by side and the comparisons know it from
 ``is_video``: on a video, ``title_keys`` holds every part its title was cut
 into (the song may be on either side of the dash) and ``performer_keys``
-holds who performs on the video (the channel and a "cover by X"), as opposed
+holds who performs on the video (the channel, and each artist it names), as opposed
 to ``artist_keys``, the artist the title names; on a track, ``title_keys``
 is its core title alone and ``performer_keys`` is empty.
 """
@@ -15,6 +15,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from features.text import compact_key
+from features.tracks import split_artist_names
 
 LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "link_id",
@@ -79,9 +80,11 @@ def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -
         "artist_keys",
         "primary_artist",
         "primary_artist_key",
-        non_empty_keys(F.array("channel_artist_key", compact_key(F.col("cover_artist")))).alias(
-            "performer_keys"
-        ),
+        # not cover_artist: in "(X cover)" X is more often the original artist
+        non_empty_keys(
+            F.array("channel_artist_key"),
+            F.transform(split_artist_names(F.array("channel_artist")), compact_key),
+        ).alias("performer_keys"),
         "version_type",
         "video_kind",
         "duration_s",

@@ -93,7 +93,7 @@ NOISE_BRACKET_PATTERN = rf"\s*{_OPEN}(?:[\s\-–—,./&+:|]|{_B}(?:{NOISE_WORDS}
 TRAILING_NOISE_WORDS = (
     r"official\s+(?:hd\s+|4k\s+)?(?:music\s+|lyrics?\s+)?video|official\s+audio"
     r"|official\s+visuali[sz]er|lyrics?\s+video|music\s+video|video\s*clip|videoclip"
-    r"|with\s+lyrics|lyrics?|letra|paroles|full\s+hd|hd|hq|uhd|4k|8k|1080p|720p|480p|360p"
+    r"|with\s+lyrics|lyrics?|letra|paroles|full\s+song|full\s+hd|hd|hq|uhd|4k|8k|1080p|720p|480p|360p"
     r"|m/v|mv|vevo|youtube|official|explicit|premiere|visuali[sz]er"
     r"|remaster(?:ed)?(?:\s+(?:19|20)\d{2})?|(?:19|20)\d{2}\s+remaster(?:ed)?"
 )

@@ -42,6 +42,11 @@ def _fixed_m(level, m: float):
     return level.configure(m_probability=m, fix_m_probability=True)
 
 
+# m of "found among the title's parts" levels (title and artist): the share of
+# true pairs whose title the parser reads the wrong way round.
+PART_LEVEL_M = 0.03
+
+
 def isrc_comparison() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="isrc",
@@ -61,9 +66,13 @@ def title_comparison() -> cl.CustomComparison:
                 "core_title_key_l = core_title_key_r",
                 label_for_charts="Same title ignoring spaces and leading 'the'",
             ),
-            cll.CustomLevel(
-                _overlap("title_keys_l", "title_keys_r"),
-                label_for_charts="Track title is one part of the video title",
+            # fixed m: EM's blocks rarely hold such a pair, so it would stay untrained
+            _fixed_m(
+                cll.CustomLevel(
+                    _overlap("title_keys_l", "title_keys_r"),
+                    label_for_charts="Track title is one part of the video title",
+                ),
+                PART_LEVEL_M,
             ),
             cll.DamerauLevenshteinLevel("core_title", 1),
             cll.JaroWinklerLevel("core_title", 0.92),
@@ -94,9 +103,12 @@ def artist_comparison() -> cl.CustomComparison:
                 video_side(_overlap("performer_keys{v}", "artist_keys{t}")),
                 label_for_charts="Channel is the track's artist",
             ),
-            cll.CustomLevel(
-                video_side(_overlap("title_keys{v}", "artist_keys{t}")),
-                label_for_charts="Track's artist is a part of the video title",
+            _fixed_m(
+                cll.CustomLevel(
+                    video_side(_overlap("title_keys{v}", "artist_keys{t}")),
+                    label_for_charts="Track's artist is a part of the video title",
+                ),
+                PART_LEVEL_M,
             ),
             cll.JaroWinklerLevel("primary_artist", 0.90),
             cll.ElseLevel(),
@@ -105,8 +117,9 @@ def artist_comparison() -> cl.CustomComparison:
 
 
 # m of the duration levels, video minus audio: lyric, audio, topic and fan
-# uploads run the audio's length (within 2 s); official videos add 0-90 s.
-DURATION_M_PROBABILITIES = (0.60, 0.27, 0.08, 0.03, 0.02)
+# uploads run the audio's length (within 2 s); official videos add an intro
+# and outro, mostly 5-40 s, up to 90 s.
+DURATION_M_PROBABILITIES = (0.60, 0.30, 0.07, 0.02, 0.01)
 
 
 def duration_comparison() -> cl.CustomComparison:
@@ -119,12 +132,12 @@ def duration_comparison() -> cl.CustomComparison:
             cll.NullLevel("duration_s"),
             _fixed_m(cll.CustomLevel(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
             _fixed_m(
-                cll.CustomLevel(f"{extra} > 2 AND {extra} <= 30", label_for_charts="2-30 s longer"),
+                cll.CustomLevel(f"{extra} > 2 AND {extra} <= 45", label_for_charts="2-45 s longer"),
                 intro,
             ),
             _fixed_m(
                 cll.CustomLevel(
-                    f"{extra} > 30 AND {extra} <= 120", label_for_charts="30-120 s longer"
+                    f"{extra} > 45 AND {extra} <= 120", label_for_charts="45-120 s longer"
                 ),
                 long_intro,
             ),
@@ -141,7 +154,7 @@ def duration_comparison() -> cl.CustomComparison:
 
 # m of the version/kind levels: a cover performed by someone other than the
 # track's artist, the same version, original vs a version, two versions.
-KIND_M_PROBABILITIES = (0.00001, 0.98998, 0.01, 0.00001)
+KIND_M_PROBABILITIES = (0.00001, 0.99978, 0.0002, 0.00001)
 
 
 def kind_comparison() -> cl.CustomComparison:
