@@ -6,7 +6,9 @@ one shape. Roles differ by side and the comparisons know it from
 into (the song may be on either side of the dash) and ``performer_keys``
 holds who performs on the video (the channel, and each artist it names), as opposed
 to ``artist_keys``, the artist the title names; on a track, ``title_keys``
-is its core title alone and ``performer_keys`` is empty.
+is its core title alone and ``performer_keys`` is empty. ``part_artist_keys``
+reads every part of a video title as an artist credit, for titles written
+the wrong way round ("Song - Artist").
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "primary_artist",
     "primary_artist_key",
     "performer_keys",
+    "part_artist_keys",
     "version_type",
     "video_kind",
     "duration_s",
@@ -61,6 +64,7 @@ def track_link_view(
         "primary_artist",
         "primary_artist_key",
         F.lit(None).cast("array<string>").alias("performer_keys"),
+        F.lit(None).cast("array<string>").alias("part_artist_keys"),
         "version_type",
         F.lit(None).cast("string").alias("video_kind"),
         "duration_s",
@@ -85,6 +89,10 @@ def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -
             F.array("channel_artist_key"),
             F.transform(split_artist_names(F.array("channel_artist")), compact_key),
         ).alias("performer_keys"),
+        # each title part read as an artist credit: "Song - A & B (Lyrics)" -> a, b
+        non_empty_keys(F.transform(split_artist_names(F.col("title_parts")), compact_key)).alias(
+            "part_artist_keys"
+        ),
         "version_type",
         "video_kind",
         "duration_s",

@@ -105,7 +105,7 @@ def artist_comparison() -> cl.CustomComparison:
             ),
             _fixed_m(
                 cll.CustomLevel(
-                    video_side(_overlap("title_keys{v}", "artist_keys{t}")),
+                    video_side(_overlap("part_artist_keys{v}", "artist_keys{t}")),
                     label_for_charts="Track's artist is a part of the video title",
                 ),
                 PART_LEVEL_M,
