@@ -20,6 +20,7 @@ from features.video_links import track_link_view, video_link_view
 from jobs._pipeline import contracts, record_evaluation, train_and_log
 from jobs._runtime import AppConfig, ResolutionError, VideoConfig, read_table, write_table
 from splink_models import engine
+from splink_models.dialect import to_dialect
 from splink_models.videos.assignment import assign_videos
 from splink_models.videos.evaluation import evaluate_assignments
 
@@ -88,6 +89,8 @@ def resolve_videos(
 ) -> VideoResolveResult:
     v = cfg.video()
     model = engine.TrainedModel.load(v.name, model_path or cfg.paths.models_dir)
+    if model.dialect != "spark":  # e.g. tuned on DuckDB in a notebook: same parameters
+        model = to_dialect(model, "spark", module=v.model_module)
     inputs = link_inputs(spark, cfg, v)
     pairs_path = cfg.table_path(v.pairs_table)
     write_table(score_pairs(spark, inputs, model, run_id), pairs_path, VIDEO_PAIRS)
