@@ -24,6 +24,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
+from splink_models.levels import fixed_m, fixed_mu
+
 ENTITY = "recordings"
 ID_COLUMN = "track_id"
 
@@ -100,22 +102,12 @@ def duration_comparison() -> cl.CustomComparison:
         comparison_description="Duration difference in seconds",
         comparison_levels=[
             cll.NullLevel("duration_s"),
-            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 1), within_1),
-            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 3), within_3),
-            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 10), within_10),
-            _fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 30), within_30),
-            _fixed_m(cll.ElseLevel(), other),
+            fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 1), within_1),
+            fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 3), within_3),
+            fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 10), within_10),
+            fixed_m(cll.AbsoluteDifferenceLevel("duration_s", 30), within_30),
+            fixed_m(cll.ElseLevel(), other),
         ],
-    )
-
-
-def _fixed_m(level, m: float):
-    return level.configure(m_probability=m, fix_m_probability=True)
-
-
-def _fixed_mu(level, m: float, u: float):
-    return level.configure(
-        m_probability=m, u_probability=u, fix_m_probability=True, fix_u_probability=True
     )
 
 
@@ -158,9 +150,9 @@ def album_comparison() -> cl.CustomComparison:
         comparison_description="Album (weak: the same recording sits on many albums)",
         comparison_levels=[
             cll.NullLevel("album_norm"),
-            _fixed_mu(cll.ExactMatchLevel("album_norm"), m=0.40, u=0.10),
-            _fixed_mu(cll.JaroWinklerLevel("album_norm", 0.90), m=0.05, u=0.05),
-            _fixed_mu(cll.ElseLevel(), m=0.55, u=0.85),
+            fixed_mu(cll.ExactMatchLevel("album_norm"), m=0.40, u=0.10),
+            fixed_mu(cll.JaroWinklerLevel("album_norm", 0.90), m=0.05, u=0.05),
+            fixed_mu(cll.ElseLevel(), m=0.55, u=0.85),
         ],
     )
 
@@ -171,9 +163,9 @@ def year_comparison() -> cl.CustomComparison:
         comparison_description="Release year (weak: re-issues come years later)",
         comparison_levels=[
             cll.NullLevel("release_year"),
-            _fixed_mu(cll.ExactMatchLevel("release_year"), m=0.30, u=0.10),
-            _fixed_mu(cll.AbsoluteDifferenceLevel("release_year", 2), m=0.30, u=0.15),
-            _fixed_mu(cll.ElseLevel(), m=0.40, u=0.75),
+            fixed_mu(cll.ExactMatchLevel("release_year"), m=0.30, u=0.10),
+            fixed_mu(cll.AbsoluteDifferenceLevel("release_year", 2), m=0.30, u=0.15),
+            fixed_mu(cll.ElseLevel(), m=0.40, u=0.75),
         ],
     )
 

@@ -19,6 +19,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
+from splink_models.levels import fixed_m
+
 ENTITY = "videos"
 ID_COLUMN = "link_id"
 
@@ -36,10 +38,6 @@ def video_side(template: str) -> str:
 
 def _overlap(a: str, b: str) -> str:
     return f"coalesce(arrays_overlap({a}, {b}), false)"
-
-
-def _fixed_m(level, m: float):
-    return level.configure(m_probability=m, fix_m_probability=True)
 
 
 # m of "found among the title's parts" levels (title and artist): the share of
@@ -67,7 +65,7 @@ def title_comparison() -> cl.CustomComparison:
                 label_for_charts="Same title ignoring spaces and leading 'the'",
             ),
             # fixed m: EM's blocks rarely hold such a pair, so it would stay untrained
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     _overlap("title_keys_l", "title_keys_r"),
                     label_for_charts="Track title is one part of the video title",
@@ -103,7 +101,7 @@ def artist_comparison() -> cl.CustomComparison:
                 video_side(_overlap("performer_keys{v}", "artist_keys{t}")),
                 label_for_charts="Channel is the track's artist",
             ),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     video_side(_overlap("part_artist_keys{v}", "artist_keys{t}")),
                     label_for_charts="Track's artist is a part of the video title",
@@ -130,24 +128,24 @@ def duration_comparison() -> cl.CustomComparison:
         comparison_description="Video length minus audio length, in seconds",
         comparison_levels=[
             cll.NullLevel("duration_s"),
-            _fixed_m(cll.CustomLevel(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
-            _fixed_m(
+            fixed_m(cll.CustomLevel(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
+            fixed_m(
                 cll.CustomLevel(f"{extra} > 2 AND {extra} <= 45", label_for_charts="2-45 s longer"),
                 intro,
             ),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     f"{extra} > 45 AND {extra} <= 120", label_for_charts="45-120 s longer"
                 ),
                 long_intro,
             ),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     f"{extra} < -2 AND {extra} >= -10", label_for_charts="2-10 s shorter"
                 ),
                 shorter,
             ),
-            _fixed_m(cll.ElseLevel(), other),
+            fixed_m(cll.ElseLevel(), other),
         ],
     )
 
@@ -168,25 +166,25 @@ def kind_comparison() -> cl.CustomComparison:
         comparison_description="Video kind and version against the track's version",
         comparison_levels=[
             cll.NullLevel("version_type"),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     cover_by_someone_else,
                     label_for_charts="A cover by someone else than the track's artist",
                 ),
                 cover_by_other,
             ),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel("version_type_l = version_type_r", label_for_charts="Same version"),
                 same,
             ),
-            _fixed_m(
+            fixed_m(
                 cll.CustomLevel(
                     "version_type_l = 'original' OR version_type_r = 'original'",
                     label_for_charts="Original vs a version (live, remix, ...)",
                 ),
                 original_vs_version,
             ),
-            _fixed_m(cll.ElseLevel(), other),
+            fixed_m(cll.ElseLevel(), other),
         ],
     )
 
