@@ -32,7 +32,6 @@ from jobs._runtime import (
     write_table,
 )
 from splink_models import engine
-from splink_models.dialect import to_dialect
 from splink_models.evaluation import evaluate
 from splink_models.groups import build_groups
 
@@ -156,7 +155,12 @@ def train_and_log(
     run_id: str,
     extra_params: dict[str, Any],
 ) -> tuple[engine.TrainedModel, Path]:
-    """Train one model (dedupe: one frame, link: one per side), save it, log it to MLflow."""
+    """Train one model (dedupe: one frame, link: one per side), save it, log it to MLflow.
+
+    The model is also registered as a version of the entity's registered model,
+    with the alias ``challenger`` (and ``champion`` when it is the first).
+    """
+    from jobs._registry import register_version
     from jobs._tracking import log_flat_metrics, mlflow_run
 
     params = {
@@ -188,6 +192,16 @@ def train_and_log(
         path = model.save(cfg.paths.models_dir)
         mlflow.set_tag("model_version", model.version)
         mlflow.log_artifact(str(path), artifact_path="model")
+        registered = register_version(
+            cfg,
+            model,
+            source=mlflow.get_artifact_uri("model"),
+            mlflow_run_id=run.info.run_id,
+            run_id=run_id,
+        )
+        mlflow.set_tags(
+            {"registered_model": registered.name, "registered_version": registered.version}
+        )
         log_flat_metrics(
             {
                 "probability_two_random_records_match": model.settings[
@@ -228,28 +242,104 @@ def resolve(
     run_id: str,
     model_path: str | None = None,
 ) -> ResolveResult:
+    """Score and cluster with a model: ``model_path`` is any model ref (jobs._registry)."""
+    from jobs._registry import load_model
+
     c = contracts(entity)
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
-    model = engine.TrainedModel.load(entity.name, model_path or cfg.paths.models_dir)
-    if model.dialect != "spark":  # e.g. tuned on DuckDB in a notebook: same parameters
-        model = to_dialect(model, "spark", module=entity.model_module)
-    threshold = entity.clustering.threshold
+    model = load_model(cfg, entity.name, entity.model_module, model_path).model
+    pairs_path = cfg.table_path(entity.pairs_table)
+    write_table(score_pairs(spark, entity, features, model, run_id), pairs_path, c.pairs)
+    pairs = read_table(spark, pairs_path, c.pairs)
+    groups, rounds = cluster_pairs(
+        spark, entity, features, pairs, run_id=run_id, model_version=model.version
+    )
+    groups_path = cfg.table_path(entity.groups_table)
+    write_table(groups, groups_path, c.groups)
+    groups = read_table(spark, groups_path, c.groups)
+    largest = (
+        groups.groupBy(entity.group_column)
+        .agg(F.count("*").alias("n"))
+        .orderBy(F.desc("n"))
+        .limit(5)
+        .collect()
+    )
+    return ResolveResult(
+        model_version=model.version,
+        n_pairs=pairs.count(),
+        n_accepted=pairs.where("above_threshold").count(),
+        n_groups=groups.select(entity.group_column).distinct().count(),
+        largest_groups=[(r[entity.group_column], int(r["n"])) for r in largest],
+        guard_rounds=rounds,
+    )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One model's pairs and groups over a feature table, held in Spark, not published."""
+
+    model: engine.TrainedModel
+    pairs: DataFrame  # the entity's pairs contract
+    groups: DataFrame  # the entity's groups contract
+    guard_rounds: list[dict[str, Any]]
+
+
+def resolve_unpublished(
+    spark: SparkSession,
+    entity: EntityConfig,
+    features: DataFrame,
+    model: engine.TrainedModel,
+    run_id: str,
+) -> Resolution:
+    """What resolve computes, checkpointed instead of written: for promote and compare.
+
+    The published pairs and groups tables stay the champion's; evaluating or
+    comparing a candidate model must not replace them.
+    """
+    pairs = score_pairs(spark, entity, features, model, run_id).checkpoint()
+    groups, rounds = cluster_pairs(
+        spark, entity, features, pairs, run_id=run_id, model_version=model.version
+    )
+    return Resolution(model, pairs, groups.checkpoint(), rounds)
+
+
+def score_pairs(
+    spark: SparkSession,
+    entity: EntityConfig,
+    features: DataFrame,
+    model: engine.TrainedModel,
+    run_id: str,
+) -> DataFrame:
+    """Every candidate pair of the model's blocking rules, scored and explained (pairs contract)."""
     idc = entity.id_column
     scored = engine.predict(spark, features, model)
-    pairs = scored.select(
+    return scored.select(
         F.col(f"{idc}_l"),
         F.col(f"{idc}_r"),
         F.col("match_weight").cast("double"),
         F.col("match_probability").cast("double"),
         engine.explain_levels(model, scored.columns).alias("comparison_levels"),
-        (F.col("match_probability") >= threshold).alias("above_threshold"),
+        (F.col("match_probability") >= entity.clustering.threshold).alias("above_threshold"),
         F.lit(run_id).alias("run_id"),
         F.lit(model.version).alias("model_version"),
     )
-    pairs_path = cfg.table_path(entity.pairs_table)
-    write_table(pairs, pairs_path, c.pairs)
-    pairs = read_table(spark, pairs_path, c.pairs)
 
+
+def cluster_pairs(
+    spark: SparkSession,
+    entity: EntityConfig,
+    features: DataFrame,
+    pairs: DataFrame,
+    *,
+    run_id: str,
+    model_version: str,
+) -> tuple[DataFrame, list[dict[str, Any]]]:
+    """Guarded connected components of the scored pairs -> the groups contract, guard rounds.
+
+    ``pairs`` should be materialised (a Delta table or a checkpoint): it is read twice.
+    """
+    threshold = entity.clustering.threshold
+    idc = entity.id_column
     edges = pairs.select(
         F.col(f"{idc}_l").alias("node_l"), F.col(f"{idc}_r").alias("node_r"), "match_probability"
     )
@@ -282,26 +372,9 @@ def resolve(
         group_column=entity.group_column,
         group_id_prefix=entity.group_id_prefix,
         run_id=run_id,
-        model_version=model.version,
+        model_version=model_version,
     )
-    groups_path = cfg.table_path(entity.groups_table)
-    write_table(groups, groups_path, c.groups)
-    groups = read_table(spark, groups_path, c.groups)
-    largest = (
-        groups.groupBy(entity.group_column)
-        .agg(F.count("*").alias("n"))
-        .orderBy(F.desc("n"))
-        .limit(5)
-        .collect()
-    )
-    return ResolveResult(
-        model_version=model.version,
-        n_pairs=pairs.count(),
-        n_accepted=pairs.where("above_threshold").count(),
-        n_groups=groups.select(entity.group_column).distinct().count(),
-        largest_groups=[(r[entity.group_column], int(r["n"])) for r in largest],
-        guard_rounds=rounds,
-    )
+    return groups, rounds
 
 
 # --- evaluate -------------------------------------------------------------------------
@@ -312,11 +385,8 @@ def evaluate_entity(
 ) -> dict[str, Any]:
     """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
     c = contracts(entity)
-    if not entity.golden_table or c.golden is None:
-        raise ResolutionError(f"entity {entity.name} has no golden table configured")
     pairs = read_table(spark, cfg.table_path(entity.pairs_table), c.pairs)
     groups = read_table(spark, cfg.table_path(entity.groups_table), c.groups)
-    golden = read_table(spark, cfg.table_path(entity.golden_table), c.golden)
     # the run evaluated is the one that wrote the groups, whoever evaluates it
     lineage = groups.select("run_id", "model_version").first()
     if lineage is None:
@@ -324,21 +394,31 @@ def evaluate_entity(
             f"{cfg.table_path(entity.groups_table)} is empty: nothing to evaluate"
         )
     run_id, model_version = lineage["run_id"], lineage["model_version"]
-    report = evaluate(
+    report = golden_report(spark, cfg, entity, pairs, groups)
+    report["run_id"] = run_id
+    report["model_version"] = model_version
+    report["entity_type"] = entity.name
+    record_evaluation(spark, cfg, entity.name, report, entity.clustering.threshold)
+    return report
+
+
+def golden_report(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, pairs: DataFrame, groups: DataFrame
+) -> dict[str, Any]:
+    """Every quality figure of one set of pairs and groups against the entity's golden table."""
+    c = contracts(entity)
+    if not entity.golden_table or c.golden is None:
+        raise ResolutionError(f"entity {entity.name} has no golden table configured")
+    return evaluate(
         pairs=pairs,
         groups=groups,
-        golden=golden,
+        golden=read_table(spark, cfg.table_path(entity.golden_table), c.golden),
         id_column=entity.id_column,
         group_column=entity.group_column,
         truth_column=entity.truth_column,
         kind_column=entity.kind_column,
         threshold=entity.clustering.threshold,
     )
-    report["run_id"] = run_id
-    report["model_version"] = model_version
-    report["entity_type"] = entity.name
-    record_evaluation(spark, cfg, entity.name, report, entity.clustering.threshold)
-    return report
 
 
 def record_evaluation(

@@ -183,6 +183,27 @@ class VideoConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GateConfig:
+    """What a challenger must show on the golden data to replace the champion."""
+
+    max_precision_drop: float  # pairwise precision may fall at most this much
+    min_f1_gain: float  # pairwise F1 must rise at least this much (0: not fall)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LifecycleConfig:
+    """MLflow model registry: one registered model per entity type, champion/challenger."""
+
+    registered_model_prefix: str  # registered model of an entity: <prefix><entity>
+    gate: GateConfig
+    comparison_table: str  # jobs.compare's report
+    models: Mapping[str, str]  # entity -> model ref the scoring jobs use instead of @champion
+
+    def registered_model(self, entity: str) -> str:
+        return f"{self.registered_model_prefix}{entity}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class AppConfig:
     profile: str
     spark: SparkConfig
@@ -193,6 +214,7 @@ class AppConfig:
     evaluation_table: str
     entities: Mapping[str, EntityConfig]
     videos: VideoConfig | None = None
+    lifecycle: LifecycleConfig | None = None
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
@@ -338,6 +360,20 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
     )
 
 
+def _lifecycle(r: _Reader) -> LifecycleConfig:
+    p = "lifecycle"
+    models = r.get(f"{p}.models", dict, default={}) or {}
+    return LifecycleConfig(
+        registered_model_prefix=r.get(f"{p}.registered_model_prefix", str),
+        gate=GateConfig(
+            max_precision_drop=r.get(f"{p}.gate.max_precision_drop", (int, float)),
+            min_f1_gain=r.get(f"{p}.gate.min_f1_gain", (int, float)),
+        ),
+        comparison_table=r.get("tables.model_comparison", str),
+        models={k: str(v) for k, v in models.items() if v not in (None, "")},
+    )
+
+
 def load_config(
     profile: str = "local",
     *,
@@ -397,6 +433,7 @@ def load_config(
     videos = _videos(r, entities) if "videos" in tree else None
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)
+    lifecycle = _lifecycle(r)
     if r.problems:
         raise ConfigError(
             f"config {base_file.name} + {profile_file.name} has problems:\n  - "
@@ -427,6 +464,7 @@ def load_config(
         evaluation_table=evaluation,
         entities=entities,
         videos=videos,
+        lifecycle=lifecycle,
     )
 
 

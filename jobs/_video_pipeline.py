@@ -18,9 +18,9 @@ from pyspark.sql import functions as F
 from features.schemas import UNMATCHED_VIDEOS, VIDEO_FEATURES, VIDEO_MATCHES, VIDEO_PAIRS
 from features.video_links import track_link_view, video_link_view
 from jobs._pipeline import contracts, record_evaluation, train_and_log
+from jobs._registry import load_model
 from jobs._runtime import AppConfig, ResolutionError, VideoConfig, read_table, write_table
 from splink_models import engine
-from splink_models.dialect import to_dialect
 from splink_models.videos.assignment import assign_videos
 from splink_models.videos.evaluation import evaluate_assignments
 
@@ -88,9 +88,8 @@ def resolve_videos(
     spark: SparkSession, cfg: AppConfig, run_id: str, model_path: str | None = None
 ) -> VideoResolveResult:
     v = cfg.video()
-    model = engine.TrainedModel.load(v.name, model_path or cfg.paths.models_dir)
-    if model.dialect != "spark":  # e.g. tuned on DuckDB in a notebook: same parameters
-        model = to_dialect(model, "spark", module=v.model_module)
+    # a model ref: --model, lifecycle.models.videos, @champion or the newest JSON (jobs._registry)
+    model = load_model(cfg, v.name, v.model_module, model_path).model
     inputs = link_inputs(spark, cfg, v)
     pairs_path = cfg.table_path(v.pairs_table)
     write_table(score_pairs(spark, inputs, model, run_id), pairs_path, VIDEO_PAIRS)

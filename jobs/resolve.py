@@ -2,7 +2,11 @@
 
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/resolve.py --profile cluster --entity recordings
-    python -m jobs.resolve --entity recordings [--model path/to/model.json]
+    python -m jobs.resolve --entity recordings [--model path/to/model.json | 3 | @challenger]
+
+The model is the registry's @champion unless --model (or lifecycle.models.<entity>)
+names another (see jobs._registry); with nothing registered, the newest JSON in
+paths.models_dir.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from jobs._pipeline import ResolveResult, resolve
 from jobs._runtime import AppConfig, stage, start_job
 
 logger = logging.getLogger(__name__)
+
+MODEL_HELP = (
+    "model JSON, models folder, registry version (3) or alias (@challenger); default @champion"
+)
 
 
 def run(
@@ -38,7 +46,9 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    ctx = start_job(__doc__, argv, lambda p: p.add_argument("--model", default=None))
+    ctx = start_job(
+        __doc__, argv, lambda p: p.add_argument("--model", default=None, help=MODEL_HELP)
+    )
     run(ctx.spark, ctx.cfg, entity=ctx.args.entity, run_id=ctx.run_id, model_path=ctx.args.model)
 
 

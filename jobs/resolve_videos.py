@@ -7,7 +7,10 @@ flag and explanation) and `unmatched_videos` (with the reason).
 
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/resolve_videos.py --profile cluster
-    python -m jobs.resolve_videos [--model path/to/videos-model.json]
+    python -m jobs.resolve_videos [--model path/to/videos-model.json | 3 | @challenger]
+
+The model is the registry's @champion of videos unless --model (or
+lifecycle.models.videos) names another; with nothing registered, the newest JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pyspark.sql import SparkSession
 
 from jobs._runtime import AppConfig, stage, start_job
 from jobs._video_pipeline import VideoResolveResult, resolve_videos
+from jobs.resolve import MODEL_HELP
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,12 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    ctx = start_job(__doc__, argv, lambda p: p.add_argument("--model", default=None), entity=False)
+    ctx = start_job(
+        __doc__,
+        argv,
+        lambda p: p.add_argument("--model", default=None, help=MODEL_HELP),
+        entity=False,
+    )
     run(ctx.spark, ctx.cfg, run_id=ctx.run_id, model_path=ctx.args.model)
 
 
