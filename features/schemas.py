@@ -253,6 +253,25 @@ EVALUATION = StructType(
 )
 
 
+# jobs.compare: what changes between two models on one feature table, one row
+# per kind of change (splink_models.impact.CHANGES) per comparison run.
+MODEL_COMPARISON = StructType(
+    [
+        _f("entity_type", _S, False),
+        _f("run_id", _S, False),
+        _f("model_a", _S, False),  # the reference as resolved, e.g. models:/<name>/1 (@champion)
+        _f("model_b", _S, False),
+        _f("model_version_a", _S, False),  # the models' content versions (lineage columns)
+        _f("model_version_b", _S, False),
+        _f("threshold", _D, False),
+        _f("change", _S, False),  # pairs_gained, pairs_lost, groups_merged, groups_split, ...
+        _f("count", _L, False),
+        _f("examples", _ARR, False),  # a few, readable
+        _f("compared_at", TimestampType(), False),
+    ]
+)
+
+
 @dataclass(frozen=True)
 class EntityContracts:
     """The table contracts that make up one entity type."""
