@@ -26,7 +26,11 @@ Parser rules, first match wins:
    lyrics HD": the usual uploader shape; "Artist | Title" needs the channel or
    a song bracket). Covers put the song first too ("Hello - Adele (Cover)"),
    unless a bracket names a performer ("Jane Roe - Summertime (Ella
-   Fitzgerald Cover)").
+   Fitzgerald Cover)"). A title with none of these separators gets one where
+   the uploader's dash was lost: a gap of two or more spaces between words
+   ("Elvis Presley  Blue Suede Shoes") or a lone bare hyphen between two
+   phrases of several words ("Loretta Lynn-Coal Miner's Daughter"; not
+   "Jay-Z", "A-Changin'", "Ob-La-Di").
 5. ``Title by Artist`` when nothing else cut the title ("Stand by Me", "Stand by
    Your Man" stay whole: "by" before a pronoun does not cut).
 6. Otherwise there is no artist and the song is the whole cleaned title.
@@ -100,6 +104,17 @@ TRAILING_NOISE_WORDS = (
 TRAILING_NOISE_PATTERN = rf"(?:[{_SEP_CHARS}]*{_B}(?:{TRAILING_NOISE_WORDS}){_E})+[{_SEP_CHARS}]*$"
 # "... Frogman Henry 1961": a year glued to words; "Prince - 1999" keeps its song.
 TRAILING_YEAR_PATTERN = r"(?<=[\p{L}\)\]])\s+(?:19|20)\d{2}\s*$"
+# A separator that lost its dash, in a title with no separator: "Artist  Title" (two or
+# more spaces between words) and "Artist Name-Song Title" (the only hyphen, between
+# phrases of several words, with 3+ letters before it and 2+ after: not "Jay-Z Song",
+# "Ne-Yo Song", "Re-Recorded"); never inside brackets.
+WIDE_GAP_PATTERN = (
+    rf"(?<=[\p{{L}}\p{{N}}.,!?'’\)\]])\s{{2,}}(?=[\p{{L}}\p{{N}}])(?!{_INSIDE}*{_CLOSE})"
+)
+BARE_HYPHEN_PATTERN = (
+    r"^([^-]*\s[^\s-]*[\p{L}\p{N}]{3}[.'’\)]?)-"
+    rf"(?!{_INSIDE}*{_CLOSE})(\(?[\p{{L}}\p{{N}}]{{2}}[^-]*\s[^-]*)$"
+)
 
 # --- covers -----------------------------------------------------------------------
 
@@ -217,6 +232,18 @@ def _empty_to_null(text: Column) -> Column:
     return F.get(F.array_remove(F.array(F.trim(text)), F.lit("")), 0)
 
 
+def restore_lost_separator(title: Column) -> Column:
+    """'Artist  Title' and 'Artist Name-Song Title' -> 'Artist - Title' where nothing else separates.
+
+    Old uploads and tools that strip punctuation leave the dash out; without
+    this the whole title would be read as the song.
+    """
+    restored = F.regexp_replace(
+        F.regexp_replace(title, WIDE_GAP_PATTERN, " - "), BARE_HYPHEN_PATTERN, "$1 - $2"
+    )
+    return F.when(title.rlike(SEGMENT_SEPARATOR), title).otherwise(restored)
+
+
 def clean_video_title(title: Column) -> Column:
     """Folded title without platform noise, cover phrases, emojis, URLs and file names.
 
@@ -224,7 +251,7 @@ def clean_video_title(title: Column) -> Column:
     and "(Live at Wembley 1986)" decides a version. Remaster tags go, as in the
     track features a remaster is the same recording.
     """
-    text = fold_case_and_accents(title)
+    text = fold_case_and_accents(restore_lost_separator(title))
     for pattern in (URL_PATTERN, FILE_EXTENSION_PATTERN, EMOJI_PATTERN):
         text = F.regexp_replace(text, pattern, " ")
     text = F.regexp_replace(text, r"[\"“”]by[\"“”]", " by ")

@@ -121,6 +121,16 @@ TITLE_SHAPES = [
     ("01. Yesterday", None, None, "yesterday", "yesterday", "other", "original"),
     ("Hey Jude - Remastered 2015", "The Beatles - Topic",
      None, "hey jude", "hey jude", "topic", "original"),
+    # a separator that lost its dash: a wide gap, a lone bare hyphen between phrases
+    ("Nina Simone  Feeling Good  (1965)", None,
+     "nina simone", "feeling good", "feeling good", "other", "original"),
+    ("Loretta Lynn-Coal Miner's Daughter", None,
+     "loretta lynn", "coal miners daughter", "coal miners daughter", "other", "original"),
+    ("The B-52's Love Shack", None,
+     None, "the b 52s love shack", "the b 52s love shack", "other", "original"),
+    ("Ob-La-Di, Ob-La-Da", None, None, "ob la di ob la da", "ob la di ob la da", "other", "original"),
+    ("Jane Roe Summer Song (Re-Recorded)", None,
+     None, "jane roe summer song re recorded", "jane roe summer song", "other", "re_recording"),
     # live, and songs that only look live
     ("Bohemian Rhapsody (Live at Wembley 1986)", None, None,
      "bohemian rhapsody live at wembley 1986", "bohemian rhapsody", "live", "live"),
