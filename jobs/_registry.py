@@ -198,6 +198,12 @@ def _load(cfg: AppConfig, entity: str, ref: str | None) -> LoadedModel:
         champion = aliases(c, name).get(CHAMPION) if c is not None else None
         if champion is not None:
             return _from_registry(cfg, entity, name, champion, CHAMPION)
+        if not (Path(cfg.paths.models_dir) / entity / "latest.json").exists():
+            raise ModelNotFoundError(
+                f"no trained {entity} model: {name} has no @{CHAMPION} and "
+                f"{cfg.paths.models_dir} has no {entity} model; run `python -m jobs.train "
+                f"--entity {entity}` first, or give a model"
+            )
         return LoadedModel(TrainedModel.load(entity, cfg.paths.models_dir), cfg.paths.models_dir)
     target = _registry_target(cfg, entity, ref)
     if target is None:
@@ -231,15 +237,14 @@ def _from_registry(
 
     c = client(cfg)
     uri = f"models:/{name}/{version}"
+    missing = ModelNotFoundError(f"model {uri}: not in the registry at {cfg.mlflow.tracking_uri}")
+    if c is None:
+        raise missing
     try:
-        if c is None:
-            raise MlflowException("no registry", error_code="RESOURCE_DOES_NOT_EXIST")
         c.get_model_version(name, version)
     except MlflowException as error:
         if _is_missing(error):
-            raise ModelNotFoundError(
-                f"model {uri}: not in the registry at {cfg.mlflow.tracking_uri}"
-            ) from None
+            raise missing from None
         raise
     with tempfile.TemporaryDirectory(prefix="model-") as tmp:
         folder = Path(

@@ -86,12 +86,11 @@ def run(
         result = Promotion(entity, name, version, None, True, ())
         _record(cfg, e, run_id, result, candidate.model.version, None)
         return result
-    if champion_version == version:
-        result = Promotion(
+    if champion_version == version:  # nothing to decide, so nothing to record
+        logger.info("promote %s: v%s is already @%s, nothing to do", name, version, CHAMPION)
+        return Promotion(
             entity, name, version, champion_version, False, (f"v{version} is already @{CHAMPION}",)
         )
-        _record(cfg, e, run_id, result, candidate.model.version, candidate.model.version)
-        return result
 
     if not e.golden_table:
         raise ResolutionError(

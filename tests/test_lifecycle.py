@@ -21,8 +21,9 @@ import pytest
 
 from features.schemas import MODEL_COMPARISON
 from jobs import compare, promote, train
-from jobs._registry import load_model, registry_aliases, version_tags
-from jobs._runtime import AppConfig, read_table
+from jobs._registry import ModelNotFoundError, load_model, registry_aliases, version_tags
+from jobs._runtime import AppConfig, ResolutionError, read_table
+from splink_models.engine import TrainedModel
 from splink_models.impact import (
     GROUPS_MERGED,
     GROUPS_SPLIT,
@@ -35,8 +36,6 @@ from splink_models.impact import (
     summarise,
 )
 from tests.conftest import test_config as config_under  # not collected as a test
-
-pytestmark = pytest.mark.e2e
 
 # u from 100k random pairs instead of 1M: the same model quality here, less time
 FAST = ("entities.recordings.training.max_pairs_for_u=100000",)
@@ -96,6 +95,7 @@ def _accepted(pairs) -> set[tuple[str, str]]:
     }
 
 
+@pytest.mark.e2e
 def test_train_register_gate_and_compare(spark, lifecycle_root):
     cfg = _cfg(lifecycle_root)
     entity = cfg.entity("recordings")
@@ -187,3 +187,25 @@ def test_train_register_gate_and_compare(spark, lifecycle_root):
     split_example = rows[GROUPS_SPLIT].examples[0]
     group_a = split_example.split(" ")[1]
     assert group_a in a_groups and len({g for g in b_groups if g in split_example}) >= 2
+
+
+def test_model_refs_without_a_registry(tmp_path):
+    """Before anything is registered: the newest JSON; a version or alias is a clear error."""
+    cfg = config_under(tmp_path)
+    module = cfg.entity("recordings").model_module
+    with pytest.raises(ResolutionError, match="no trained recordings model"):
+        load_model(cfg, "recordings", module)
+    model = TrainedModel.from_settings("recordings", {"sql_dialect": "spark", "comparisons": []})
+    path = model.save(cfg.paths.models_dir)
+    assert load_model(cfg, "recordings", module).model.version == model.version
+    assert load_model(cfg, "recordings", module, str(path)).source == str(path)
+    for ref, message in (
+        ("7", "models:/music-resolution-recordings/7: not in the registry"),
+        ("@champion", "has no alias 'champion' \\(aliases: none\\)"),
+        ("models:/music-resolution-recordings@challenger", "has no alias 'challenger'"),
+        (str(tmp_path / "gone.json"), "no such file"),
+    ):
+        with pytest.raises(ModelNotFoundError, match=message):
+            load_model(cfg, "recordings", module, ref)
+    # asking a registry must not create an empty MLflow store
+    assert not (tmp_path / "mlflow.db").exists()
