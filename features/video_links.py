@@ -8,12 +8,15 @@ holds who performs on the video (the channel, and each artist it names), as oppo
 to ``artist_keys``, the artist the title names; on a track, ``title_keys``
 is its core title alone and ``performer_keys`` is empty. ``part_artist_keys``
 reads every part of a video title as an artist credit, for titles written
-the wrong way round ("Song - Artist").
+the wrong way round ("Song - Artist"). ``first_year`` is when each side
+appeared: the year a video was published, the year a recording group was
+first released (its earliest member), since a video cannot show a recording
+made after it went up.
 """
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.text import compact_key
@@ -35,6 +38,7 @@ LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "video_kind",
     "duration_s",
     "isrc",
+    "first_year",
 )
 
 
@@ -69,6 +73,7 @@ def track_link_view(
         F.lit(None).cast("string").alias("video_kind"),
         "duration_s",
         "isrc",
+        F.min("release_year").over(Window.partitionBy(group_column)).alias("first_year"),
     )
 
 
@@ -97,4 +102,5 @@ def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -
         "video_kind",
         "duration_s",
         "isrc",
+        F.col("published_year").alias("first_year"),
     )

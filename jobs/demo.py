@@ -29,9 +29,10 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
     with stage("build features", timings):
         feats = build_features.run(spark, cfg, entity=entity, run_id=run_id)
     with stage("train", timings):
-        train.run(spark, cfg, entity=entity, run_id=run_id)
+        model_path = train.run(spark, cfg, entity=entity, run_id=run_id)
+    # The demo shows what it just trained; scheduled runs resolve with @champion.
     with stage("resolve", timings):
-        resolved = resolve.run(spark, cfg, entity=entity, run_id=run_id)
+        resolved = resolve.run(spark, cfg, entity=entity, run_id=run_id, model_path=str(model_path))
     with stage("evaluate", timings):
         report = evaluate.run(spark, cfg, entity=entity, run_id=run_id)
     videos = None
@@ -39,9 +40,11 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         with stage("video features", timings):
             video_feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
         with stage("train videos", timings):
-            train.run(spark, cfg, entity="videos", run_id=run_id)
+            video_model = train.run(spark, cfg, entity="videos", run_id=run_id)
         with stage("resolve videos", timings):
-            video_result = resolve_videos.run(spark, cfg, run_id=run_id)
+            video_result = resolve_videos.run(
+                spark, cfg, run_id=run_id, model_path=str(video_model)
+            )
         with stage("evaluate videos", timings):
             videos = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
     e = cfg.entity(entity)

@@ -189,6 +189,36 @@ def kind_comparison() -> cl.CustomComparison:
     )
 
 
+# m of "published before the recording was first released": premieres a few
+# days ahead of a release that fall across New Year, and wrong catalog dates.
+PUBLISHED_BEFORE_M = 0.003
+
+
+def release_timing_comparison() -> cl.CustomComparison:
+    """When the video went up against the recording group's first release.
+
+    A video cannot show a recording made after it was published: this is
+    what tells an original's video from a later re-recording of the same song
+    (same title, artist and length). Years, because catalogs often carry
+    only the year.
+    """
+    gap = video_side("first_year{v} - first_year{t}")
+    return cl.CustomComparison(
+        output_column_name="release_timing",
+        comparison_description="Video's publication year minus the recording's first release year",
+        comparison_levels=[
+            cll.NullLevel("first_year"),
+            fixed_m(
+                cll.CustomLevel(f"{gap} < 0", label_for_charts="Published before the release"),
+                PUBLISHED_BEFORE_M,
+            ),
+            cll.CustomLevel(f"{gap} = 0", label_for_charts="Published the year of the release"),
+            cll.CustomLevel(f"{gap} <= 2", label_for_charts="1-2 years after the release"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def blocking_rules() -> list:
     """High recall on messy titles: the song may be any part of the video title."""
     return [
@@ -210,6 +240,7 @@ def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCrea
             artist_comparison(),
             duration_comparison(),
             kind_comparison(),
+            release_timing_comparison(),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=True,
