@@ -8,6 +8,9 @@ live versions included), so the song title decides, not the performer.
 
     .venv/bin/python -m jobs._quality_rshort --datasets-dir ../shared/datasets
 
+(or spark-submit jobs/_quality_rshort.py --datasets-dir ...; it takes the
+jobs' --profile and --set too.)
+
 What runs, in order:
 
 1. The serialisation ``COL attr VAL value ...<TAB>COL attr VAL value ...<TAB>label``
@@ -18,13 +21,11 @@ What runs, in order:
    about one left work (by title) sits on one side, so the model never sees
    that work's labels before it is scored on them, and the split does not
    depend on the file's line order.
-3. Features: both video titles go through the project's own parser
-   (``features.videos``: with_channel_features, with_title_features,
-   with_artist_features, as build_video_features chains them) and the work
-   title through ``features.tracks.core_title``. Those are Spark Column
-   functions; here they run on Python, row by row, through
-   :class:`PythonColumns` (a small evaluator of the Spark built-ins they use,
-   with Java-regex semantics), so the benchmark needs no Spark session.
+3. Features, on Spark: the distinct videos (title, channel) go through the
+   project's own parser (``features.videos``: with_channel_features,
+   with_title_features, with_artist_features, as build_video_features chains
+   them), the distinct SHS works through ``features.tracks.core_title`` and
+   ``normalize_artist``; both in one DataFrame, collected to pandas once.
 4. Methods. ``splink_title_model``: a Splink 5 link_only model on DuckDB
    (left videos x right videos, one blocking rule on the pair id, so exactly
    the labelled pairs are scored) with three comparisons, see
@@ -42,31 +43,33 @@ What runs, in order:
 from __future__ import annotations
 
 import argparse
-import builtins
-import functools
 import hashlib
-import importlib.util
-import inspect
 import logging
 import os
 import re
-import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import duckdb
 import jellyfish
+import numpy as np
 import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from jobs._runtime import PROJECT_ROOT, ResolutionError, load_config, setup_logging
+from features.schemas import VIDEO_INPUT
+from features.text import compact_key, normalize_text
+from features.tracks import core_title, normalize_artist
+from features.videos import with_artist_features, with_channel_features, with_title_features
+from jobs._runtime import PROJECT_ROOT, ResolutionError, load_config, start_job
 
 logger = logging.getLogger(__name__)
 
@@ -184,556 +187,17 @@ def split_pairs(
     return [p for p in pairs if p.line_number not in held], holdout
 
 
-# --- the project's Column functions, evaluated on Python -------------------------------
-#
-# features/ is written against pyspark.sql.functions. To run it without a Spark
-# session, private copies of features.text, features.tracks and features.videos
-# are loaded whose ``F`` is _PythonFunctions: the same built-ins, evaluated
-# eagerly on one row's Python values with Spark's null rules and Java's regex
-# dialect. A built-in the evaluator does not know raises NotImplementedError,
-# so a new function in features/ cannot be silently misread.
-
-# Java's \p{..} names that map onto Python's unicodedata categories one to one.
-_CATEGORY_NAMES = frozenset({"L", "Lu", "Ll", "N", "Nd", "P", "S", "So", "Z", "Zs"})
-_JAVA_CLASSES = {"s": r" \t\n\x0b\x0c\r", "d": "0-9", "w": "a-zA-Z_0-9"}
-
-
-@functools.cache
-def _category_ranges() -> dict[str, list[tuple[int, int]]]:
-    """Code-point ranges of every Unicode category ('Lu') and major category ('L'), one pass."""
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    for code in range(sys.maxunicode + 1):
-        category = unicodedata.category(chr(code))
-        for name in (category, category[0]):
-            spans = ranges.setdefault(name, [])
-            if spans and spans[-1][1] == code - 1:
-                spans[-1] = (spans[-1][0], code)
-            else:
-                spans.append((code, code))
-    return ranges
-
-
-@functools.cache
-def _category_class(category: str) -> str:
-    """Character-class body (no brackets) of every code point in a Unicode (major) category."""
-    return "".join(
-        f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}"
-        for a, b in _category_ranges()[category]
-    )
-
-
-@functools.cache
-def java_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Java regex (as Spark runs it) with Python's re.
-
-    Translated: ``\\p{L}``-style categories, ``\\x{hhhh}``, and ``\\s \\d \\w``
-    (ASCII-only in Java, Unicode in Python). Java constructs Python lacks raise.
-    """
-    out: list[str] = []
-    in_class = False
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            escape = pattern[i + 1]
-            if escape in "pP":
-                match = re.match(r"\{(\w+)\}|(\w)", pattern[i + 2 :])
-                if not match:
-                    raise NotImplementedError(f"unreadable \\{escape} in Java regex {pattern!r}")
-                name = match.group(1) or match.group(2)
-                if name not in _CATEGORY_NAMES or (in_class and escape == "P"):
-                    raise NotImplementedError(f"\\{escape}{{{name}}} in Java regex {pattern!r}")
-                body = _category_class(name)
-                negate = "^" if escape == "P" else ""
-                out.append(body if in_class else f"[{negate}{body}]")
-                i += 2 + match.end()
-                continue
-            if escape == "x" and pattern[i + 2 : i + 3] == "{":
-                end = pattern.index("}", i)
-                out.append(f"\\U{int(pattern[i + 3 : end], 16):08x}")
-                i = end + 1
-                continue
-            if escape in _JAVA_CLASSES:
-                body = _JAVA_CLASSES[escape]
-                out.append(body if in_class else f"[{body}]")
-            elif escape in "SDW":
-                if in_class:
-                    raise NotImplementedError(f"\\{escape} inside a class in {pattern!r}")
-                out.append(f"[^{_JAVA_CLASSES[escape.lower()]}]")
-            elif escape in "QEGzZhHvVRXk":
-                raise NotImplementedError(f"Java-only \\{escape} in regex {pattern!r}")
-            else:
-                out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if char == "[":
-            if in_class:
-                raise NotImplementedError(f"nested character class in Java regex {pattern!r}")
-            in_class = True
-            out.append(char)
-            if pattern[i + 1 : i + 2] == "^":
-                out.append("^")
-                i += 1
-        elif char == "]" and in_class:
-            in_class = False
-            out.append(char)
-        elif in_class and char in "&~|-" and pattern[i + 1 : i + 2] == char:
-            if char == "&":
-                raise NotImplementedError(f"class intersection in Java regex {pattern!r}")
-            out.append("\\" + char)  # Python reads a doubled one as a future set operation
-        else:
-            out.append(char)
-        i += 1
-    return re.compile("".join(out))
-
-
-@functools.cache
-def _java_replacement(template: str) -> str | Callable[[re.Match[str]], str]:
-    """Java's replacement string ('$1', '\\$') for re.sub: a function of the match, or literal text."""
-    if "$" not in template and "\\" not in template:
-        return template
-    tokens = re.findall(r"\$(\d)|\\(.)|([^$\\]+)", template)
-
-    def replace(match: re.Match[str]) -> str:
-        return "".join(
-            (match.group(int(group)) or "") if group else (escaped or text)
-            for group, escaped, text in tokens
-        )
-
-    return replace
-
-
-def _java_split(text: str, pattern: str, limit: int) -> list[str]:
-    """Java's String.split(regex, limit) as Spark's split calls it (limit <= 0: no limit)."""
-    pieces, start = [], 0
-    for match in java_regex(pattern).finditer(text):
-        if limit > 0 and len(pieces) == limit - 1:
-            break
-        if match.end() == 0:  # a zero-width match at the start makes no leading piece
-            continue
-        pieces.append(text[start : match.start()])
-        start = match.end()
-    pieces.append(text[start:])
-    return pieces
-
-
-class PyColumn:
-    """One row's value of a Spark Column; None is SQL null. Operators follow Spark's null rules."""
-
-    __slots__ = ("value",)
-    __hash__ = None  # type: ignore[assignment]
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __bool__(self) -> bool:
-        raise ValueError("a Column has no truth value: use &, | and ~ (as in PySpark)")
-
-    def __repr__(self) -> str:
-        return f"PyColumn({self.value!r})"
-
-    def _compare(self, other: Any, op: Callable[[Any, Any], bool]) -> PyColumn:
-        a, b = self.value, _value(other)
-        return PyColumn(None if a is None or b is None else op(a, b))
-
-    def __eq__(self, other: Any) -> PyColumn:  # type: ignore[override]
-        return self._compare(other, lambda a, b: a == b)
-
-    def __ne__(self, other: Any) -> PyColumn:  # type: ignore[override]
-        return self._compare(other, lambda a, b: a != b)
-
-    def __gt__(self, other: Any) -> PyColumn:
-        return self._compare(other, lambda a, b: a > b)
-
-    def __ge__(self, other: Any) -> PyColumn:
-        return self._compare(other, lambda a, b: a >= b)
-
-    def __lt__(self, other: Any) -> PyColumn:
-        return self._compare(other, lambda a, b: a < b)
-
-    def __le__(self, other: Any) -> PyColumn:
-        return self._compare(other, lambda a, b: a <= b)
-
-    def __and__(self, other: Any) -> PyColumn:
-        a, b = self.value, _value(other)
-        if a is False or b is False:
-            return PyColumn(False)
-        return PyColumn(None if a is None or b is None else True)
-
-    def __or__(self, other: Any) -> PyColumn:
-        a, b = self.value, _value(other)
-        if a is True or b is True:
-            return PyColumn(True)
-        return PyColumn(None if a is None or b is None else False)
-
-    def __invert__(self) -> PyColumn:
-        return PyColumn(None if self.value is None else not self.value)
-
-    def isNull(self) -> PyColumn:  # noqa: N802 - PySpark's name
-        return PyColumn(self.value is None)
-
-    def isNotNull(self) -> PyColumn:  # noqa: N802
-        return PyColumn(self.value is not None)
-
-    def eqNullSafe(self, other: Any) -> PyColumn:  # noqa: N802
-        return PyColumn(self.value == _value(other))
-
-    def isin(self, *values: Any) -> PyColumn:
-        candidates = [_value(v) for v in values]
-        if self.value is None:
-            return PyColumn(None)
-        if self.value in candidates:
-            return PyColumn(True)
-        return PyColumn(None if None in candidates else False)
-
-    def rlike(self, pattern: str) -> PyColumn:
-        text = self.value
-        return PyColumn(None if text is None else java_regex(pattern).search(text) is not None)
-
-    def cast(self, data_type: str) -> PyColumn:
-        expected = {"string": str, "array<string>": list}.get(data_type)
-        if expected is None or not (self.value is None or isinstance(self.value, expected)):
-            raise NotImplementedError(f"cast of {self.value!r} to {data_type} is not evaluated")
-        return self
-
-
-class _When(PyColumn):
-    """F.when(...).when(...).otherwise(...): the first true condition's value."""
-
-    __slots__ = ("decided",)
-
-    def __init__(self, condition: Any, value: Any) -> None:
-        self.decided = _value(condition) is True
-        super().__init__(_value(value) if self.decided else None)
-
-    def when(self, condition: Any, value: Any) -> _When:
-        if self.decided:
-            return self
-        return _When(condition, value)
-
-    def otherwise(self, value: Any) -> PyColumn:
-        return PyColumn(self.value if self.decided else _value(value))
-
-
-def _value(item: Any) -> Any:
-    """A PyColumn's value, or a literal as it is."""
-    return item.value if isinstance(item, PyColumn) else item
-
-
-@functools.cache
-def _translation_table(source: str, target: str) -> dict[int, str | None]:
-    """Spark's translate: the first mapping of a character wins; past ``target`` it is deleted."""
-    table: dict[int, str | None] = {}
-    for i, char in enumerate(source):
-        table.setdefault(ord(char), target[i] if i < len(target) else None)
-    return table
-
-
-def _arity(function: Callable[..., Any]) -> int:
-    code = getattr(function, "__code__", None)
-    if code is not None and not code.co_flags & inspect.CO_VARARGS:
-        return code.co_argcount + code.co_kwonlyargcount
-    return len(inspect.signature(function).parameters)
-
-
-def _lambda(function: Callable[..., PyColumn]) -> Callable[[Any, int], Any]:
-    """A higher-order function's lambda, given (element) or (element, index) as Spark does."""
-    arity = _arity(function)
-    if arity == 1:
-        return lambda element, index: _value(function(PyColumn(element)))
-    return lambda element, index: _value(function(PyColumn(element), PyColumn(index)))
-
-
-def _null_in(function: Callable[..., Any]) -> Callable[..., PyColumn]:
-    """A built-in that is null when any argument is null (most of Spark's)."""
-
-    def evaluate(*args: Any) -> PyColumn:
-        return PyColumn(None if any(a is None for a in args) else function(*args))
-
-    return evaluate
-
-
-class _PythonFunctions:
-    """The pyspark.sql.functions built-ins that features/ uses, on one row at a time."""
-
-    def __init__(self) -> None:
-        self.row: dict[str, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise NotImplementedError(
-            f"F.{name} has no Python evaluation yet: add it to {type(self).__name__}"
-        )
-
-    def _column(self, item: Any) -> Any:
-        """A column argument's value: a PyColumn, or a column name."""
-        return self.row[item] if isinstance(item, str) else _value(item)
-
-    def col(self, name: str) -> PyColumn:
-        return PyColumn(self.row[name])
-
-    def lit(self, value: Any) -> PyColumn:
-        return PyColumn(_value(value))
-
-    def when(self, condition: Any, value: Any) -> _When:
-        return _When(condition, value)
-
-    def coalesce(self, *columns: Any) -> PyColumn:
-        return PyColumn(next((v for v in map(self._column, columns) if v is not None), None))
-
-    # strings
-    def lower(self, column: Any) -> PyColumn:
-        return _null_in(str.lower)(self._column(column))
-
-    def upper(self, column: Any) -> PyColumn:
-        return _null_in(str.upper)(self._column(column))
-
-    def trim(self, column: Any) -> PyColumn:
-        return _null_in(lambda s: s.strip(" "))(self._column(column))  # Spark trims spaces only
-
-    def length(self, column: Any) -> PyColumn:
-        return _null_in(len)(self._column(column))
-
-    def translate(self, column: Any, source: str, target: str) -> PyColumn:
-        table = _translation_table(source, target)
-        return _null_in(lambda s: s.translate(table))(self._column(column))
-
-    def regexp_replace(self, column: Any, pattern: Any, replacement: Any) -> PyColumn:
-        text = self._column(column)
-        if text is None:
-            return PyColumn(None)
-        replace = _java_replacement(_value(replacement))
-        return PyColumn(java_regex(_value(pattern)).sub(replace, text))
-
-    def regexp_extract(self, column: Any, pattern: str, index: int) -> PyColumn:
-        def extract(text: str) -> str:
-            found = java_regex(pattern).search(text)
-            return (found.group(index) or "") if found else ""
-
-        return _null_in(extract)(self._column(column))
-
-    def regexp_extract_all(self, column: Any, pattern: Any, index: Any = 1) -> PyColumn:
-        compiled, group = java_regex(_value(pattern)), _value(index)
-        return _null_in(lambda s: [m.group(group) or "" for m in compiled.finditer(s)])(
-            self._column(column)
-        )
-
-    def split(self, column: Any, pattern: str, limit: int = -1) -> PyColumn:
-        return _null_in(lambda s: _java_split(s, pattern, limit))(self._column(column))
-
-    def concat_ws(self, separator: str, *columns: Any) -> PyColumn:
-        pieces: list[str] = []
-        for value in map(self._column, columns):
-            items = value if isinstance(value, list) else [value]
-            pieces.extend(item for item in items if item is not None)
-        return PyColumn(separator.join(pieces))
-
-    def concat(self, *columns: Any) -> PyColumn:
-        values = [self._column(c) for c in columns]
-        if any(v is None for v in values):
-            return PyColumn(None)
-        if values and all(isinstance(v, list) for v in values):
-            return PyColumn([item for v in values for item in v])
-        return PyColumn("".join(values))
-
-    # arrays
-    def array(self, *columns: Any) -> PyColumn:
-        return PyColumn([self._column(c) for c in columns])
-
-    def get(self, column: Any, index: Any) -> PyColumn:
-        array, position = self._column(column), _value(index)
-        if array is None or position is None or not 0 <= position < len(array):
-            return PyColumn(None)
-        return PyColumn(array[position])
-
-    def size(self, column: Any) -> PyColumn:
-        return _null_in(len)(self._column(column))  # ANSI mode (Spark 4's default): null -> null
-
-    def slice(self, column: Any, start: int, length: int) -> PyColumn:
-        def take(array: list[Any]) -> list[Any]:
-            first = start - 1 if start > 0 else len(array) + start
-            return array[max(first, 0) : max(first, 0) + length]
-
-        return _null_in(take)(self._column(column))
-
-    def transform(self, column: Any, function: Callable[..., PyColumn]) -> PyColumn:
-        apply = _lambda(function)
-        return _null_in(lambda a: [apply(x, i) for i, x in enumerate(a)])(self._column(column))
-
-    def filter(self, column: Any, function: Callable[..., PyColumn]) -> PyColumn:
-        keep = _lambda(function)
-        return _null_in(lambda a: [x for i, x in enumerate(a) if keep(x, i) is True])(
-            self._column(column)
-        )
-
-    def exists(self, column: Any, function: Callable[..., PyColumn]) -> PyColumn:
-        test = _lambda(function)
-
-        def any_true(array: list[Any]) -> bool | None:
-            results = [test(x, i) for i, x in enumerate(array)]
-            return True if True in results else (None if None in results else False)
-
-        array = self._column(column)
-        return PyColumn(None if array is None else any_true(array))
-
-    def flatten(self, column: Any) -> PyColumn:
-        def join(arrays: list[Any]) -> list[Any] | None:
-            if any(a is None for a in arrays):
-                return None
-            return [item for a in arrays for item in a]
-
-        return PyColumn(None if (v := self._column(column)) is None else join(v))
-
-    def array_distinct(self, column: Any) -> PyColumn:
-        return _null_in(lambda a: list(dict.fromkeys(a)))(self._column(column))
-
-    def array_remove(self, column: Any, element: Any) -> PyColumn:
-        target = _value(element)
-        return _null_in(lambda a: [x for x in a if x is None or x != target])(self._column(column))
-
-    def array_join(self, column: Any, delimiter: str) -> PyColumn:
-        return _null_in(lambda a: delimiter.join(x for x in a if x is not None))(
-            self._column(column)
-        )
-
-
-class _RowFrame:
-    """The DataFrame methods that features/ chains (withColumn, transform, drop), on one row."""
-
-    def __init__(self, functions: _PythonFunctions, row: Mapping[str, Any]) -> None:
-        self._functions = functions
-        functions.row = dict(row)
-
-    @property
-    def row(self) -> dict[str, Any]:
-        return self._functions.row
-
-    def withColumn(self, name: str, column: PyColumn) -> _RowFrame:  # noqa: N802
-        self.row[name] = _value(column)
-        return self
-
-    def transform(self, function: Callable[..., _RowFrame], *args: Any, **kwargs: Any) -> _RowFrame:
-        return function(self, *args, **kwargs)
-
-    def drop(self, *names: str) -> _RowFrame:
-        for name in names:
-            self.row.pop(name, None)
-        return self
-
-
-_FEATURE_MODULES = ("features.text", "features.tracks", "features.videos")
-# Modules whose functions read nothing but their arguments (no F.col): memoised on
-# their argument values, since the parser folds the same text many times per title.
-_PURE_MODULES = frozenset({"features.text"})
-
-
-def _memoized(function: Callable[..., Any]) -> Callable[..., Any]:
-    results: dict[tuple[Any, ...], Any] = {}
-
-    @functools.wraps(function)
-    def call(*args: Any) -> Any:
-        key = tuple((isinstance(a, PyColumn), _value(a)) for a in args)
-        try:
-            if key not in results:
-                results[key] = _value(function(*args))
-        except TypeError:  # an unhashable argument (a list): no memo
-            return function(*args)
-        return PyColumn(results[key])
-
-    return call
-
-
-def _memoize_functions(module: ModuleType) -> None:
-    """Replace each function defined in ``module`` by a memoised one (before others import it)."""
-    for name, item in list(vars(module).items()):
-        if inspect.isfunction(item) and item.__module__ == module.__name__:
-            setattr(module, name, _memoized(item))
-
-
-class PythonColumns:
-    """features.text, features.tracks and features.videos bound to the Python evaluator.
-
-    ``self.videos.with_title_features`` is the project's function, the same
-    source text, only its ``F`` evaluates in Python. One instance evaluates one
-    row at a time (not thread-safe); make one per thread.
-    """
-
-    def __init__(self) -> None:
-        self.functions = _PythonFunctions()
-        copies: dict[str, ModuleType] = {}
-        pyspark_sql = SimpleNamespace(
-            functions=self.functions, Column=PyColumn, DataFrame=_RowFrame
-        )
-
-        def import_(name: str, globals_=None, locals_=None, fromlist=(), level=0):
-            if name == "pyspark.sql":
-                return pyspark_sql
-            if name in copies and fromlist:
-                return copies[name]
-            return builtins.__import__(name, globals_, locals_, fromlist, level)
-
-        module_builtins = {**vars(builtins), "__import__": import_}
-        for name in _FEATURE_MODULES:
-            spec = importlib.util.find_spec(name)
-            if spec is None or spec.origin is None:
-                raise ResolutionError(f"module {name} not found: run from the project root")
-            module = ModuleType(f"{__name__}.python_{name.rsplit('.', 1)[-1]}")
-            module.__dict__.update(__file__=spec.origin, __builtins__=module_builtins)
-            source = Path(spec.origin).read_text(encoding="utf-8")
-            exec(compile(source, spec.origin, "exec"), module.__dict__)
-            if name in _PURE_MODULES:
-                _memoize_functions(module)
-            copies[name] = module
-        self.text, self.tracks, self.videos = (copies[n] for n in _FEATURE_MODULES)
-
-    def apply(
-        self, row: Mapping[str, Any], steps: Iterable[tuple[Callable[..., Any], Mapping[str, Any]]]
-    ) -> dict[str, Any]:
-        """Run DataFrame -> DataFrame steps (function, keyword arguments) on one row."""
-        frame = _RowFrame(self.functions, row)
-        for step, kwargs in steps:
-            frame = step(frame, **kwargs)
-        return dict(frame.row)
-
-    def value(self, function: Callable[..., PyColumn], *values: Any) -> Any:
-        """A Column -> Column function's result on literal inputs."""
-        self.functions.row = {}
-        return _value(function(*(PyColumn(v) for v in values)))
-
-    def video_features(
-        self,
-        title: str | None,
-        channel: str | None,
-        generic_values: Mapping[str, Sequence[str]] | None = None,
-    ) -> dict[str, Any]:
-        """build_video_features' title, channel and artist stages for one video."""
-        generic = generic_values or {}
-        artists, titles = tuple(generic.get("artist", ())), tuple(generic.get("title", ()))
-        videos = self.videos
-        return self.apply(
-            {"title": title, "channel_name": channel},
-            [
-                (videos.with_channel_features, {"generic_artists": artists}),
-                (videos.with_title_features, {"generic_titles": titles}),
-                (videos.with_artist_features, {"generic_artists": artists}),
-            ],
-        )
-
-
-# --- features ---------------------------------------------------------------------
-
-# Brackets and slashes set a work title's alternatives apart.
-WORK_TITLE_PIECES = re.compile(r"[()\[\]{}/]")
-# One row per pair and side; the left side also carries the SHS work title and performer.
-FEATURE_COLUMNS = (
-    "pair_id",
-    "is_left",
-    "work_title",
-    "work_titles",
-    "work_title_keys",
-    "performer",
-    "performer_key",
+# --- features, on Spark -----------------------------------------------------------------
+
+# Brackets and slashes set a work title's alternatives apart (a Java regex: Spark's split).
+WORK_TITLE_PIECES = r"[()\[\]{}/]"
+# The parser's input: the video contract's title and channel.
+VIDEOS_TO_PARSE = StructType([VIDEO_INPUT["title"], VIDEO_INPUT["channel_name"]])
+# The left video's SecondHandSongs work.
+WORKS_TO_PARSE = StructType(
+    [StructField("shs_title", StringType()), StructField("shs_performer", StringType())]
+)
+VIDEO_COLUMNS = (
     "title_norm",
     "core_title",
     "core_title_key",
@@ -742,72 +206,121 @@ FEATURE_COLUMNS = (
     "artist_keys",
     "channel_artist_key",
 )
+WORK_COLUMNS = ("work_title", "work_titles", "work_title_keys", "performer", "performer_key")
+# One row per pair and side; the left side also carries the SHS work title and performer.
+FEATURE_COLUMNS = ("pair_id", "is_left", *WORK_COLUMNS, *VIDEO_COLUMNS)
+# (title, channel) of a video; (work title, performer) of a work.
+Key = tuple[str | None, str | None]
 
 
-@dataclass
-class VideoFeaturizer:
-    """Parsed-title features of the videos, each distinct (title, channel) parsed once."""
+def work_title_alternatives(work_title: Column, title: Column) -> Column:
+    """The normalised work title and the pieces brackets and slashes set apart, distinct; null if none.
 
-    generic_values: Mapping[str, Sequence[str]]
-    columns: PythonColumns
+    "Les feuilles mortes (Autumn Leaves)" -> its whole title, "les feuilles
+    mortes", "autumn leaves".
+    """
+    pieces = F.transform(F.split(F.coalesce(title, F.lit("")), WORK_TITLE_PIECES), normalize_text)
+    alternatives = F.array_distinct(
+        F.filter(F.concat(F.array(work_title), pieces), lambda t: t.isNotNull())
+    )
+    return F.when(F.size(alternatives) > 0, alternatives)
 
-    def __post_init__(self) -> None:
-        self._videos: dict[tuple[str | None, str | None], dict[str, Any]] = {}
-        self._works: dict[tuple[str | None, str | None], dict[str, Any]] = {}
 
-    def video(self, title: str | None, channel: str | None) -> dict[str, Any]:
-        key = (title, channel)
-        if key not in self._videos:
-            self._videos[key] = self.columns.video_features(title, channel, self.generic_values)
-        return self._videos[key]
+def with_work_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) -> DataFrame:
+    """The SHS work title as the track features read a title; the performer as an artist."""
+    return (
+        df.withColumn("work_title", core_title(F.col("shs_title"), generic_titles))
+        .withColumn("work_titles", work_title_alternatives(F.col("work_title"), F.col("shs_title")))
+        .withColumn("work_title_keys", F.transform("work_titles", compact_key))
+        .withColumn("performer", normalize_artist(F.col("shs_performer")))
+        .withColumn("performer_key", compact_key(F.col("performer")))
+    )
 
-    def work(self, title: str | None, performer: str | None) -> dict[str, Any]:
-        """The SHS work title as the track features read a title; the performer as an artist.
 
-        ``work_titles`` are the title's alternatives: the whole title, and the
-        pieces that brackets and slashes set apart ("Les feuilles mortes
-        (Autumn Leaves)", "Bonie Moronie/Tequila"), normalised.
-        """
-        key = (title, performer)
-        if key not in self._works:
-            c = self.columns
-            generic_titles = tuple(self.generic_values.get("title", ()))
-            work_title = c.value(lambda t: c.tracks.core_title(t, generic_titles), title)
-            pieces = [
-                c.value(c.text.normalize_text, p) for p in WORK_TITLE_PIECES.split(title or "")
-            ]
-            alternatives = list(dict.fromkeys(t for t in (work_title, *pieces) if t))
-            performer_norm = c.value(c.tracks.normalize_artist, performer)
-            self._works[key] = {
-                "work_title": work_title,
-                "work_titles": alternatives or None,
-                "work_title_keys": [c.value(c.text.compact_key, t) for t in alternatives] or None,
-                "performer": performer_norm,
-                "performer_key": c.value(c.text.compact_key, performer_norm),
-            }
-        return self._works[key]
+def _as_list(value: Any) -> Any:
+    """An array cell as a Python list (toPandas gives numpy arrays when Arrow is on)."""
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+@dataclass(frozen=True)
+class ParsedVideos:
+    """The features of every distinct video (by title and channel) and work (by title and performer)."""
+
+    videos: Mapping[Key, Mapping[str, Any]]
+    works: Mapping[Key, Mapping[str, Any]]
 
     def side(
         self, pair_id: int, attributes: Mapping[str, str | None], *, is_left: bool
     ) -> dict[str, Any]:
-        video = self.video(attributes["video title"], attributes["channel name"])
+        """A pair side's feature row; only the left video has a work."""
+        video = self.videos[(attributes["video title"], attributes["channel name"])]
         work = (
-            self.work(attributes["title"], attributes["performer"])
+            self.works[(attributes["title"], attributes["performer"])]
             if is_left
-            else dict.fromkeys(
-                ("work_title", "work_titles", "work_title_keys", "performer", "performer_key")
-            )
+            else dict.fromkeys(WORK_COLUMNS)
         )
-        row = {**video, **work, "pair_id": pair_id, "is_left": is_left}
-        return {column: row[column] for column in FEATURE_COLUMNS}
+        return {**video, **work, "pair_id": pair_id, "is_left": is_left}
+
+
+def parse_videos(
+    spark: SparkSession,
+    pairs: Sequence[RShortPair],
+    generic_values: Mapping[str, Sequence[str]],
+) -> ParsedVideos:
+    """Every distinct video of ``pairs`` through build_video_features' stages, on Spark.
+
+    The works go through core_title and normalize_artist in the same job;
+    the two are unioned and collected to pandas once.
+    """
+    videos = {
+        (side["video title"], side["channel name"]): None
+        for pair in pairs
+        for side in (pair.left, pair.right)
+    }
+    works = {(pair.left["title"], pair.left["performer"]): None for pair in pairs}
+    generic_artists = tuple(generic_values.get("artist", ()))
+    generic_titles = tuple(generic_values.get("title", ()))
+    video_features = (
+        spark.createDataFrame(list(videos), VIDEOS_TO_PARSE)
+        .transform(with_channel_features, generic_artists=generic_artists)
+        .transform(with_title_features, generic_titles=generic_titles)
+        .transform(with_artist_features, generic_artists=generic_artists)
+        .select(F.lit(False).alias("is_work"), "title", "channel_name", *VIDEO_COLUMNS)
+    )
+    work_features = (
+        spark.createDataFrame(list(works), WORKS_TO_PARSE)
+        .transform(with_work_features, generic_titles=generic_titles)
+        .select(
+            F.lit(True).alias("is_work"),
+            F.col("shs_title").alias("title"),
+            F.col("shs_performer").alias("channel_name"),
+            *WORK_COLUMNS,
+        )
+    )
+    # A work rides in the title and channel columns; is_work tells the two apart.
+    collected = video_features.unionByName(work_features, allowMissingColumns=True).toPandas()
+    parsed: dict[bool, dict[Key, Mapping[str, Any]]] = {False: {}, True: {}}
+    for row in collected.to_dict("records"):
+        is_work = bool(row["is_work"])
+        names = WORK_COLUMNS if is_work else VIDEO_COLUMNS
+        parsed[is_work][(row["title"], row["channel_name"])] = {
+            name: _as_list(row[name]) for name in names
+        }
+    result = ParsedVideos(videos=parsed[False], works=parsed[True])
+    if len(result.videos) != len(videos) or len(result.works) != len(works):
+        raise ResolutionError(
+            f"Spark returned features for {len(result.videos)} of {len(videos)} videos and "
+            f"{len(result.works)} of {len(works)} works"
+        )
+    return result
 
 
 def feature_tables(
-    pairs: Sequence[RShortPair], featurizer: VideoFeaturizer
+    pairs: Sequence[RShortPair], parsed: ParsedVideos
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(left videos, right videos), one row per pair on each side, ``pair_id`` = line number."""
-    left = [featurizer.side(p.line_number, p.left, is_left=True) for p in pairs]
-    right = [featurizer.side(p.line_number, p.right, is_left=False) for p in pairs]
+    left = [parsed.side(p.line_number, p.left, is_left=True) for p in pairs]
+    right = [parsed.side(p.line_number, p.right, is_left=False) for p in pairs]
     return pd.DataFrame(left, columns=FEATURE_COLUMNS), pd.DataFrame(right, columns=FEATURE_COLUMNS)
 
 
@@ -1041,17 +554,17 @@ def score_pairs(left: pd.DataFrame, right: pd.DataFrame, model: dict[str, Any]) 
 def model_scores(
     train: Sequence[RShortPair],
     holdout: Sequence[RShortPair],
-    featurizer: VideoFeaturizer,
+    parsed: ParsedVideos,
     *,
     seed: int,
 ) -> tuple[list[float], list[float]]:
     """Match weights of the train and hold-out pairs from a model trained on train only."""
-    train_left, train_right = feature_tables(train, featurizer)
+    train_left, train_right = feature_tables(train, parsed)
     model = train_model(train_left, train_right, [p.label for p in train], seed=seed)
     scores = []
     for part, (left, right) in (
         (train, (train_left, train_right)),
-        (holdout, feature_tables(holdout, featurizer)),
+        (holdout, feature_tables(holdout, parsed)),
     ):
         weights = score_pairs(left, right, model)
         scores.append([weights[p.line_number] for p in part])
@@ -1154,6 +667,7 @@ def default_generic_values() -> Mapping[str, Sequence[str]]:
 
 
 def rshort_rows(
+    spark: SparkSession,
     datasets_dir: Path,
     seed: int = 17,
     holdout_fraction: float = 0.3,
@@ -1163,6 +677,7 @@ def rshort_rows(
     """Train and hold-out precision/recall/F1 of the Splink title model and the fuzzy baseline.
 
     Args:
+        spark: Parses the video titles (the project's feature code is Spark code).
         datasets_dir: The folder holding ``shs100k/rShort-train.txt``.
         seed: Seeds the split and Splink's u sampling.
         holdout_fraction: Expected share of left works (and so of pairs) held out.
@@ -1185,12 +700,15 @@ def rshort_rows(
     logger.info("rShort: %d pairs, %d train, %d hold-out", len(pairs), len(train), len(holdout))
 
     generic = default_generic_values() if generic_values is None else generic_values
-    featurizer = VideoFeaturizer(generic, PythonColumns())
-    for pair in pairs:  # parse every distinct video once, up front, to time the parser apart
-        featurizer.side(pair.line_number, pair.left, is_left=True)
-        featurizer.side(pair.line_number, pair.right, is_left=False)
-    logger.info("parsed the video titles in %.1f s", time.perf_counter() - started)
-    model_train, model_holdout = model_scores(train, holdout, featurizer, seed=seed)
+    parsing = time.perf_counter()
+    parsed = parse_videos(spark, pairs, generic)
+    logger.info(
+        "parsed %d distinct videos and %d works on Spark in %.1f s",
+        len(parsed.videos),
+        len(parsed.works),
+        time.perf_counter() - parsing,
+    )
+    model_train, model_holdout = model_scores(train, holdout, parsed, seed=seed)
     rows = method_rows(MODEL_METHOD, model_train, train, model_holdout, holdout)
     rows += method_rows(
         BASELINE_METHOD,
@@ -1214,14 +732,24 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
-    parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--holdout-fraction", type=float, default=0.3)
-    args = parser.parse_args(argv)
-    setup_logging()
+    def extra(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+        parser.add_argument("--seed", type=int, default=17)
+        parser.add_argument("--holdout-fraction", type=float, default=0.3)
+
+    ctx = start_job(__doc__, argv, extra, entity=False)
+    args, videos = ctx.args, ctx.cfg.videos
     started = time.perf_counter()
-    rows = rshort_rows(args.datasets_dir, seed=args.seed, holdout_fraction=args.holdout_fraction)
+    try:
+        rows = rshort_rows(
+            ctx.spark,
+            args.datasets_dir,
+            seed=args.seed,
+            holdout_fraction=args.holdout_fraction,
+            generic_values=videos.generic_values if videos else {},
+        )
+    finally:
+        ctx.spark.stop()
     print(f"{DATASET} (threshold chosen on train; seed {args.seed})")
     print(format_table(rows))
     print(f"{time.perf_counter() - started:.1f} s")
