@@ -126,6 +126,7 @@ VIDEO_FEATURES = StructType(
         _f("core_title", _S),  # parsed_title without version tags / featured artists
         _f("core_title_key", _S),
         _f("version_type", _S),  # same vocabulary as TRACK_FEATURES.version_type
+        _f("version_detail", _S),  # the version's tags ("live at the bbc 2005"), as on tracks
         _f("video_kind", _S),  # official_video, lyric_video, audio, topic, live, cover, other
         _f("artists_norm", _ARR),  # parsed artist(s) plus featured, normalised
         _f("artist_keys", _ARR),
@@ -191,6 +192,22 @@ def groups_schema(id_column: str, group_column: str) -> StructType:
             _f(f"representative_{id_column}", _S, False),
             _f("run_id", _S, False),
             _f("model_version", _S, False),
+        ]
+    )
+
+
+def labelled_pairs_schema(id_column: str) -> StructType:
+    """Golden data as labelled pairs: a person's verdict on two records (1 match, 0 not).
+
+    ``split`` (train, valid, ...) says which pairs may tune a model and which
+    only judge it; null when the labels are not split.
+    """
+    return StructType(
+        [
+            _f(f"{id_column}_l", _S, False),
+            _f(f"{id_column}_r", _S, False),
+            _f("label", IntegerType(), False),
+            _f("split", _S),
         ]
     )
 

@@ -89,6 +89,62 @@ def version_type(tags: Column, artists: Column | None = None) -> Column:
     return expr.otherwise(F.lit("original"))
 
 
+# Words of a live tag that do not say which performance it was ("Live at the ... (front row) 4K").
+PERFORMANCE_STOPWORDS = (
+    "at",
+    "from",
+    "in",
+    "on",
+    "the",
+    "a",
+    "of",
+    "and",
+    "live",
+    "version",
+    "session",
+    "sessions",
+    "performance",
+    "concert",
+    "recorded",
+    "recording",
+    "official",
+    "video",
+    "music",
+    "audio",
+    "hd",
+    "hq",
+    "4k",
+    "1080p",
+    "720p",
+    "full",
+    "show",
+    "front",
+    "row",
+    "remastered",
+    "remaster",
+    "edit",
+    "mix",
+    "feat",
+    "ft",
+    "featuring",
+    "acoustic",
+)
+
+
+def performance_keys(version_detail: Column) -> Column:
+    """Where and when a live version was performed, as words; null when the tag says nothing.
+
+    'live at hyde park 1990' -> [hyde, park, 1990]; 'live' -> null. Two live
+    takes whose places share no word are different performances.
+    """
+    place = F.regexp_extract(version_detail, r"\blive\b(.*)$", 1)
+    words = F.filter(
+        F.split(place, r"[^\p{L}\p{N}]+"),
+        lambda w: (F.length(w) > 1) & ~w.isin(*PERFORMANCE_STOPWORDS),
+    )
+    return F.when(F.size(words) > 0, F.array_distinct(words))
+
+
 def strip_title_tags(title: Column) -> Column:
     """Drop '(Remastered 2011)', ' - Radio Edit', '(feat. X)' and friends; keep the song."""
     folded = fold_case_and_accents(title)

@@ -11,7 +11,8 @@ reads every part of a video title as an artist credit, for titles written
 the wrong way round ("Song - Artist"). ``first_year`` is when each side
 appeared: the year a video was published, the year a recording group was
 first released (its earliest member), since a video cannot show a recording
-made after it went up.
+made after it went up. ``performance_keys`` say where and when a live take
+was performed (a group's: every member's, as some members carry no tag).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.text import compact_key
-from features.tracks import split_artist_names
+from features.tracks import performance_keys, split_artist_names
 
 LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "link_id",
@@ -39,6 +40,7 @@ LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "duration_s",
     "isrc",
     "first_year",
+    "performance_keys",
 )
 
 
@@ -57,23 +59,32 @@ def track_link_view(
     track_features: DataFrame, groups: DataFrame, *, id_column: str, group_column: str
 ) -> DataFrame:
     """Tracks with their recording group, in the link view's shape."""
-    return track_features.join(groups.select(id_column, group_column), id_column, "inner").select(
-        F.col(id_column).alias("link_id"),
-        F.lit(False).alias("is_video"),
-        F.col(group_column).alias("recording_group_id"),
-        "core_title",
-        "core_title_key",
-        non_empty_keys(F.array("core_title_key")).alias("title_keys"),
-        "artist_keys",
-        "primary_artist",
-        "primary_artist_key",
-        F.lit(None).cast("array<string>").alias("performer_keys"),
-        F.lit(None).cast("array<string>").alias("part_artist_keys"),
-        "version_type",
-        F.lit(None).cast("string").alias("video_kind"),
-        "duration_s",
-        "isrc",
-        F.min("release_year").over(Window.partitionBy(group_column)).alias("first_year"),
+    group = Window.partitionBy(group_column)
+    return (
+        track_features.join(groups.select(id_column, group_column), id_column, "inner")
+        .select(
+            F.col(id_column).alias("link_id"),
+            F.lit(False).alias("is_video"),
+            F.col(group_column).alias("recording_group_id"),
+            "core_title",
+            "core_title_key",
+            non_empty_keys(F.array("core_title_key")).alias("title_keys"),
+            "artist_keys",
+            "primary_artist",
+            "primary_artist_key",
+            F.lit(None).cast("array<string>").alias("performer_keys"),
+            F.lit(None).cast("array<string>").alias("part_artist_keys"),
+            "version_type",
+            F.lit(None).cast("string").alias("video_kind"),
+            "duration_s",
+            "isrc",
+            F.min("release_year").over(group).alias("first_year"),
+            F.array_distinct(
+                F.flatten(F.collect_list(performance_keys(F.col("version_detail"))).over(group))
+            ).alias("_performance"),
+        )
+        .withColumn("performance_keys", F.when(F.size("_performance") > 0, F.col("_performance")))
+        .drop("_performance")
     )
 
 
@@ -103,4 +114,5 @@ def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -
         "duration_s",
         "isrc",
         F.col("published_year").alias("first_year"),
+        performance_keys(F.col("version_detail")).alias("performance_keys"),
     )

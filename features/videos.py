@@ -35,8 +35,10 @@ Parser rules, first match wins:
    Your Man" stay whole: "by" before a pronoun does not cut).
 6. Otherwise there is no artist and the song is the whole cleaned title.
 
-``video_kind`` precedence: topic (the channel is authoritative) > cover > live >
-lyric_video > audio > official_video > other. A cover is never the artist's
+``video_kind`` precedence: topic (the channel is authoritative) > non_music >
+cover > live > lyric_video > audio > official_video > other. non_music is a
+video about a song that does not play its recording (tutorials, reactions,
+interviews, behind the scenes); a cover is never the artist's
 recording, and a live video links to a live recording whatever else the title
 says, so both beat the presentation kinds; "Official Lyric Video" is a lyric
 video, "Official Audio" on a VEVO channel is audio.
@@ -190,6 +192,14 @@ TOPIC_CHANNEL_PATTERN = r"(?i)\s-\s*topic\s*$"
 VEVO_CHANNEL_PATTERN = r"(?i)vevo\s*$"
 # video_kind, the pattern that proves it, in precedence order (topic comes first, from the channel).
 VIDEO_KIND_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "non_music",
+        r"\b(?:tutorial|lesson|interview|unboxing|vlog|podcast|behind the scenes|making of"
+        r"|how to (?:play|sing)|first time (?:hearing|listening)|talks about"
+        r"|guitar chords|drum cam|dance practice|choreography)\b"
+        r"|\breact(?:s|ing|ion) to\b"
+        rf"|{_OPEN}\s*reaction\s*{_CLOSE}|[|｜]\s*reaction\s*$",
+    ),
     (
         "cover",
         r"\bcover(?:ed)?\s+by\b|\S\s+covers\s+\S|\bcover\s*(?:$|[\)\]\}】|｜\-–—/])"
@@ -603,6 +613,13 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             version_type(
                 title_tags(F.col("_song_part")),
                 F.array(F.col("_artist_part"), F.col("channel_name")),
+            ),
+        )
+        .withColumn(
+            "version_detail",
+            F.when(
+                F.col("version_type") != "original",
+                normalize_text(title_tags(F.col("_song_part"))),
             ),
         )
     )

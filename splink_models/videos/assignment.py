@@ -27,6 +27,7 @@ PRIMARY_KIND_ORDER: tuple[str, ...] = (
     "other",
     "live",
     "cover",
+    "non_music",
 )
 
 

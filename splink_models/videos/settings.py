@@ -19,7 +19,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m
+from splink_models.levels import fixed_m, fixed_mu
 
 ENTITY = "videos"
 ID_COLUMN = "link_id"
@@ -150,14 +150,18 @@ def duration_comparison() -> cl.CustomComparison:
     )
 
 
-# m of the version/kind levels: a cover performed by someone other than the
+# m of the version/kind levels: a video about the song that does not play it
+# (tutorial, reaction, interview), a cover performed by someone other than the
 # track's artist, the same version, original vs a version, two versions.
-KIND_M_PROBABILITIES = (0.00001, 0.99978, 0.0002, 0.00001)
+# A version mismatch must outweigh an exact title and artist (about +24 bits)
+# less the prior (about -14): at 2e-4 a live video still reached a studio
+# recording at p 0.90-0.97, so a mismatch now costs about 16-20 bits.
+KIND_M_PROBABILITIES = (0.00001, 0.00001, 0.999977, 0.000002, 0.000001)
 
 
 def kind_comparison() -> cl.CustomComparison:
     """Version (live, remix, ...) and covers: a mismatch is decisive."""
-    cover_by_other, same, original_vs_version, other = KIND_M_PROBABILITIES
+    not_a_performance, cover_by_other, same, original_vs_version, other = KIND_M_PROBABILITIES
     cover_by_someone_else = video_side(
         f"(video_kind{{v}} = 'cover' AND NOT {_overlap('performer_keys{v}', 'artist_keys{t}')})"
     )
@@ -166,6 +170,13 @@ def kind_comparison() -> cl.CustomComparison:
         comparison_description="Video kind and version against the track's version",
         comparison_levels=[
             cll.NullLevel("version_type"),
+            fixed_m(
+                cll.CustomLevel(
+                    video_side("video_kind{v} = 'non_music'"),
+                    label_for_charts="Not a performance (tutorial, reaction, interview)",
+                ),
+                not_a_performance,
+            ),
             fixed_m(
                 cll.CustomLevel(
                     cover_by_someone_else,
@@ -219,6 +230,37 @@ def release_timing_comparison() -> cl.CustomComparison:
     )
 
 
+# (m, u) of the performance levels, set rather than learned: u from random
+# pairs is meaningless here (two random pairs both naming a venue almost never
+# share a word), and EM's blocks hold too few live pairs. Same place/year:
+# mildly for; no word in common: a different concert, unless one side spells
+# the venue differently ("MSG"), about 2% of true pairs.
+SAME_PERFORMANCE_M_U = (0.98, 0.10)
+OTHER_PERFORMANCE_M_U = (0.02, 0.90)
+
+
+def performance_comparison() -> cl.CustomComparison:
+    """Where and when a live take was performed, when both sides say so."""
+    return cl.CustomComparison(
+        output_column_name="performance",
+        comparison_description="Venue and year of a live take (words of the live tag)",
+        comparison_levels=[
+            cll.NullLevel("performance_keys"),
+            fixed_mu(
+                cll.CustomLevel(
+                    _overlap("performance_keys_l", "performance_keys_r"),
+                    label_for_charts="Same venue or year",
+                ),
+                *SAME_PERFORMANCE_M_U,
+            ),
+            fixed_mu(
+                cll.ElseLevel().configure(label_for_charts="Another performance"),
+                *OTHER_PERFORMANCE_M_U,
+            ),
+        ],
+    )
+
+
 def blocking_rules() -> list:
     """High recall on messy titles: the song may be any part of the video title."""
     return [
@@ -241,6 +283,7 @@ def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCrea
             duration_comparison(),
             kind_comparison(),
             release_timing_comparison(),
+            performance_comparison(),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=True,

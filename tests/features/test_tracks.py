@@ -13,6 +13,7 @@ from features.tracks import (
     featured_in_title,
     isrc_year,
     normalize_isrc,
+    performance_keys,
     release_year,
     split_artist_names,
     title_tags,
@@ -226,3 +227,21 @@ def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
     assert t2.core_title is None and t2.primary_artist_key is None and t2.artist_keys is None
     assert t2.album_norm is None
     assert by_id["t3"].core_title == "eshche raz" and by_id["t3"].primary_artist_key == "zemfira"
+
+
+def test_performance_keys_name_the_place_and_year_of_a_live_take(spark):
+    check_column_function(
+        spark,
+        performance_keys,
+        [
+            (None, None),
+            ("live", None),
+            ("live at the bbc", ["bbc"]),
+            ("live at hyde park 1990", ["hyde", "park", "1990"]),
+            ("live the bbc 2005 front row", ["bbc", "2005"]),
+            ("live from dublin remastered 2011", ["dublin", "2011"]),
+            ("acoustic version", None),
+            ("feat x live in tokyo 4k", ["tokyo"]),
+        ],
+        "value string, expected array<string>",
+    )
