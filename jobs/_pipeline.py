@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 
 from features.parsing import INGEST_REASON_PREFIX
 from features.quality import split_bad_input
-from features.schemas import ENTITY_CONTRACTS, QUARANTINE, EntityContracts
+from features.schemas import ENTITY_CONTRACTS, QUARANTINE, EntityContracts, labelled_pairs_schema
 from jobs._runtime import (
     AppConfig,
     EntityConfig,
@@ -133,6 +133,7 @@ def train(
         features = features.sample(
             fraction=entity.training.sample_fraction, seed=entity.training.seed
         )
+    m_labels = labelled_matches(spark, cfg, entity) if entity.training.m_from_labels else None
     return train_and_log(
         spark,
         cfg,
@@ -142,7 +143,37 @@ def train(
         features,
         run_id,
         {"n_training_records": features.count()},
+        link_type=entity.link_type,
+        m_labels=m_labels,
     )
+
+
+def read_labelled_pairs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    """The entity's labelled pairs table (jobs.ingest writes it from a mapping's labelled_pairs)."""
+    if not entity.labelled_pairs_table:
+        raise ResolutionError(
+            f"entity {entity.name} has no labelled pairs table: set "
+            f"entities.{entity.name}.tables.labelled_pairs"
+        )
+    return read_table(
+        spark,
+        cfg.table_path(entity.labelled_pairs_table),
+        labelled_pairs_schema(entity.id_column),
+    )
+
+
+def labelled_matches(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    """The labelled matches m may be taken from: split training.label_split only."""
+    split = entity.training.label_split
+    matches = read_labelled_pairs(spark, cfg, entity).where(
+        (F.col("label") == 1) & (F.col("split") == split)
+    )
+    if matches.isEmpty():
+        raise ResolutionError(
+            f"entities.{entity.name}.training.m_from_labels: the labelled pairs table "
+            f"{cfg.table_path(entity.labelled_pairs_table or '')} has no match in split {split!r}"
+        )
+    return matches
 
 
 def train_and_log(
@@ -154,11 +185,16 @@ def train_and_log(
     features: DataFrame | list[DataFrame],
     run_id: str,
     extra_params: dict[str, Any],
+    *,
+    link_type: str | None = None,
+    m_labels: DataFrame | None = None,
 ) -> tuple[engine.TrainedModel, Path]:
     """Train one model (dedupe: one frame, link: one per side), save it, log it to MLflow.
 
     The model is also registered as a version of the entity's registered model,
     with the alias ``challenger`` (and ``champion`` when it is the first).
+    ``link_type`` and ``m_labels`` go to ``engine.train``: a linking model's
+    single feature frame is split by source, m is also taken from labels.
     """
     from jobs._registry import register_version
     from jobs._tracking import log_flat_metrics, mlflow_run
@@ -170,6 +206,8 @@ def train_and_log(
         "em_blocking": " | ".join(",".join(s) for s in t.em_blocking),
         "prior_recall": t.prior_recall,
         "sample_fraction": t.sample_fraction,
+        **({"link_type": link_type} if link_type else {}),
+        **({"m_from_labels": t.label_split} if m_labels is not None else {}),
         **extra_params,
     }
     with mlflow_run(
@@ -188,6 +226,8 @@ def train_and_log(
             em_blocking=t.em_blocking,
             prior_rules=t.prior_deterministic_rules,
             prior_recall=t.prior_recall,
+            link_type=link_type,
+            m_labels=m_labels,
         )
         path = model.save(cfg.paths.models_dir)
         mlflow.set_tag("model_version", model.version)
@@ -378,6 +418,31 @@ def cluster_pairs(
 
 
 # --- evaluate -------------------------------------------------------------------------
+
+
+def score_labelled_pairs(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, model: engine.TrainedModel
+) -> DataFrame:
+    """Each labelled pair with the model's score and whether blocking generates it.
+
+    Exactly the labelled pairs are scored (term frequencies from the whole
+    feature table); ``generated`` is false for a pair the model's blocking
+    rules never make a candidate, which the evaluation counts as a predicted
+    non-match. A pair with a record missing from the features (quarantined,
+    never ingested) has a null score. Columns: ``<id>_l``, ``<id>_r``, label,
+    split, match_weight, match_probability, generated.
+    """
+    idc = entity.id_column
+    features = read_table(spark, cfg.table_path(entity.features_table), contracts(entity).features)
+    labels = read_labelled_pairs(spark, cfg, entity)
+    keys = [f"{idc}_l", f"{idc}_r"]
+    scored = engine.predict_given_pairs(spark, features, model, labels).select(
+        *keys,
+        F.col("match_weight").cast("double"),
+        F.col("match_probability").cast("double"),
+    )
+    generated = engine.blocking_generates(features, model, labels.select(*keys).distinct())
+    return labels.join(scored, keys, "left").join(generated, keys, "left")
 
 
 def evaluate_entity(

@@ -33,6 +33,7 @@ _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 PROJECT_ROOT = _PACKAGE_PARENT if (_PACKAGE_PARENT / "conf").is_dir() else Path.cwd()
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
 DELTA_PACKAGE = "io.delta:delta-spark_4.2_2.13:4.4.0"
+LINK_TYPES = ("dedupe_only", "link_only", "link_and_dedupe")
 
 
 # --- errors -------------------------------------------------------------------
@@ -121,6 +122,10 @@ class TrainingConfig:
     prior_deterministic_rules: tuple[str, ...]
     prior_recall: float
     sample_fraction: float
+    # m from labelled pairs (the entity's labelled_pairs table, rows of label_split
+    # only) after EM: where labels exist they say what a match looks like
+    m_from_labels: bool = False
+    label_split: str = "train"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +156,9 @@ class EntityConfig:
     training: TrainingConfig
     clustering: ClusteringConfig
     generic_values: Mapping[str, tuple[str, ...]]
+    # dedupe_only, or link_only / link_and_dedupe between the values of the source column
+    link_type: str = "dedupe_only"
+    labelled_pairs_table: str | None = None  # golden as pairs: <id>_l, <id>_r, label, split
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,6 +299,8 @@ def _training(r: _Reader, p: str) -> TrainingConfig:
         ),
         prior_recall=r.get(f"{p}.training.prior_recall", (int, float)),
         sample_fraction=r.get(f"{p}.training.sample_fraction", (int, float), default=1.0),
+        m_from_labels=r.get(f"{p}.training.m_from_labels", bool, default=False),
+        label_split=r.get(f"{p}.training.label_split", str, default="train"),
     )
 
 
@@ -335,6 +345,14 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
     p = f"entities.{name}"
     generic = r.get(f"{p}.generic_values", dict, default={}) or {}
     threshold = _probability(r, f"{p}.clustering.threshold")
+    link_type = r.get(f"{p}.link_type", str, default="dedupe_only")
+    if link_type not in LINK_TYPES:
+        r.problems.append(f"{p}.link_type: must be one of {LINK_TYPES}, got {link_type!r}")
+    labelled_pairs = r.get(f"{p}.tables.labelled_pairs", str, default=None)
+    if r.get(f"{p}.training.m_from_labels", bool, default=False) and not labelled_pairs:
+        r.problems.append(
+            f"{p}.training.m_from_labels: needs {p}.tables.labelled_pairs (the labelled pairs)"
+        )
     return EntityConfig(
         name=name,
         id_column=r.get(f"{p}.id_column", str),
@@ -357,6 +375,8 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
             strict_threshold_step=r.get(f"{p}.clustering.strict_threshold_step", (int, float)),
         ),
         generic_values={k: tuple(v) for k, v in generic.items()},
+        link_type=link_type,
+        labelled_pairs_table=labelled_pairs,
     )
 
 

@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from splink import Linker, block_on
 from splink.backends.spark import SparkAPI
+from splink.internals.exceptions import EMTrainingException
+from splink.internals.unique_id_concat import CONCAT_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +104,70 @@ def spark_api(spark: SparkSession) -> SparkAPI:
 
 
 def _linker(
-    spark: SparkSession, features: DataFrame | Sequence[DataFrame], settings: Any
+    spark: SparkSession,
+    features: DataFrame | Sequence[DataFrame],
+    settings: Any,
+    db_api: SparkAPI | None = None,
 ) -> Linker:
-    """A linker over one table (dedupe) or several (link_only: one per side)."""
-    db_api = spark_api(spark)
+    """A linker over one table (dedupe) or several (link_only: one per side).
+
+    A linking model given one table gets it split by its source column
+    (:func:`model_inputs`). Tables the linker joins later (labels, pairs) must
+    be registered with the same ``db_api``: each API names its inputs
+    ``__splink__input_table_<n>`` from its own counter.
+    """
+    db_api = db_api or spark_api(spark)
+    features = model_inputs(features, settings)
     if isinstance(features, DataFrame):
         return Linker(db_api.register(features), settings)
     return Linker([db_api.register(f) for f in features], settings)
+
+
+def _settings_dict(settings: Any) -> dict[str, Any]:
+    """A model JSON as it is, or a SettingsCreator's link fields (all this module reads)."""
+    if isinstance(settings, dict):
+        return settings
+    return {
+        "link_type": settings.link_type,
+        "source_dataset_column_name": settings.source_dataset_column_name,
+    }
+
+
+def source_column(settings: Any) -> str | None:
+    """The column that tells linked sources apart; None for a dedupe_only model."""
+    as_dict = _settings_dict(settings)
+    if as_dict.get("link_type", "dedupe_only") == "dedupe_only":
+        return None
+    return as_dict.get("source_dataset_column_name") or "source_dataset"
+
+
+def model_inputs(
+    features: DataFrame | Sequence[DataFrame], settings: Any
+) -> DataFrame | list[DataFrame]:
+    """One frame per source for a linking model given one table; anything else as given.
+
+    Splink links a list of tables; a catalog ingested from several sources is
+    one table whose source column says which side each record is on.
+    """
+    column = source_column(settings)
+    if column is None or not isinstance(features, DataFrame):
+        return features if isinstance(features, DataFrame) else list(features)
+    if column not in features.columns:
+        from jobs._runtime import ResolutionError
+
+        raise ResolutionError(
+            f"a {_settings_dict(settings)['link_type']} model splits its input by the "
+            f"{column!r} column, which the features lack (columns: {', '.join(features.columns)})"
+        )
+    sources = sorted(r[0] for r in features.select(column).distinct().collect() if r[0] is not None)
+    if len(sources) < 2:
+        logger.warning(
+            "%s model on %d source(s) (%s): no pairs between sources to find",
+            _settings_dict(settings)["link_type"],
+            len(sources),
+            ", ".join(sources) or "none",
+        )
+    return [features.where(F.col(column) == s) for s in sources]
 
 
 def train(
@@ -121,14 +181,25 @@ def train(
     em_blocking: Sequence[Sequence[str]],
     prior_rules: Sequence[str],
     prior_recall: float,
+    link_type: str | None = None,
+    m_labels: DataFrame | None = None,
 ) -> tuple[TrainedModel, Linker]:
     """Prior from deterministic rules, u by seeded random sampling, m by EM sessions.
 
     Each EM session blocks on some fields and so trains the others; the config
     lists at least two so that every comparison is trained in some session.
+
+    Args:
+        link_type: Passed to the model module's ``settings`` when given
+            (dedupe_only, link_only, link_and_dedupe); its default otherwise.
+        m_labels: Labelled matching pairs (``<id>_l``, ``<id>_r``): after EM, the
+            m of every level not fixed by design is taken from them
+            (:func:`estimate_m_from_labels`).
     """
-    settings = model_module(module).settings()
-    linker = _linker(spark, features, settings)
+    module_settings = model_module(module).settings
+    settings = module_settings(link_type=link_type) if link_type else module_settings()
+    db_api = spark_api(spark)
+    linker = _linker(spark, features, settings, db_api)
     estimate_parameters(
         linker,
         seed=seed,
@@ -137,8 +208,97 @@ def train(
         prior_rules=prior_rules,
         prior_recall=prior_recall,
     )
+    if m_labels is not None:
+        estimate_m_from_labels(linker, db_api, features, m_labels)
     model = TrainedModel.from_settings(entity, linker.misc.save_model_to_json())
     return model, linker
+
+
+# A level no labelled match reached gets this m (before the comparison's m are
+# scaled to sum to 1 again): unseen in a few hundred labels is rare, not impossible.
+LABEL_M_FLOOR = 1e-3
+
+
+def _with_sources(
+    pairs: DataFrame, features: DataFrame | Sequence[DataFrame], id_column: str, source: str
+) -> DataFrame:
+    """``pairs`` (``<id>_l``, ``<id>_r``) with each side's source as ``<source>_l/_r``.
+
+    Pairs with a side missing from the features are dropped.
+    """
+    frames = [features] if isinstance(features, DataFrame) else list(features)
+    lookup = frames[0].select(id_column, source)
+    for frame in frames[1:]:
+        lookup = lookup.unionByName(frame.select(id_column, source))
+    out = pairs
+    for side in ("l", "r"):
+        out = out.join(
+            lookup.select(
+                F.col(id_column).alias(f"{id_column}_{side}"),
+                F.col(source).alias(f"{source}_{side}"),
+            ),
+            f"{id_column}_{side}",
+        )
+    return out
+
+
+def estimate_m_from_labels(
+    linker: Linker,
+    db_api: SparkAPI,
+    features: DataFrame | Sequence[DataFrame],
+    matches: DataFrame,
+) -> None:
+    """m of every level not fixed by design from labelled matches (Splink's pairwise labels).
+
+    EM inside blocks learns what the block's pairs share (inside artist
+    blocks: "same album"), not what a match is; labels say it directly. The
+    levels the model fixes (m known from the domain) keep their m. A level no
+    labelled match reached gets a small m (LABEL_M_FLOOR) instead of zero,
+    whose weight would be minus infinity.
+    """
+    settings = linker.misc.save_model_to_json()
+    id_column = settings["unique_id_column_name"]
+    source = source_column(settings)
+    labels = matches.select(f"{id_column}_l", f"{id_column}_r").distinct()
+    if source is not None:
+        labels = _with_sources(labels, features, id_column, source)
+    n = labels.count()
+    if n == 0:
+        from jobs._runtime import ResolutionError
+
+        raise ResolutionError("m from labels: no labelled match found among the features")
+    logger.info("m from %d labelled matches", n)
+    name = f"__mr_m_labels_{uuid.uuid4().hex[:8]}"
+    linker.training.estimate_m_from_pairwise_labels(db_api.register(labels, table_name=name))
+    floored = _floor_m(linker.misc.save_model_to_json(), LABEL_M_FLOOR)
+    for comparison, trained in zip(
+        linker._settings_obj.comparisons, floored["comparisons"], strict=True
+    ):
+        levels = [lv for lv in trained["comparison_levels"] if not lv.get("is_null_level")]
+        for level, values in zip(comparison._comparison_levels_excluding_null, levels, strict=True):
+            if not values.get("fix_m_probability"):
+                level.m_probability = values["m_probability"]
+
+
+def _floor_m(settings: dict[str, Any], floor: float) -> dict[str, Any]:
+    """The learned m of each comparison raised to at least ``floor``, then scaled back.
+
+    Levels with a fixed m keep it; the learned ones are scaled to share what
+    the fixed ones leave of 1.
+    """
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        learned = [lv for lv in levels if not lv.get("fix_m_probability")]
+        fixed = [lv for lv in levels if lv.get("fix_m_probability")]
+        share = 1.0 - sum(lv.get("m_probability") or 0.0 for lv in fixed)
+        if not learned or share <= 0.0:
+            continue
+        for level in learned:
+            level["m_probability"] = max(level.get("m_probability") or 0.0, floor)
+        total = sum(level["m_probability"] for level in learned)
+        for level in learned:
+            level["m_probability"] *= share / total
+    return settings
 
 
 def estimate_parameters(
@@ -151,9 +311,19 @@ def estimate_parameters(
     prior_recall: float,
 ) -> None:
     """The training procedure on any backend's linker (see :func:`train`)."""
+    before = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     linker.training.estimate_probability_two_random_records_match(
         list(prior_rules), recall=prior_recall
     )
+    if not linker.misc.save_model_to_json()["probability_two_random_records_match"]:
+        # e.g. ISRC rules on a catalog without ISRCs: a prior of 0 makes every
+        # match weight minus infinity; Splink has no public setter for it
+        logger.warning(
+            "prior rules found no pair (%s): keeping the settings' prior %g",
+            " | ".join(prior_rules),
+            before,
+        )
+        linker._settings_obj._probability_two_random_records_match = before
     # One chunk: Splink's probe-and-chunk loop costs a Spark job per chunk per
     # rare level (100 s on a 3k sample) for no better estimate.
     linker.training.estimate_u_using_random_sampling(
@@ -161,9 +331,13 @@ def estimate_parameters(
     )
     for columns in em_blocking:
         logger.info("EM session blocked on %s", ", ".join(columns))
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*columns), estimate_without_term_frequencies=True
-        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            # e.g. a catalog without ISRCs: the session has nothing to learn from
+            logger.warning("EM session blocked on %s found no pairs: skipped", ", ".join(columns))
 
 
 def predict(
@@ -172,6 +346,98 @@ def predict(
     """All candidate pairs from the model's blocking rules, scored."""
     linker = _linker(spark, features, model.settings)
     return linker.inference.predict(warning_mode="never").as_spark_dataframe()
+
+
+def predict_given_pairs(
+    spark: SparkSession,
+    features: DataFrame | Sequence[DataFrame],
+    model: TrainedModel,
+    pairs: DataFrame,
+) -> DataFrame:
+    """Score exactly ``pairs`` (``<id>_l``, ``<id>_r``), whatever the blocking rules say.
+
+    Term frequencies come from all of ``features``, as in :func:`predict`, so a
+    pair scores what it would score among all candidates. A pair with a side
+    missing from the features is not scored (absent from the result).
+    """
+    id_column = model.settings["unique_id_column_name"]
+    source = source_column(model.settings)
+    wanted = pairs.select(f"{id_column}_l", f"{id_column}_r").distinct()
+    if source is None:
+        keys = wanted.select(
+            F.col(f"{id_column}_l").alias("join_key_l"), F.col(f"{id_column}_r").alias("join_key_r")
+        )
+    else:
+        keys = _with_sources(wanted, features, id_column, source).select(
+            *[
+                F.concat_ws(CONCAT_SEPARATOR, f"{source}_{s}", f"{id_column}_{s}").alias(
+                    f"join_key_{s}"
+                )
+                for s in ("l", "r")
+            ]
+        )
+    db_api = spark_api(spark)
+    linker = _linker(spark, features, model.settings, db_api)
+    registered = db_api.register(
+        keys.withColumn("match_key", F.lit("0")),
+        table_name=f"__mr_given_pairs_{uuid.uuid4().hex[:8]}",
+    )
+    linker.table_management.register_blocked_pairs_for_predict(registered)
+    return linker.inference.predict(warning_mode="never").as_spark_dataframe()
+
+
+def blocking_generates(
+    features: DataFrame | Sequence[DataFrame], model: TrainedModel, pairs: DataFrame
+) -> DataFrame:
+    """``pairs`` with ``generated``: whether the model's blocking rules make the pair a candidate.
+
+    Each rule's SQL is evaluated on the pair, in both orientations (Splink
+    orders a pair's sides itself); a linking model only pairs records of
+    different sources. A pair with a side missing from the features is not
+    generated. Rules that explode arrays are not supported here.
+    """
+    settings = model.settings
+    id_column = settings["unique_id_column_name"]
+    rules = settings.get("blocking_rules_to_generate_predictions") or []
+    exploding = [r for r in rules if isinstance(r, dict) and r.get("arrays_to_explode")]
+    if exploding:
+        from jobs._runtime import ResolutionError
+
+        raise ResolutionError(
+            f"blocking completeness: rules that explode arrays are not supported ({exploding})"
+        )
+    sqls = [r["blocking_rule"] if isinstance(r, dict) else str(r) for r in rules] or ["1=1"]
+    frames = [features] if isinstance(features, DataFrame) else list(features)
+    records = frames[0]
+    for frame in frames[1:]:
+        records = records.unionByName(frame)
+    source = source_column(settings)
+    condition = F.lit(False)
+    for sql in sqls:
+        condition = condition | F.coalesce(F.expr(sql), F.lit(False))
+    if source is not None:
+        condition = condition & (F.col(f"l.{source}") != F.col(f"r.{source}"))
+    pair_keys = pairs.select(f"{id_column}_l", f"{id_column}_r").distinct()
+
+    def oriented(first: str, second: str) -> DataFrame:
+        return (
+            pair_keys.alias("p")
+            .join(records.alias("l"), F.col(f"p.{first}") == F.col(f"l.{id_column}"))
+            .join(records.alias("r"), F.col(f"p.{second}") == F.col(f"r.{id_column}"))
+            .select(
+                F.col(f"p.{id_column}_l"), F.col(f"p.{id_column}_r"), condition.alias("generated")
+            )
+        )
+
+    both = oriented(f"{id_column}_l", f"{id_column}_r").unionByName(
+        oriented(f"{id_column}_r", f"{id_column}_l")
+    )
+    generated = both.groupBy(f"{id_column}_l", f"{id_column}_r").agg(
+        F.max("generated").alias("generated")
+    )
+    return pairs.join(generated, [f"{id_column}_l", f"{id_column}_r"], "left").withColumn(
+        "generated", F.coalesce(F.col("generated"), F.lit(False))
+    )
 
 
 def comparison_names(model: TrainedModel) -> list[str]:

@@ -28,6 +28,7 @@ from splink_models.levels import fixed_m, fixed_mu
 
 ENTITY = "recordings"
 ID_COLUMN = "track_id"
+SOURCE_COLUMN = "source"  # splits the sides when the model links sources (link_only, ...)
 
 
 def isrc_comparison() -> cl.CustomComparison:
@@ -180,9 +181,18 @@ def blocking_rules() -> list:
     ]
 
 
-def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCreator:
+def settings(
+    probability_two_random_records_match: float = 1e-4, link_type: str = "dedupe_only"
+) -> SettingsCreator:
+    """The model's settings; ``link_type`` other than dedupe_only links the sources.
+
+    Linking, the source column tells the sides apart (Splink's source dataset
+    column), so pairs within one source are never generated for link_only.
+    """
+    linking = {} if link_type == "dedupe_only" else {"source_dataset_column_name": SOURCE_COLUMN}
     return SettingsCreator(
-        link_type="dedupe_only",
+        link_type=link_type,
+        **linking,
         unique_id_column_name=ID_COLUMN,
         probability_two_random_records_match=probability_two_random_records_match,
         comparisons=[
