@@ -744,3 +744,75 @@ def mapped_counts(mapped: DataFrame, fields: Sequence[str]) -> DataFrame:
             F.count(F.when(F.exists("_problems", _nulled_in(name)), 1)).alias(f"{name}__nulled"),
         ]
     return mapped.groupBy("source").agg(*aggs)
+
+
+# --- labelled pairs -------------------------------------------------------------------
+
+# How label files spell a verdict; anything else is not a label.
+LABEL_SPELLINGS: Mapping[str, int] = {
+    "1": 1,
+    "0": 0,
+    "1.0": 1,
+    "0.0": 0,
+    "true": 1,
+    "false": 0,
+    "yes": 1,
+    "no": 0,
+    "match": 1,
+    "non-match": 0,
+    "nonmatch": 0,
+}
+
+
+def record_id(raw: Column, prefix: str = "") -> Column:
+    """The record id ingest gives a source's id value: ``prefix`` + the trimmed value."""
+    return F.concat(F.lit(prefix), blank_to_null(_stripped(raw.cast("string"))))
+
+
+def parse_label(raw: Column) -> Column:
+    """1 (match) or 0 from '1', '0', 'true', 'no', ...; null for anything else."""
+    text = F.lower(_stripped(raw.cast("string")))
+    expr = None
+    for spelling, value in LABEL_SPELLINGS.items():
+        cond = text == spelling
+        expr = F.when(cond, F.lit(value)) if expr is None else expr.when(cond, F.lit(value))
+    return expr.cast("int")
+
+
+def map_labelled_pairs(
+    raw: DataFrame,
+    *,
+    id_field: str,
+    left_column: str,
+    left_prefix: str,
+    right_column: str,
+    right_prefix: str,
+    label_column: str,
+    split: str | None = None,
+    split_column: str | None = None,
+) -> DataFrame:
+    """Raw labelled-pair rows -> ``<id>_l``, ``<id>_r``, label, split and ``_problem``.
+
+    Ids become record ids the way ``map_source`` makes them (prefix + trimmed
+    value), so a label names the records ingest wrote. ``_problem`` is null
+    for a usable row and says why otherwise (a missing id, an unreadable label).
+    """
+    if split_column is not None:
+        split_value = blank_to_null(_stripped(_col(split_column).cast("string")))
+    else:
+        split_value = F.lit(split).cast("string")
+    mapped = raw.select(
+        record_id(_col(left_column), left_prefix).alias(f"{id_field}_l"),
+        record_id(_col(right_column), right_prefix).alias(f"{id_field}_r"),
+        parse_label(_col(label_column)).alias("label"),
+        split_value.alias("split"),
+    )
+    problem = (
+        F.when(F.col(f"{id_field}_l").isNull(), F.lit(f"missing left id ({left_column})"))
+        .when(F.col(f"{id_field}_r").isNull(), F.lit(f"missing right id ({right_column})"))
+        .when(
+            F.col("label").isNull(),
+            F.lit(f"label is not 1/0, true/false or yes/no ({label_column})"),
+        )
+    )
+    return mapped.withColumn("_problem", problem)

@@ -38,8 +38,9 @@ DEFAULT_PARSE: Mapping[str, str] = {
     "published_at": "timestamp",
 }
 REQUIRED_FIELDS = ("title",)  # a record without one cannot be matched at all
-_TOP_KEYS = ("description", "entity", "linkage", "sources", "placeholders")
+_TOP_KEYS = ("description", "entity", "linkage", "sources", "placeholders", "labelled_pairs")
 _SOURCE_KEYS = ("path", "format", "options", "id", "columns", "null_values")
+_LABEL_KEYS = ("path", "files", "format", "options", "left", "right", "label", "split")
 _PATH_VARIABLE = re.compile(r"\{([^{}]*)\}")
 
 
@@ -62,6 +63,28 @@ class SourceMapping:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PairSide:
+    """One side of a labelled pair: the source its ids belong to and the column holding them."""
+
+    source: str  # a source of the mapping: its id prefix makes the record id
+    column: str
+    id_prefix: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelledPairsMapping:
+    """Golden data as labelled pairs: files of (left id, right id, label[, split])."""
+
+    files: tuple[tuple[str | None, str], ...]  # (split named by the mapping or None, path)
+    format: str
+    options: Mapping[str, str]
+    left: PairSide
+    right: PairSide
+    label_column: str  # 1 / 0 (also true/false, yes/no)
+    split_column: str | None  # read the split from this column (files without a split)
+
+
+@dataclass(frozen=True, kw_only=True)
 class CatalogMapping:
     file: Path
     entity: str
@@ -69,6 +92,7 @@ class CatalogMapping:
     contract: StructType  # the entity's input contract
     id_field: str  # the contract's record id (its first field)
     sources: tuple[SourceMapping, ...]
+    labelled_pairs: LabelledPairsMapping | None = None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -240,6 +264,77 @@ class _MappingReader:
             fields=tuple(fields),
         )
 
+    def options(self, key: str, node: Any, fmt: Any) -> dict[str, str]:
+        options = node if node is not None else {}
+        if not isinstance(options, dict) or any(
+            isinstance(v, (list, dict)) for v in options.values()
+        ):
+            self.problem(key, "must map reader option names to single values")
+            options = {}
+        defaults = DEFAULT_OPTIONS.get(fmt, {}) if isinstance(fmt, str) else {}
+        return {**defaults, **{str(k): _option_value(v) for k, v in options.items()}}
+
+    def labelled_pairs(
+        self, node: Any, sources: Mapping[str, SourceMapping]
+    ) -> LabelledPairsMapping | None:
+        key = "labelled_pairs"
+        if not isinstance(node, dict):
+            self.problem(key, "expected a mapping with files (or path), left, right and label")
+            return None
+        self.unknown_keys(key, node, _LABEL_KEYS)
+        fmt = node.get("format", "csv")
+        if fmt not in FORMATS:
+            self.problem(f"{key}.format", f"must be one of {FORMATS}, got {fmt!r}")
+        files: list[tuple[str | None, str]] = []
+        if ("files" in node) == ("path" in node):
+            self.problem(key, "give either files ({split: path, ...}) or path (one file)")
+        elif "files" in node:
+            if not isinstance(node["files"], dict) or not node["files"]:
+                self.problem(f"{key}.files", "must map each split's name to its file")
+            else:
+                for split, raw in node["files"].items():
+                    files.append((str(split), self.path(f"{key}.files.{split}", raw)))
+        else:
+            files.append((None, self.path(f"{key}.path", node["path"])))
+        sides = {}
+        for side in ("left", "right"):
+            spec = node.get(side)
+            if not isinstance(spec, dict) or not all(
+                isinstance(spec.get(k), str) for k in ("source", "column")
+            ):
+                self.problem(f"{key}.{side}", "missing: {source: <a source name>, column: <id>}")
+                continue
+            self.unknown_keys(f"{key}.{side}", spec, ("source", "column"))
+            source = sources.get(spec["source"])
+            if source is None:
+                self.problem(
+                    f"{key}.{side}.source",
+                    f"{spec['source']!r} is not a source of this mapping ({tuple(sources)})",
+                )
+                continue
+            sides[side] = PairSide(
+                source=source.name, column=spec["column"], id_prefix=source.id_prefix
+            )
+        label = node.get("label")
+        if not isinstance(label, str) or not label:
+            self.problem(f"{key}.label", "missing: the column holding 1 (match) or 0")
+        split = node.get("split")
+        if split is not None and not isinstance(split, str):
+            self.problem(f"{key}.split", f"must be a column name, got {split!r}")
+        if split is not None and "files" in node:
+            self.problem(f"{key}.split", "files already name each file's split: drop split")
+        if len(sides) < 2 or not isinstance(label, str):
+            return None
+        return LabelledPairsMapping(
+            files=tuple(files),
+            format=fmt if isinstance(fmt, str) else "",
+            options=self.options(f"{key}.options", node.get("options"), fmt),
+            left=sides["left"],
+            right=sides["right"],
+            label_column=label,
+            split_column=split,
+        )
+
 
 def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) -> CatalogMapping:
     """Read and validate a source mapping; ``{datasets}`` in paths becomes ``datasets_dir``.
@@ -310,6 +405,9 @@ def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) ->
                     f"{prefix!r} is also the prefix of {names[0]}: ids could collide across "
                     "sources; give each source its own prefix",
                 )
+    labelled_pairs = None
+    if "labelled_pairs" in tree:
+        labelled_pairs = r.labelled_pairs(tree["labelled_pairs"], {s.name: s for s in sources})
     if r.problems:
         raise ConfigError(f"source mapping {file} has problems:\n  - " + "\n  - ".join(r.problems))
     return CatalogMapping(
@@ -319,4 +417,5 @@ def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) ->
         contract=contract,
         id_field=id_field,
         sources=tuple(sources),
+        labelled_pairs=labelled_pairs,
     )

@@ -11,6 +11,11 @@ written as one input table, atomically. Nothing is dropped silently: a row
 without an id is excluded, a value no parser could read is nulled, and each
 gets a quarantine row whose reason starts with 'ingest: '. The features stage
 then runs on the table as on any other input.
+
+A mapping's ``labelled_pairs`` (golden data as pairs: left id, right id,
+label, split) are written to the entity's labelled pairs table, their ids
+made into record ids the way the sources' are; rows without both ids or a
+readable label are left out and counted.
 """
 
 from __future__ import annotations
@@ -19,14 +24,22 @@ import glob
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
-from features.parsing import map_source, mapped_counts, mapped_quarantine, mapped_records
-from jobs._mapping import CatalogMapping, SourceMapping, load_mapping
+from features.parsing import (
+    map_labelled_pairs,
+    map_source,
+    mapped_counts,
+    mapped_quarantine,
+    mapped_records,
+)
+from features.schemas import labelled_pairs_schema
+from jobs._mapping import CatalogMapping, LabelledPairsMapping, SourceMapping, load_mapping
 from jobs._pipeline import write_quarantine
 from jobs._runtime import AppConfig, ConfigError, conform, stage, start_job, write_table
 
@@ -56,6 +69,11 @@ class IngestResult:
     rows_written: int
     fields: dict[str, dict[str, FieldCount]]  # source -> field -> counts
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)  # "field: reason" -> n
+    # the mapping's labelled pairs: rows written per split ("" when unsplit), rows
+    # left out per reason, and the table they went to
+    labelled_pairs: dict[str, int] = field(default_factory=dict)
+    labelled_pairs_excluded: dict[str, int] = field(default_factory=dict)
+    labelled_pairs_table: str | None = None
 
 
 def _target(cfg: AppConfig, entity: str) -> tuple[str, str]:
@@ -147,8 +165,87 @@ def run(
         )
         write_quarantine(cfg, mapping.entity, quarantine, stage="ingest")
     result = _summarise(mapping, mapped, quarantine, table_path)
+    if mapping.labelled_pairs is not None:
+        with stage(f"write labelled pairs of {mapping.file.name}"):
+            result = _write_labelled_pairs(spark, cfg, mapping, mapping.labelled_pairs, result)
     _log_summary(result)
     return result
+
+
+def _labelled_pairs_table(cfg: AppConfig, mapping: CatalogMapping) -> str:
+    table = None
+    if mapping.entity in cfg.entities:
+        table = cfg.entity(mapping.entity).labelled_pairs_table
+    if not table:
+        raise ConfigError(
+            f"mapping {mapping.file} has labelled_pairs but entity {mapping.entity!r} has no "
+            f"labelled pairs table: set entities.{mapping.entity}.tables.labelled_pairs"
+        )
+    return table
+
+
+def read_labelled_pair_files(
+    spark: SparkSession, mapping: CatalogMapping, labels: LabelledPairsMapping
+) -> DataFrame:
+    """Every labelled-pairs file as ``map_labelled_pairs`` rows (``_problem`` null when usable)."""
+    frames = []
+    for split, path in labels.files:
+        local = path.removeprefix("file://")
+        if "://" not in local and not glob.glob(local):
+            key = f"labelled_pairs.files.{split}" if split is not None else "labelled_pairs.path"
+            raise ConfigError(
+                f"mapping {mapping.file}: {path} does not exist ({key}; "
+                "{datasets} is filled from --datasets-dir)"
+            )
+        raw = spark.read.options(**labels.options).format(labels.format).load(path)
+        wanted = [labels.left.column, labels.right.column, labels.label_column]
+        wanted += [labels.split_column] if labels.split_column else []
+        missing = [c for c in wanted if c not in raw.columns]
+        if missing:
+            raise ConfigError(
+                f"mapping {mapping.file}: labelled pairs file {path} lacks columns {missing} "
+                f"(it has: {', '.join(raw.columns)})"
+            )
+        frames.append(
+            map_labelled_pairs(
+                raw,
+                id_field=mapping.id_field,
+                left_column=labels.left.column,
+                left_prefix=labels.left.id_prefix,
+                right_column=labels.right.column,
+                right_prefix=labels.right.id_prefix,
+                label_column=labels.label_column,
+                split=split,
+                split_column=labels.split_column,
+            )
+        )
+    return reduce(DataFrame.unionByName, frames)
+
+
+def _write_labelled_pairs(
+    spark: SparkSession,
+    cfg: AppConfig,
+    mapping: CatalogMapping,
+    labels: LabelledPairsMapping,
+    result: IngestResult,
+) -> IngestResult:
+    """Write the usable labelled pairs to the entity's labelled pairs table (replacing it)."""
+    table_path = cfg.table_path(_labelled_pairs_table(cfg, mapping))
+    mapped = read_labelled_pair_files(spark, mapping, labels).localCheckpoint()
+    contract = labelled_pairs_schema(mapping.id_field)
+    usable = mapped.where(F.col("_problem").isNull())
+    write_table(conform(usable, contract), table_path, contract)
+    written = {r["split"] or "": int(r["count"]) for r in usable.groupBy("split").count().collect()}
+    excluded = {
+        r["_problem"]: int(r["count"])
+        for r in mapped.where(F.col("_problem").isNotNull()).groupBy("_problem").count().collect()
+    }
+    return replace(
+        result,
+        labelled_pairs=dict(sorted(written.items())),
+        labelled_pairs_excluded=excluded,
+        labelled_pairs_table=table_path,
+    )
 
 
 def _summarise(
@@ -208,6 +305,14 @@ def _log_summary(result: IngestResult) -> None:
             )
     for reason, n in result.quarantine_by_reason.items():
         logger.info("  quarantine %s: %d", reason, n)
+    if result.labelled_pairs_table:
+        logger.info(
+            "labelled pairs: %s -> %s",
+            ", ".join(f"{split or 'unsplit'} {n}" for split, n in result.labelled_pairs.items()),
+            result.labelled_pairs_table,
+        )
+    for reason, n in result.labelled_pairs_excluded.items():
+        logger.info("  labelled pairs left out, %s: %d", reason, n)
 
 
 def main(argv: Sequence[str] | None = None) -> IngestResult:
