@@ -8,7 +8,7 @@ IVY_DIR    := .cache/ivy
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
-.PHONY: setup demo test test-fast lint bench-100k dist clean java-check
+.PHONY: setup demo test test-fast lint bench-100k bench-quality dist clean java-check
 
 setup: java-check $(VENV)/.installed $(IVY_DIR)/.fetched
 
@@ -44,6 +44,11 @@ lint: setup
 
 bench-100k: setup
 	$(PY) -m jobs.benchmark --n-tracks 100000
+
+# Precision/recall/F1 on real labelled data (conf/bench_quality.yaml) from
+# ../shared/datasets (or DATASETS=<folder>, MUSIC_RES_DATASETS); skips when absent.
+bench-quality: setup
+	$(PY) -m jobs.bench_quality $(if $(DATASETS),--datasets-dir $(DATASETS))
 
 # The code as one zip for spark-submit --py-files (README, 'On a cluster').
 dist: $(VENV)/.installed
