@@ -70,6 +70,8 @@ from features.text import compact_key, normalize_text
 from features.tracks import core_title, normalize_artist
 from features.videos import with_artist_features, with_channel_features, with_title_features
 from jobs._runtime import PROJECT_ROOT, ResolutionError, load_config, start_job
+from splink_models import pair_evaluation
+from splink_models.pair_evaluation import LabelledScore, PairFigures
 
 logger = logging.getLogger(__name__)
 
@@ -583,47 +585,25 @@ def fuzzy_title_score(pair: RShortPair) -> float:
 # --- thresholds and figures --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figures:
-    precision: float
-    recall: float
-    f1: float
-    n_pairs: int
-    n_matches: int
+def _labelled(scores: Sequence[float], labels: Sequence[int]) -> list[LabelledScore]:
+    return [LabelledScore(label=y, score=s) for s, y in zip(scores, labels, strict=True)]
 
 
-def figures_at(scores: Sequence[float], labels: Sequence[int], threshold: float) -> Figures:
+def figures_at(scores: Sequence[float], labels: Sequence[int], threshold: float) -> PairFigures:
     """Pairwise precision, recall and F1 when every pair scoring >= ``threshold`` is a match."""
-    tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= threshold and y == 1)
-    predicted = sum(1 for s in scores if s >= threshold)
-    actual = sum(labels)
-    precision = tp / predicted if predicted else 0.0
-    recall = tp / actual if actual else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Figures(precision, recall, f1, len(labels), actual)
+    return pair_evaluation.figures_at(_labelled(scores, labels), threshold)
 
 
 def best_threshold(scores: Sequence[float], labels: Sequence[int]) -> float:
     """The score threshold (match if score >= it) with the highest F1; ties go to the higher one.
 
-    One pass over the scores in descending order; only the labels given are
-    read, so passing the train part is what keeps the hold-out unseen.
+    Only the labels given are read, so passing the train part is what keeps
+    the hold-out unseen. The threshold is a score itself (rShort scores every
+    pair, there is no gap to split).
     """
     if not scores:
         raise ValueError("no scores to choose a threshold from")
-    ordered = sorted(zip(scores, labels, strict=True), key=lambda item: -item[0])
-    actual = sum(labels)
-    best_f1, best = -1.0, ordered[0][0]
-    tp = predicted = 0
-    for i, (score, label) in enumerate(ordered):
-        tp += label
-        predicted += 1
-        if i + 1 < len(ordered) and ordered[i + 1][0] == score:
-            continue  # a threshold admits every pair with the same score
-        f1 = 2 * tp / (predicted + actual) if predicted + actual else 0.0
-        if f1 > best_f1:
-            best_f1, best = f1, score
-    return best
+    return pair_evaluation.best_point(_labelled(scores, labels)).threshold
 
 
 # --- the benchmark -------------------------------------------------------------------------

@@ -124,6 +124,19 @@ def pr_curve(pairs: Sequence[LabelledScore]) -> list[CurvePoint]:
     return points
 
 
+def _best_index(curve: Sequence[CurvePoint]) -> int:
+    """The curve point with the highest F1; among ties the highest threshold."""
+    if not curve:
+        raise ValueError("no scored, generated pair to choose a threshold from")
+    return max(range(len(curve)), key=lambda i: (curve[i].f1, -i))
+
+
+def best_point(pairs: Sequence[LabelledScore]) -> CurvePoint:
+    """The F1-maximising point of the precision-recall curve (its threshold is a score)."""
+    curve = pr_curve(pairs)
+    return curve[_best_index(curve)]
+
+
 def best_threshold(pairs: Sequence[LabelledScore]) -> float:
     """The F1-maximising threshold, halfway to the next lower score.
 
@@ -137,9 +150,7 @@ def best_threshold(pairs: Sequence[LabelledScore]) -> float:
         ValueError: when no pair has a candidate score to choose from.
     """
     curve = pr_curve(pairs)
-    if not curve:
-        raise ValueError("no scored, generated pair to choose a threshold from")
-    best = max(range(len(curve)), key=lambda i: (curve[i].f1, -i))
+    best = _best_index(curve)
     lowest_admitted = curve[best].threshold
     if best + 1 < len(curve):
         return (lowest_admitted + curve[best + 1].threshold) / 2
