@@ -69,7 +69,7 @@ from features.schemas import VIDEO_INPUT
 from features.text import compact_key, normalize_text
 from features.tracks import core_title, normalize_artist
 from features.videos import with_artist_features, with_channel_features, with_title_features
-from jobs._runtime import PROJECT_ROOT, ResolutionError, load_config, start_job
+from jobs._runtime import PROJECT_ROOT, ResolutionError, load_config, start_job, text_table
 from splink_models import pair_evaluation
 from splink_models.pair_evaluation import LabelledScore, PairFigures
 
@@ -704,11 +704,7 @@ def rshort_rows(
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as an aligned text table."""
     columns = ("method", "split", "precision", "recall", "f1", "threshold", "n_pairs", "n_matches")
-    cells = [[str(row[c]) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
+    return text_table(rows, columns)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

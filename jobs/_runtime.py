@@ -670,6 +670,15 @@ def write_table(
     writer.save(path)
 
 
+def text_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as an aligned text table of ``columns`` (a missing or None value is blank)."""
+    cells = [["" if row.get(c) is None else str(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
     """Write JSON through a temporary file and a rename: readers never see half a file."""
     target = Path(path)

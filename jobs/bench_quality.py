@@ -54,6 +54,7 @@ from jobs._runtime import (
     new_run_id,
     setup_logging,
     stage,
+    text_table,
     write_json_atomic,
 )
 from splink_models.pair_evaluation import LabelledScore, by_split, choose_and_report, curve_rows
@@ -271,12 +272,7 @@ COLUMNS = ("dataset", "method", "split", "precision", "recall", "f1", "threshold
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as an aligned text table (pair completeness where known)."""
-    columns = (*COLUMNS, "pair_completeness")
-    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
+    return text_table(rows, (*COLUMNS, "pair_completeness"))
 
 
 def run(
