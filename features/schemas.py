@@ -270,6 +270,37 @@ EVALUATION = StructType(
 )
 
 
+# jobs.evaluate: the errors behind the figures. The top false positives and
+# false negatives of one evaluated run, each with its comparisons' levels and
+# match weights (waterfall data: prior_weight + the weights = match_weight).
+ERROR_ANALYSIS = StructType(
+    [
+        _f("entity_type", _S, False),
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+        # false_positive (scored >= threshold, not the same entity), false_negative
+        # (the same entity, scored < threshold), missed_by_blocking (the same
+        # entity, never compared: no score)
+        _f("error_type", _S, False),
+        _f("rank", IntegerType(), False),  # 1 = the most confident mistake of its type
+        _f("id_l", _S, False),
+        _f("id_r", _S, False),
+        _f("match_probability", _D),
+        _f("match_weight", _D),
+        _f("prior_weight", _D),
+        # COMPARISON_LEVEL's fields, nullable: a pair never compared has no levels
+        _f(
+            "comparison_levels",
+            ArrayType(StructType([_f(f.name, f.dataType) for f in COMPARISON_LEVEL.fields])),
+        ),
+        _f("negative_kind", _S),  # why a false positive is not a match (live, remix, ...)
+        _f("record_l", _S),  # the two records as a person reads them
+        _f("record_r", _S),
+        _f("threshold", _D, False),
+        _f("evaluated_at", TimestampType(), False),
+    ]
+)
+
 # jobs.compare: what changes between two models on one feature table, one row
 # per kind of change (splink_models.impact.CHANGES) per comparison run.
 MODEL_COMPARISON = StructType(

@@ -313,3 +313,24 @@ def build_track_features(
         .transform(with_identifier_features, generic_albums=tuple(generic.get("album", ())))
     )
     return feats.select(*[f.name for f in TRACK_FEATURES.fields])
+
+
+def track_summary(features: DataFrame) -> Column:
+    """One line a person reads to judge a pair: 'Title | Artist, Artist | Album | 3:45 | 2015'.
+
+    Built from the feature table (TRACK_FEATURES); missing parts are left out.
+    """
+    seconds = F.round(features["duration_s"]).cast("long")
+    duration = F.when(
+        seconds.isNotNull(),
+        F.format_string("%d:%02d", F.floor(seconds / 60).cast("long"), seconds % 60),
+    )
+    return F.concat_ws(
+        " | ",
+        features["title"],
+        F.array_join(features["artists_norm"], ", "),
+        features["album_norm"],
+        duration,
+        features["release_year"].cast("string"),
+        features["source"],
+    )

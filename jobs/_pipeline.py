@@ -32,8 +32,25 @@ from jobs._runtime import (
     write_table,
 )
 from splink_models import engine
-from splink_models.evaluation import evaluate
+from splink_models.evaluation import cluster_pairs as implied_pairs
+from splink_models.evaluation import (
+    error_pairs,
+    evaluate,
+    label_pairs,
+    possible_pairs,
+    reduction_ratio,
+    with_missed_true_pairs,
+)
 from splink_models.groups import build_groups
+from splink_models.pair_evaluation import (
+    LabelledScore,
+    by_split,
+    choose_and_report,
+    curve_rows,
+    figures_at,
+    pair_completeness,
+    probability_to_weight,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -417,6 +434,42 @@ def cluster_pairs(
     return groups, rounds
 
 
+# --- tuning sample ------------------------------------------------------------------
+
+
+def export_tuning_sample(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    *,
+    rows: int,
+    block_key: str,
+    out_dir: str | Path,
+    label_column: str = "truth",
+) -> Path:
+    """About ``rows`` records of the feature table as Parquet, for Splink on DuckDB.
+
+    Whole blocks of ``block_key`` are kept (features.sampling), so matching
+    records stay together. With a golden cluster table, its truth column comes
+    along as ``label_column`` for Splink's accuracy charts (null when absent).
+    """
+    from features.sampling import sample_blocks
+
+    features = read_table(spark, cfg.table_path(entity.features_table), contracts(entity).features)
+    total = features.count()
+    sample = sample_blocks(features, key=block_key, fraction=rows / total if total else 1.0)
+    if entity.golden_table and table_exists(spark, cfg.table_path(entity.golden_table)):
+        golden = read_table(spark, cfg.table_path(entity.golden_table)).select(
+            entity.id_column, F.col(entity.truth_column).alias(label_column)
+        )
+        sample = sample.join(golden, entity.id_column, "left")
+    else:
+        sample = sample.withColumn(label_column, F.lit(None).cast("string"))
+    out = Path(out_dir)
+    sample.coalesce(1).write.mode("overwrite").parquet(str(out))
+    return out
+
+
 # --- evaluate -------------------------------------------------------------------------
 
 
@@ -445,13 +498,29 @@ def score_labelled_pairs(
     return labels.join(scored, keys, "left").join(generated, keys, "left")
 
 
+GOLDEN_KINDS = ("auto", "clusters", "pairs")
+
+
 def evaluate_entity(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str, golden: str = "auto"
 ) -> dict[str, Any]:
-    """Score a run against the golden table: Delta, MLflow and reports/evaluation/<entity>.json."""
+    """Score a run against its golden data: Delta, MLflow, JSON, and the errors behind it.
+
+    The golden data is the entity's golden cluster table when it exists
+    (closed world: pairwise, B-cubed, blocking recall), otherwise its labelled
+    pairs (precision/recall/F1 on the listed pairs, the threshold chosen on one
+    split and reported on the others, pair completeness). Either way the
+    blocking reduction ratio is added, and the top false positives and
+    negatives go to the error_analysis table and reports/evaluation/<entity>.html.
+    ``golden`` picks one of the two: "clusters", "pairs", or "auto" (clusters
+    when that table exists).
+    """
+    if golden not in GOLDEN_KINDS:
+        raise ResolutionError(f"golden={golden!r}: expected one of {', '.join(GOLDEN_KINDS)}")
     c = contracts(entity)
     pairs = read_table(spark, cfg.table_path(entity.pairs_table), c.pairs)
     groups = read_table(spark, cfg.table_path(entity.groups_table), c.groups)
+    features = read_table(spark, cfg.table_path(entity.features_table), c.features)
     # the run evaluated is the one that wrote the groups, whoever evaluates it
     lineage = groups.select("run_id", "model_version").first()
     if lineage is None:
@@ -459,12 +528,201 @@ def evaluate_entity(
             f"{cfg.table_path(entity.groups_table)} is empty: nothing to evaluate"
         )
     run_id, model_version = lineage["run_id"], lineage["model_version"]
-    report = golden_report(spark, cfg, entity, pairs, groups)
+    curve = None
+    has_clusters = bool(entity.golden_table) and table_exists(
+        spark, cfg.table_path(entity.golden_table or "")
+    )
+    has_pairs = bool(entity.labelled_pairs_table) and table_exists(
+        spark, cfg.table_path(entity.labelled_pairs_table or "")
+    )
+    if golden == "pairs" and not has_pairs:
+        raise ResolutionError(
+            f"--golden pairs: {cfg.table_path(entity.labelled_pairs_table or '')} does not exist "
+            "(jobs.ingest writes it from a mapping's labelled_pairs)"
+        )
+    if golden == "clusters" and not has_clusters:
+        raise ResolutionError(
+            f"--golden clusters: {cfg.table_path(entity.golden_table or '')} does not exist"
+        )
+    if has_clusters and golden != "pairs":
+        report = golden_report(spark, cfg, entity, pairs, groups)
+        report["golden"] = "clusters"
+        labelled = golden_labelled_pairs(spark, cfg, entity, pairs, groups)
+    elif has_pairs:
+        report, labelled, curve = labelled_pairs_report(spark, cfg, entity, pairs)
+    else:
+        raise ResolutionError(
+            f"entity {entity.name} has no golden data: neither its golden table "
+            f"({entity.golden_table}) nor its labelled pairs ({entity.labelled_pairs_table}) "
+            f"exist under {cfg.paths.warehouse}"
+        )
+    n_candidates = report.get("n_candidate_pairs")
+    if n_candidates is None:
+        n_candidates = pairs.count()
+    report["reduction_ratio"] = reduction_ratio(
+        n_candidates, possible_pairs(features, link_type=entity.link_type)
+    )
     report["run_id"] = run_id
     report["model_version"] = model_version
     report["entity_type"] = entity.name
     record_evaluation(spark, cfg, entity.name, report, entity.clustering.threshold)
+    record_errors(spark, cfg, entity, report, labelled, features, curve)
     return report
+
+
+def table_exists(spark: SparkSession, path: str) -> bool:
+    from delta.tables import DeltaTable
+
+    return DeltaTable.isDeltaTable(spark, path)
+
+
+def golden_labelled_pairs(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, pairs: DataFrame, groups: DataFrame
+) -> DataFrame:
+    """Candidate pairs labelled by the golden clusters, plus the true pairs never compared."""
+    c = contracts(entity)
+    golden = read_table(spark, cfg.table_path(entity.golden_table), c.golden).join(
+        groups.select(entity.id_column), entity.id_column
+    )
+    labelled = label_pairs(
+        pairs,
+        golden,
+        id_column=entity.id_column,
+        truth_column=entity.truth_column,
+        kind_column=entity.kind_column,
+    )
+    true_pairs = implied_pairs(golden, id_column=entity.id_column, group_column=entity.truth_column)
+    return with_missed_true_pairs(labelled, true_pairs, id_column=entity.id_column)
+
+
+def labelled_pairs_report(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, pairs: DataFrame
+) -> tuple[dict[str, Any], DataFrame, list[dict[str, float]]]:
+    """Figures on the labelled pairs, from the run's scored candidates.
+
+    A labelled pair that is not among the candidates was never generated by
+    blocking: a predicted non-match. Figures at the entity's threshold over
+    all labelled pairs; when the pairs are split, the F1-maximising threshold
+    is chosen on training.label_split and every split is reported at it.
+    Returns the report, the labelled pairs joined to their scores (for the
+    error analysis) and the precision-recall curve.
+    """
+    idc = entity.id_column
+    keys = [
+        F.least(f"{idc}_l", f"{idc}_r").alias("key_l"),
+        F.greatest(f"{idc}_l", f"{idc}_r").alias("key_r"),
+    ]
+    scored = pairs.select(
+        *keys, "match_weight", "match_probability", "comparison_levels"
+    ).dropDuplicates(["key_l", "key_r"])
+    labels = read_labelled_pairs(spark, cfg, entity).select(
+        f"{idc}_l", f"{idc}_r", "label", "split", *keys
+    )
+    labelled = (
+        labels.join(scored, ["key_l", "key_r"], "left")
+        .drop("key_l", "key_r")
+        .withColumn("is_match", F.col("label") == 1)
+    ).cache()
+    scores = [
+        LabelledScore(
+            label=int(r["label"]),
+            score=r["match_weight"],
+            generated=r["match_weight"] is not None,
+            split=r["split"],
+        )
+        for r in labelled.select("label", "split", "match_weight").collect()
+    ]
+    threshold = entity.clustering.threshold
+    at = figures_at(scores, probability_to_weight(threshold))
+    report: dict[str, Any] = {
+        "golden": "labelled pairs",
+        "precision": at.precision,
+        "recall": at.recall,
+        "f1": at.f1,
+        "threshold": threshold,
+        "pair_completeness": pair_completeness(scores),
+        "n_labelled_pairs": at.n_pairs,
+        "n_labelled_matches": at.n_matches,
+        "n_predicted_pairs": at.n_predicted,
+        "n_candidate_pairs": pairs.count(),
+    }
+    splits = {s for s in by_split(scores) if s is not None}
+    choice = entity.training.label_split
+    if choice in splits:
+        chosen, rows = choose_and_report(scores, choose_on=choice, report=sorted(splits))
+        report["chosen_threshold_weight"] = chosen
+        report["choice_split"] = choice
+        for row in rows:
+            report[f"split_{row['split']}"] = {
+                k: v for k, v in row.items() if k not in ("split", "threshold")
+            }
+    return report, labelled, curve_rows(scores)
+
+
+def record_errors(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    report: dict[str, Any],
+    labelled: DataFrame,
+    features: DataFrame,
+    curve: list[dict[str, float]] | None,
+) -> Path:
+    """The top errors of each type to the error_analysis table and the HTML report."""
+    from features.schemas import ERROR_ANALYSIS
+    from jobs._error_report import render
+
+    idc = entity.id_column
+    errors = error_pairs(
+        labelled, id_column=idc, threshold=entity.clustering.threshold, top_n=cfg.error_top_n
+    )
+    summary = _import(entity.record_summary)(features) if entity.record_summary else F.col(idc)
+    shown = features.select(F.col(idc).alias("id"), summary.alias("record"))
+    errors = (
+        errors.join(shown.toDF("id_l", "record_l"), "id_l", "left")
+        .join(shown.toDF("id_r", "record_r"), "id_r", "left")
+        .withColumn("entity_type", F.lit(entity.name))
+        .withColumn("run_id", F.lit(report["run_id"]))
+        .withColumn("model_version", F.lit(report["model_version"]))
+        .withColumn("threshold", F.lit(float(entity.clustering.threshold)))
+        .withColumn("evaluated_at", F.current_timestamp())
+    )
+    if cfg.error_analysis_table:
+        write_table(
+            conform(errors, ERROR_ANALYSIS),
+            cfg.table_path(cfg.error_analysis_table),
+            ERROR_ANALYSIS,
+            replace_where=f"entity_type = '{entity.name}' AND run_id = '{report['run_id']}'",
+        )
+    rows = [r.asDict(recursive=True) for r in errors.orderBy("error_type", "rank").collect()]
+    page = render(
+        entity=entity.name,
+        report=report,
+        errors=rows,
+        labels=_level_labels(cfg, entity, report["model_version"]),
+        curve=curve,
+    )
+    out = Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    logger.info(
+        "error analysis of %s: %d pairs to %s and %s",
+        entity.name,
+        len(rows),
+        cfg.error_analysis_table,
+        out,
+    )
+    return out
+
+
+def _level_labels(cfg: AppConfig, entity: EntityConfig, version: str) -> dict[tuple[str, int], str]:
+    """The chart labels of the evaluated model's levels, when its JSON is at hand."""
+    path = Path(cfg.paths.models_dir) / entity.name / f"{version}.json"
+    if "://" in cfg.paths.models_dir or not path.exists():
+        return {}
+    return engine.level_labels(engine.TrainedModel.load(entity.name, str(path)))
 
 
 def golden_report(

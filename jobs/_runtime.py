@@ -159,6 +159,8 @@ class EntityConfig:
     # dedupe_only, or link_only / link_and_dedupe between the values of the source column
     link_type: str = "dedupe_only"
     labelled_pairs_table: str | None = None  # golden as pairs: <id>_l, <id>_r, label, split
+    # "module:function" giving a Column that shows a record to a person (error reports)
+    record_summary: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +223,8 @@ class AppConfig:
     quarantine_table: str
     evaluation_table: str
     entities: Mapping[str, EntityConfig]
+    error_analysis_table: str | None = None  # jobs.evaluate: top false positives/negatives
+    error_top_n: int = 25  # how many errors of each type it keeps
     videos: VideoConfig | None = None
     lifecycle: LifecycleConfig | None = None
 
@@ -362,6 +366,7 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         features_table=r.get(f"{p}.tables.features", str),
         pairs_table=r.get(f"{p}.tables.pairs", str),
         groups_table=r.get(f"{p}.tables.groups", str),
+        record_summary=r.get(f"{p}.record_summary", str, default=None),
         feature_builder=r.get(f"{p}.feature_builder", str),
         quality_rules=r.get(f"{p}.quality_rules", str),
         model_module=r.get(f"{p}.model_module", str),
@@ -453,6 +458,8 @@ def load_config(
     videos = _videos(r, entities) if "videos" in tree else None
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)
+    error_analysis = r.get("tables.error_analysis", str)
+    error_top_n = r.get("evaluation.top_errors", int, default=25)
     lifecycle = _lifecycle(r)
     if r.problems:
         raise ConfigError(
@@ -483,9 +490,28 @@ def load_config(
         quarantine_table=quarantine,
         evaluation_table=evaluation,
         entities=entities,
+        error_analysis_table=error_analysis,
+        error_top_n=error_top_n,
         videos=videos,
         lifecycle=lifecycle,
     )
+
+
+def scratch_overrides(scratch_dir: str, name: str) -> list[str]:
+    """Every path a run writes, moved under ``<scratch_dir>/<name>`` (MLflow included).
+
+    Benchmarks run whole chains on their own data: with these overrides they
+    never write into the demo's warehouse, models or MLflow store. Reports stay
+    where the profile puts them (a benchmark's report is the point of running it).
+    """
+    root = f"{scratch_dir.rstrip('/')}/{name}"
+    return [
+        f"paths.warehouse={root}/delta",
+        f"paths.checkpoint_dir={root}/checkpoints",
+        f"paths.models_dir={root}/models",
+        f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
+        f"mlflow.artifact_location={root}/mlflow-artifacts",
+    ]
 
 
 # --- Spark --------------------------------------------------------------------

@@ -444,6 +444,26 @@ def comparison_names(model: TrainedModel) -> list[str]:
     return [c["output_column_name"] for c in model.settings["comparisons"]]
 
 
+def level_labels(model: TrainedModel) -> dict[tuple[str, int], str]:
+    """(comparison, level) -> the level's chart label, levels numbered as Splink's gamma.
+
+    Splink numbers a comparison's null level -1 and the others from the most
+    to the least similar as n-1 .. 0, in the order the settings list them.
+    """
+    labels: dict[tuple[str, int], str] = {}
+    for comparison in model.settings["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = comparison["comparison_levels"]
+        gamma = sum(1 for lvl in levels if not lvl.get("is_null_level"))
+        for lvl in levels:
+            if lvl.get("is_null_level"):
+                labels[(name, -1)] = lvl.get("label_for_charts") or "null"
+                continue
+            gamma -= 1
+            labels[(name, gamma)] = lvl.get("label_for_charts") or f"level {gamma}"
+    return labels
+
+
 def explain_levels(model: TrainedModel, columns: Sequence[str]) -> Column:
     """Each comparison's level and match weight as array<struct>, for JVM readers.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 
@@ -176,3 +176,101 @@ def evaluate(
     labelled.unpersist()
     implied.unpersist()
     return report
+
+
+# --- blocking and errors -----------------------------------------------------------
+
+ERROR_TYPES = ("false_positive", "false_negative", "missed_by_blocking")
+
+
+def possible_pairs(records: DataFrame, *, link_type: str, source_column: str = "source") -> int:
+    """How many pairs an exhaustive comparison would score (the reduction ratio's denominator).
+
+    dedupe_only and link_and_dedupe: every unordered pair; link_only: every
+    pair whose two records come from different sources.
+    """
+    n = records.count()
+    everything = n * (n - 1) // 2
+    if link_type != "link_only":
+        return everything
+    sizes = [int(r["count"]) for r in records.groupBy(source_column).count().collect()]
+    return everything - sum(s * (s - 1) // 2 for s in sizes)
+
+
+def reduction_ratio(n_candidates: int, n_possible: int) -> float | None:
+    """Share of all possible pairs that blocking spares the model (1 - candidates / possible)."""
+    return 1 - n_candidates / n_possible if n_possible else None
+
+
+def _pair_key(id_column: str) -> list[Column]:
+    left, right = F.col(f"{id_column}_l"), F.col(f"{id_column}_r")
+    return [F.least(left, right).alias("key_l"), F.greatest(left, right).alias("key_r")]
+
+
+def with_missed_true_pairs(
+    labelled: DataFrame, true_pairs: DataFrame, *, id_column: str
+) -> DataFrame:
+    """Scored, labelled candidates plus the true pairs blocking never generated (null score).
+
+    ``labelled`` comes from :func:`label_pairs`; ``true_pairs`` has
+    ``<id>_l``, ``<id>_r`` of every golden match. Either orientation of a pair
+    counts as generated.
+    """
+    generated = labelled.select(*_pair_key(id_column))
+    missed = (
+        true_pairs.select(*_pair_key(id_column))
+        .join(generated, ["key_l", "key_r"], "left_anti")
+        .select(
+            F.col("key_l").alias(f"{id_column}_l"),
+            F.col("key_r").alias(f"{id_column}_r"),
+            F.lit(True).alias("is_match"),
+        )
+    )
+    return labelled.unionByName(missed, allowMissingColumns=True)
+
+
+def error_pairs(labelled: DataFrame, *, id_column: str, threshold: float, top_n: int) -> DataFrame:
+    """The ``top_n`` most confident mistakes of each type, ranked (ERROR_TYPES).
+
+    ``labelled`` has ``<id>_l``, ``<id>_r``, is_match and the pairs' columns
+    (match_probability null for a pair blocking never generated).
+    Columns: error_type, rank, id_l, id_r, match_probability, match_weight,
+    prior_weight (what the weights of the comparisons leave of the match
+    weight: Splink's prior), comparison_levels, negative_kind.
+    """
+    p = F.col("match_probability")
+    kind = (
+        F.when(~F.col("is_match") & (p >= threshold), "false_positive")
+        .when(F.col("is_match") & p.isNull(), "missed_by_blocking")
+        .when(F.col("is_match") & (p < threshold), "false_negative")
+    )
+    order = (
+        F.when(F.col("error_type") == "false_positive", -p).otherwise(p).asc_nulls_last(),
+        F.col("id_l"),
+        F.col("id_r"),
+    )
+    if "negative_kind" not in labelled.columns:
+        labelled = labelled.withColumn("negative_kind", F.lit(None).cast("string"))
+    weights = F.aggregate(
+        F.col("comparison_levels"),
+        F.lit(0.0),
+        lambda acc, c: acc + F.coalesce(c["match_weight"], F.lit(0.0)),
+    )
+    errors = (
+        labelled.withColumn("error_type", kind)
+        .where(F.col("error_type").isNotNull())
+        .select(
+            "error_type",
+            F.col(f"{id_column}_l").alias("id_l"),
+            F.col(f"{id_column}_r").alias("id_r"),
+            "match_probability",
+            "match_weight",
+            (F.col("match_weight") - weights).alias("prior_weight"),
+            "comparison_levels",
+            "negative_kind",
+        )
+    )
+    ranked = errors.withColumn(
+        "rank", F.row_number().over(Window.partitionBy("error_type").orderBy(*order))
+    )
+    return ranked.where(F.col("rank") <= top_n)

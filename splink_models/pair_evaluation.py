@@ -66,6 +66,11 @@ class CurvePoint:
     f1: float
 
 
+def probability_to_weight(p: float) -> float:
+    """Splink's match weight for a match probability: log2 of the odds."""
+    return math.log2(p / (1 - p))
+
+
 def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 

@@ -226,3 +226,136 @@ def test_comparison_weights_explain_the_match_weight(spark, resolved_sample):
         F.max(F.abs(F.col("match_weight") - F.col("sum_of_parts") - F.lit(prior_weight))).alias("d")
     ).first()["d"]
     assert worst < 1e-6
+
+
+def test_error_analysis_names_real_errors_with_their_waterfalls(spark, resolved_sample):
+    """Every listed error is one by the golden data, ranked, explained, and on the HTML page."""
+    import math
+
+    from features.schemas import ERROR_ANALYSIS, TRACK_GOLDEN
+    from jobs import evaluate
+    from splink_models import engine
+
+    cfg, _, _ = resolved_sample
+    report = evaluate.run(spark, cfg, entity="recordings", run_id="errors")
+    e = cfg.entity("recordings")
+    errors = read_table(spark, cfg.table_path(cfg.error_analysis_table), ERROR_ANALYSIS).where(
+        F.col("run_id") == report["run_id"]
+    )
+    golden = {
+        r.track_id: r.recording_id
+        for r in read_table(spark, cfg.table_path(e.golden_table), TRACK_GOLDEN).collect()
+    }
+    rows = errors.collect()
+    assert rows and {r.error_type for r in rows} <= {
+        "false_positive",
+        "false_negative",
+        "missed_by_blocking",
+    }
+    threshold = e.clustering.threshold
+    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
+    prior = model.settings["probability_two_random_records_match"]
+    for r in rows:
+        same = golden[r.id_l] == golden[r.id_r]
+        if r.error_type == "false_positive":
+            assert not same and r.match_probability >= threshold, r
+            assert r.negative_kind is not None and r.record_l and r.record_r
+        elif r.error_type == "false_negative":
+            assert same and r.match_probability < threshold, r
+        else:
+            assert same and r.match_probability is None and r.comparison_levels is None, r
+        if r.match_probability is not None:  # the waterfall adds up: prior + levels
+            assert r.prior_weight == pytest.approx(math.log2(prior / (1 - prior)), abs=1e-6)
+    by_type: dict[str, list] = {}
+    for r in sorted(rows, key=lambda r: r.rank):
+        by_type.setdefault(r.error_type, []).append(r)
+    fps = [r.match_probability for r in by_type.get("false_positive", [])]
+    assert fps == sorted(fps, reverse=True) and len(fps) <= cfg.error_top_n
+    assert 0.99 < report["reduction_ratio"] < 1.0
+    page = (Path(cfg.paths.reports_dir) / "evaluation" / "recordings.html").read_text()
+    assert report["run_id"] in page
+    assert page.count('aria-label="waterfall"') == sum(
+        r.match_probability is not None for r in rows
+    )
+
+
+def test_evaluate_with_labelled_pairs_as_the_golden_data(spark, resolved_sample, tmp_path):
+    """No golden clusters, only a person's verdicts on some pairs: figures on exactly those."""
+    from dataclasses import replace
+
+    from features.schemas import RECORDING_PAIRS, TRACK_GOLDEN, labelled_pairs_schema
+    from jobs._pipeline import evaluate_entity
+    from jobs._runtime import conform, write_table
+    from splink_models.pair_evaluation import probability_to_weight
+
+    cfg, _, _ = resolved_sample
+    e = cfg.entity("recordings")
+    golden = read_table(spark, cfg.table_path(e.golden_table), TRACK_GOLDEN)
+    pairs = read_table(spark, cfg.table_path(e.pairs_table), RECORDING_PAIRS)
+    truth = lambda side: golden.select(  # noqa: E731
+        F.col("track_id").alias(f"track_id_{side}"), F.col("recording_id").alias(f"rec_{side}")
+    )
+    # candidates as they are, plus true pairs blocking never generated: labels from the golden
+    candidates = pairs.select("track_id_l", "track_id_r").orderBy("track_id_l", "track_id_r")
+    candidates = candidates.limit(400)
+    true_pairs = (
+        truth("l")
+        .join(truth("r"), F.col("rec_l") == F.col("rec_r"))
+        .where("track_id_l < track_id_r")
+        .select("track_id_l", "track_id_r")
+        .join(pairs.select("track_id_l", "track_id_r"), ["track_id_l", "track_id_r"], "left_anti")
+        .orderBy("track_id_l")
+        .limit(20)
+    )
+    labels = (
+        candidates.unionByName(true_pairs)
+        .join(truth("l"), "track_id_l")
+        .join(truth("r"), "track_id_r")
+        .select(
+            "track_id_l",
+            "track_id_r",
+            (F.col("rec_l") == F.col("rec_r")).cast("int").alias("label"),
+            F.when(F.crc32("track_id_l") % 2 == 0, "train").otherwise("valid").alias("split"),
+        )
+    )
+    schema = labelled_pairs_schema("track_id")
+    write_table(conform(labels, schema), cfg.table_path(e.labelled_pairs_table), schema)
+    only_pairs = replace(
+        cfg,
+        paths=replace(cfg.paths, reports_dir=str(tmp_path / "reports")),
+        evaluation_table="evaluation_labelled",
+        error_analysis_table="error_analysis_labelled",
+    )
+    # the golden clusters exist too: --golden pairs picks the labelled pairs
+    report = evaluate_entity(spark, only_pairs, e, "labelled", golden="pairs")
+
+    # the same figures by hand: a pair is predicted a match when it is a candidate scoring
+    # at least the threshold; labelled pairs outside the candidates never are
+    scored = labels.join(
+        pairs.select("track_id_l", "track_id_r", "match_probability"),
+        ["track_id_l", "track_id_r"],
+        "left",
+    ).collect()
+    predicted = [r for r in scored if (r.match_probability or 0) >= e.clustering.threshold]
+    tp = sum(r.label for r in predicted)
+    matches = sum(r.label for r in scored)
+    assert report["golden"] == "labelled pairs"
+    assert report["n_labelled_pairs"] == len(scored)
+    assert report["precision"] == pytest.approx(tp / len(predicted))
+    assert report["recall"] == pytest.approx(tp / matches)
+    assert report["pair_completeness"] == pytest.approx(
+        sum(r.label for r in scored if r.match_probability is not None) / matches
+    )
+    # the threshold is chosen on train and both splits are reported at it
+    assert report["choice_split"] == "train"
+    assert {"split_train", "split_valid"} <= set(report)
+    assert report["split_valid"]["n_pairs"] + report["split_train"]["n_pairs"] == len(scored)
+    assert report["chosen_threshold_weight"] != probability_to_weight(e.clustering.threshold)
+    missed = (
+        read_table(spark, only_pairs.table_path("error_analysis_labelled"))
+        .where("error_type = 'missed_by_blocking'")
+        .count()
+    )
+    assert missed == min(true_pairs.count(), only_pairs.error_top_n)
+    page = (tmp_path / "reports" / "evaluation" / "recordings.html").read_text()
+    assert "Per split, at the threshold chosen" in page and "precision-recall curve" in page
