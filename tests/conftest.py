@@ -21,23 +21,25 @@ os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 E2E_TRACKS = int(os.environ.get("MUSIC_RES_E2E_TRACKS", "2500"))
 
 
+def overrides_under(root: Path, *extra: str) -> list[str]:
+    """The overrides that move the local profile's paths under ``root``."""
+    return [
+        "spark.master=local[2]",
+        "spark.shuffle_partitions=4",
+        "spark.driver_memory=3g",
+        f"paths.warehouse={root}/delta",
+        f"paths.checkpoint_dir={root}/checkpoints",
+        f"paths.models_dir={root}/models",
+        f"paths.reports_dir={root}/reports",
+        f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
+        f"mlflow.artifact_location={root}/mlflow-artifacts",
+        *extra,
+    ]
+
+
 def test_config(root: Path, *extra: str) -> AppConfig:
     """The local profile with every path under ``root``: what the tests run against."""
-    return load_config(
-        "local",
-        overrides=[
-            "spark.master=local[2]",
-            "spark.shuffle_partitions=4",
-            "spark.driver_memory=3g",
-            f"paths.warehouse={root}/delta",
-            f"paths.checkpoint_dir={root}/checkpoints",
-            f"paths.models_dir={root}/models",
-            f"paths.reports_dir={root}/reports",
-            f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
-            f"mlflow.artifact_location={root}/mlflow-artifacts",
-            *extra,
-        ],
-    )
+    return load_config("local", overrides=overrides_under(root, *extra))
 
 
 @pytest.fixture(scope="session")
