@@ -57,16 +57,25 @@ def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> dic
         f"  groups            {resolved.n_groups:>9,} (largest {resolved.largest_groups[0][1] if resolved.largest_groups else 0})",
         f"  pairwise          P {_fmt(report['precision'])}  R {_fmt(report['recall'])}  F1 {_fmt(report['f1'])}",
         f"  B-cubed           P {_fmt(report['bcubed_precision'])}  R {_fmt(report['bcubed_recall'])}  F1 {_fmt(report['bcubed_f1'])}",
-        f"  blocking recall   {_fmt(report['blocking_recall'])}",
+        f"  blocking recall   {_fmt(report['blocking_recall'])} (reduction ratio {_fmt(report.get('reduction_ratio'))})",
         f"  false merges      {report.get('false_merges', {})}",
         f"  model             {resolved.model_version}",
         *(_video_lines(cfg, video_feats, video_result, videos) if videos else []),
         "  tables            "
         + ", ".join(
             cfg.table_path(t)
-            for t in (e.pairs_table, e.groups_table, cfg.quarantine_table, cfg.evaluation_table)
+            for t in (
+                e.pairs_table,
+                e.groups_table,
+                cfg.quarantine_table,
+                cfg.evaluation_table,
+                cfg.error_analysis_table,
+            )
+            if t
         ),
         f"  report            {Path(cfg.paths.reports_dir) / 'evaluation' / (entity + '.json')}",
+        f"  errors            {Path(cfg.paths.reports_dir) / 'evaluation' / (entity + '.html')}"
+        " (top false positives/negatives with waterfalls)",
         f"  MLflow            mlflow ui --backend-store-uri {cfg.mlflow.tracking_uri}",
         "  stage seconds     " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
     ]
