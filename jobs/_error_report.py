@@ -122,9 +122,12 @@ def curve_svg(curve: Sequence[Mapping[str, float]], chosen: float | None) -> str
     if chosen is not None:
         near = min(curve, key=lambda p: abs(p["threshold"] - chosen))
         x, y = xy(near)
+        # the label stays inside the plot: left of the point when it sits on the right half
+        left = x > w / 2
         marks = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#b00"/>'
-            f'<text x="{x + 8:.1f}" y="{y + 14:.1f}" font-size="12">chosen: P {near["precision"]:.3f}'
+            f'<text x="{x - 8 if left else x + 8:.1f}" y="{y + 18:.1f}" font-size="12" '
+            f'text-anchor="{"end" if left else "start"}">chosen: P {near["precision"]:.3f}'
             f" R {near['recall']:.3f}</text>"
         )
     axes = (

@@ -686,6 +686,7 @@ def record_errors(
         .withColumn("model_version", F.lit(report["model_version"]))
         .withColumn("threshold", F.lit(float(entity.clustering.threshold)))
         .withColumn("evaluated_at", F.current_timestamp())
+        .localCheckpoint()  # computed once for the table and the page
     )
     if cfg.error_analysis_table:
         write_table(
