@@ -52,6 +52,7 @@ from jobs._runtime import (
     build_spark,
     load_config,
     new_run_id,
+    scratch_overrides,
     setup_logging,
     stage,
     text_table,
@@ -136,18 +137,6 @@ def load_bench(path: str | Path = BENCH_CONFIG) -> QualityBench:
         datasets=tuple(datasets),
         rshort=bool(tree.get("rshort", False)),
     )
-
-
-def scratch_overrides(scratch_dir: str, dataset: str) -> list[str]:
-    """Every path a run writes, moved under ``<scratch_dir>/<dataset>`` (MLflow included)."""
-    root = f"{scratch_dir.rstrip('/')}/{dataset}"
-    return [
-        f"paths.warehouse={root}/delta",
-        f"paths.checkpoint_dir={root}/checkpoints",
-        f"paths.models_dir={root}/models",
-        f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
-        f"mlflow.artifact_location={root}/mlflow-artifacts",
-    ]
 
 
 def dataset_config(
