@@ -48,16 +48,34 @@ _MULTI_LETTER = (
 SEPARATOR_PUNCTUATION = r"[\-‐‑‒–—―_/\\|:;,.!?¿¡\"“”„«»‘’'`´*~^+=<>#@%$]"
 
 
+_MULTI_LETTER_CLASS = "[" + "".join(source for source, _ in _MULTI_LETTER) + "]"
+# Apostrophes vanish without a space in normalize_text ("don't" -> "dont").
+_APOSTROPHES = "'’`´"
+
+
+def _fold(lowered: Column, *, drop: str = "") -> Column:
+    """Multi-letter transliteration, then one-to-one folding; ``drop``: chars deleted too.
+
+    The multi-letter replacements run only on the rare values that hold such a
+    letter (one regex test instead of twelve replacements on every value: the
+    feature stage is dominated by regex passes, README "Benchmarks").
+    """
+    multi = lowered
+    for source, target in _MULTI_LETTER:
+        multi = F.regexp_replace(multi, source, target)
+    lowered = F.when(lowered.rlike(_MULTI_LETTER_CLASS), multi).otherwise(lowered)
+    # translate deletes the from-chars past the end of the to-string: the dropped ones
+    return F.translate(
+        lowered, _FOLD_FROM + _TRANSLIT_FROM + _DROPPED + drop, _FOLD_TO + _TRANSLIT_TO
+    )
+
+
 def fold_case_and_accents(text: Column) -> Column:
     """Lower-case, fold diacritics and transliterate Cyrillic/Greek to Latin.
 
     Keeps brackets and punctuation, so tag parsing can still see them.
     """
-    lowered = F.lower(text)
-    for source, target in _MULTI_LETTER:
-        lowered = F.regexp_replace(lowered, source, target)
-    folded = F.translate(lowered, _FOLD_FROM + _TRANSLIT_FROM + _DROPPED, _FOLD_TO + _TRANSLIT_TO)
-    return F.regexp_replace(folded, r"\s+", " ")
+    return F.regexp_replace(_fold(F.lower(text)), r"\s+", " ")
 
 
 def normalize_text(text: Column) -> Column:
@@ -67,11 +85,19 @@ def normalize_text(text: Column) -> Column:
     "Don't" agree; other punctuation becomes a space. Empty results are null,
     so a blank value can never make two records agree.
     """
-    folded = fold_case_and_accents(text)
-    folded = F.regexp_replace(folded, r"\s*(&|\+)\s*", " and ")
-    folded = F.regexp_replace(folded, r"['’`´]", "")
-    folded = F.regexp_replace(folded, r"[^\p{L}\p{N}]+", " ")
-    return blank_to_null(F.trim(F.regexp_replace(folded, r"\s+", " ")))
+    return normalize_folded(_fold(F.lower(text)))
+
+
+def normalize_folded(folded: Column) -> Column:
+    """``normalize_text`` of a value that is already through ``fold_case_and_accents``.
+
+    Two regex passes: '&'/'+' become ' and ', then every run of characters
+    that are neither letters nor digits (whitespace included) becomes one
+    space. (Folding twice gives the same text, so callers that hold a folded
+    value skip it: the feature stage's time is mostly regex passes.)
+    """
+    text = F.regexp_replace(F.translate(folded, _APOSTROPHES, ""), r"[&+]", " and ")
+    return blank_to_null(F.trim(F.regexp_replace(text, r"[^\p{L}\p{N}]+", " ")))
 
 
 def blank_to_null(text: Column) -> Column:

@@ -18,6 +18,7 @@ from features.text import (
     blank_to_null,
     compact_key,
     fold_case_and_accents,
+    normalize_folded,
     normalize_text,
     null_if_generic,
 )
@@ -171,7 +172,11 @@ def featured_in_title(title: Column) -> Column:
 
 def normalize_artist(name: Column) -> Column:
     """One artist name: folded, 'Beatles, The' -> 'beatles', 'The Beatles' -> 'beatles'."""
-    norm = normalize_text(F.regexp_replace(fold_case_and_accents(name), r",\s*the\s*$", ""))
+    return _normalize_folded_artist(fold_case_and_accents(name))
+
+
+def _normalize_folded_artist(folded: Column) -> Column:
+    norm = normalize_folded(F.regexp_replace(folded, r",\s*the\s*$", ""))
     return blank_to_null(F.regexp_replace(norm, r"^the ", ""))
 
 
@@ -188,7 +193,7 @@ def split_artist_names(names: Column) -> Column:
             ),
         )
     )
-    normalized = F.transform(parts, normalize_artist)
+    normalized = F.transform(parts, _normalize_folded_artist)  # parts are folded
     return F.array_distinct(F.filter(normalized, lambda a: a.isNotNull()))
 
 
