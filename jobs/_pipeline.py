@@ -146,10 +146,15 @@ def train(
     """Train on the feature table, save the versioned JSON, log it all to MLflow."""
     c = contracts(entity)
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
-    if entity.training.sample_fraction < 1.0:
-        features = features.sample(
-            fraction=entity.training.sample_fraction, seed=entity.training.seed
+    t = entity.training
+    if t.sample_fraction < 1.0 and t.sample_block_key:
+        from features.sampling import sample_blocks
+
+        features = sample_blocks(
+            features, key=t.sample_block_key, fraction=t.sample_fraction, seed=t.seed
         )
+    elif t.sample_fraction < 1.0:
+        features = features.sample(fraction=t.sample_fraction, seed=t.seed)
     m_labels = labelled_matches(spark, cfg, entity) if entity.training.m_from_labels else None
     return train_and_log(
         spark,

@@ -122,6 +122,9 @@ class TrainingConfig:
     prior_deterministic_rules: tuple[str, ...]
     prior_recall: float
     sample_fraction: float
+    # sample whole blocks of this feature (features.sampling) so a sample keeps its
+    # matching pairs; None: a uniform sample of records
+    sample_block_key: str | None = None
     # m from labelled pairs (the entity's labelled_pairs table, rows of label_split
     # only) after EM: where labels exist they say what a match looks like
     m_from_labels: bool = False
@@ -303,6 +306,7 @@ def _training(r: _Reader, p: str) -> TrainingConfig:
         ),
         prior_recall=r.get(f"{p}.training.prior_recall", (int, float)),
         sample_fraction=r.get(f"{p}.training.sample_fraction", (int, float), default=1.0),
+        sample_block_key=r.get(f"{p}.training.sample_block_key", str, default=None),
         m_from_labels=r.get(f"{p}.training.m_from_labels", bool, default=False),
         label_split=r.get(f"{p}.training.label_split", str, default="train"),
     )

@@ -33,6 +33,10 @@ def overrides_under(root: Path, *extra: str) -> list[str]:
         f"paths.reports_dir={root}/reports",
         f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
         f"mlflow.artifact_location={root}/mlflow-artifacts",
+        # u from 100k random pairs instead of 1M: the samples here have a few
+        # million possible pairs, and every training in the suite saves time
+        "entities.recordings.training.max_pairs_for_u=100000",
+        "videos.training.max_pairs_for_u=100000",
         *extra,
     ]
 

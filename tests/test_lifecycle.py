@@ -37,8 +37,6 @@ from splink_models.impact import (
 )
 from tests.conftest import test_config as config_under  # not collected as a test
 
-# u from 100k random pairs instead of 1M: the same model quality here, less time
-FAST = ("entities.recordings.training.max_pairs_for_u=100000",)
 # The degraded model: a prior 40x too high (the deterministic rule's recall
 # taken as 2%) lifts every pair's weight by ~5 bits, so weak pairs cross the
 # threshold; and EM never trains in artist + duration blocks.
@@ -61,7 +59,7 @@ def lifecycle_root(resolved_sample, tmp_path_factory) -> Path:
 
 
 def _cfg(root: Path, *extra: str) -> AppConfig:
-    return config_under(root, *FAST, *extra)
+    return config_under(root, *extra)  # u from 100k pairs (tests.conftest)
 
 
 def _clusters(groups) -> dict[str, set[str]]:
