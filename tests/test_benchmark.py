@@ -150,11 +150,12 @@ def test_the_plot_is_a_png_with_a_line_per_engine_and_the_total(tmp_path):
     assert path.stat().st_size > empty.stat().st_size + 5_000
 
 
-def test_the_plot_draws_each_engine_stage_by_size_and_leaves_out_totals_with_generate():
+def test_the_plot_draws_each_engine_stage_by_size_and_leaves_out_totals_of_other_chains():
     rows = [
         *_size_rows(100_000, 9.0),
         *_size_rows(10_000, 1.0),
         _row("spark", 1_000, "total", 1.0),  # an old row: total with generate
+        _row("spark", 2_000, "total", 1.0, stages=["features", "train", "resolve", "evaluate"]),
     ]
     assert series(rows, "duckdb", "resolve") == [(10_000, 2.0), (100_000, 18.0)]
     assert series(rows, "spark", "resolve") == [(10_000, 10.0), (100_000, 90.0)]
