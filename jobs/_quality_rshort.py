@@ -726,9 +726,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     finally:
         ctx.spark.stop()
-    print(f"{DATASET} (threshold chosen on train; seed {args.seed})")
-    print(format_table(rows))
-    print(f"{time.perf_counter() - started:.1f} s")
+    logger.info(
+        "%s (threshold chosen on train; seed %d)\n%s\n%.1f s",
+        DATASET,
+        args.seed,
+        format_table(rows),
+        time.perf_counter() - started,
+    )
 
 
 if __name__ == "__main__":

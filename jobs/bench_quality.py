@@ -319,9 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
     if not args.datasets_dir.is_dir():
-        print(
-            f"bench-quality skipped: no datasets folder at {args.datasets_dir} "
-            "(give --datasets-dir or set MUSIC_RES_DATASETS; see README, 'Quality benchmarks')"
+        logger.warning(
+            "bench-quality skipped: no datasets folder at %s (give --datasets-dir or set "
+            "MUSIC_RES_DATASETS; see README, 'Quality benchmarks')",
+            args.datasets_dir,
         )
         return 0
     started = time.perf_counter()
@@ -345,13 +346,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         spark.stop()
     if not rows:
-        print(f"bench-quality: no data set of {args.bench_config} found in {args.datasets_dir}")
+        logger.warning(
+            "bench-quality: no data set of %s found in %s", args.bench_config, args.datasets_dir
+        )
         return 0
     report = Path(base.paths.reports_dir) / bench.report
     write_json_atomic(report, rows)
     write_json_atomic(report.with_name(report.stem + "_curves.json"), curves)
-    print(format_table(rows))
-    print(f"report  {report}\ntook    {time.perf_counter() - started:.0f} s")
+    logger.info(
+        "\n%s\nreport  %s\ntook    %.0f s",
+        format_table(rows),
+        report,
+        time.perf_counter() - started,
+    )
     return 0
 
 

@@ -291,9 +291,9 @@ def test_bench_config_runs_each_dataset_in_its_own_scratch_with_its_linkage(tmp_
     assert bench.report == "benchmarks/quality.json"
 
 
-def test_bench_skips_with_a_message_when_the_datasets_folder_is_absent(tmp_path, capsys):
+def test_bench_skips_with_a_message_when_the_datasets_folder_is_absent(tmp_path, caplog):
     assert bench_quality.main(["--datasets-dir", str(tmp_path / "nowhere")]) == 0
-    assert "bench-quality skipped: no datasets folder" in capsys.readouterr().out
+    assert "bench-quality skipped: no datasets folder" in caplog.text
 
 
 def _slice_itunes_amazon(target: Path, n_other: int) -> None:
