@@ -30,6 +30,7 @@ from jobs._runtime import (
     read_table,
     write_json_atomic,
     write_table,
+    write_text_atomic,
 )
 from splink_models import engine
 from splink_models.evaluation import cluster_pairs as implied_pairs
@@ -708,11 +709,9 @@ def record_errors(
         labels=_level_labels(cfg, entity, report["model_version"]),
         curve=curve,
     )
-    out = Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    out = write_text_atomic(
+        Path(cfg.paths.reports_dir) / "evaluation" / f"{entity.name}.html", page
+    )
     logger.info(
         "error analysis of %s: %d pairs to %s and %s",
         entity.name,

@@ -711,12 +711,18 @@ def text_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str
 
 def write_json_atomic(path: str | Path, payload: Any) -> Path:
     """Write JSON through a temporary file and a rename: readers never see half a file."""
+    return write_text_atomic(
+        path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
+    )
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a text file through a temporary file and a rename: never half a file."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True, default=str)
-        handle.write("\n")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
     os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; reports are for everyone
     os.replace(tmp, target)
     return target
