@@ -38,6 +38,7 @@ from splink_models.evaluation import (
     error_pairs,
     evaluate,
     label_pairs,
+    pair_key,
     possible_pairs,
     reduction_ratio,
     with_missed_true_pairs,
@@ -614,10 +615,7 @@ def labelled_pairs_report(
     error analysis) and the precision-recall curve.
     """
     idc = entity.id_column
-    keys = [
-        F.least(f"{idc}_l", f"{idc}_r").alias("key_l"),
-        F.greatest(f"{idc}_l", f"{idc}_r").alias("key_r"),
-    ]
+    keys = pair_key(idc)  # either orientation of a pair is the same pair
     scored = pairs.select(
         *keys, "match_weight", "match_probability", "comparison_levels"
     ).dropDuplicates(["key_l", "key_r"])

@@ -202,7 +202,8 @@ def reduction_ratio(n_candidates: int, n_possible: int) -> float | None:
     return 1 - n_candidates / n_possible if n_possible else None
 
 
-def _pair_key(id_column: str) -> list[Column]:
+def pair_key(id_column: str) -> list[Column]:
+    """key_l, key_r: a pair's two ids in order, so (a, b) and (b, a) share one key."""
     left, right = F.col(f"{id_column}_l"), F.col(f"{id_column}_r")
     return [F.least(left, right).alias("key_l"), F.greatest(left, right).alias("key_r")]
 
@@ -216,9 +217,9 @@ def with_missed_true_pairs(
     ``<id>_l``, ``<id>_r`` of every golden match. Either orientation of a pair
     counts as generated.
     """
-    generated = labelled.select(*_pair_key(id_column))
+    generated = labelled.select(*pair_key(id_column))
     missed = (
-        true_pairs.select(*_pair_key(id_column))
+        true_pairs.select(*pair_key(id_column))
         .join(generated, ["key_l", "key_r"], "left_anti")
         .select(
             F.col("key_l").alias(f"{id_column}_l"),
