@@ -177,7 +177,12 @@ def blocking_rules() -> list:
         block_on("isrc"),
         block_on("core_title_key", "primary_artist_key"),
         block_on("primary_artist_key", "substr(core_title_key, 1, 4)"),
-        block_on("core_title_key", "duration_bucket"),
+        # Same title, different artist spelling or none: durations agree within a
+        # second or two. Two 2 s grids half a bucket apart catch every pair within
+        # 1 s and most within 2 s; one 10 s bucket made 74% of all candidates at
+        # 1M tracks (common titles x 10 s), of which 0.7% were matches.
+        block_on("core_title_key", "floor(duration_s / 2)"),
+        block_on("core_title_key", "floor((duration_s + 1) / 2)"),
     ]
 
 
