@@ -42,7 +42,7 @@ import copy
 import re
 from typing import Any
 
-from splink_models.engine import TrainedModel, model_module
+from splink_models.engine import TrainedModel, entity_settings
 
 DIALECTS = ("spark", "duckdb")
 
@@ -57,9 +57,9 @@ def _normalised(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
-def code_settings(module: str, dialect: str) -> dict[str, Any]:
+def code_settings(module: str, dialect: str, link_type: str | None = None) -> dict[str, Any]:
     """The entity's comparisons and blocking rules rendered in ``dialect``, untrained."""
-    return model_module(module).settings().get_settings(dialect).as_dict()
+    return entity_settings(module, link_type).get_settings(dialect).as_dict()
 
 
 def _model_dialect(model: TrainedModel) -> str:
@@ -135,7 +135,8 @@ def to_dialect(model: TrainedModel, dialect: str, *, module: str) -> TrainedMode
     if dialect not in DIALECTS:
         raise _resolution_error(f"dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
     source = _model_dialect(model)
-    problems = mismatches(model, code_settings(module, source))
+    link_type = model.settings.get("link_type")
+    problems = mismatches(model, code_settings(module, source, link_type))
     if problems:
         raise _resolution_error(
             f"model {model.version} ({source}) was not trained with the comparisons in "
@@ -144,7 +145,7 @@ def to_dialect(model: TrainedModel, dialect: str, *, module: str) -> TrainedMode
             + f"\nRetrain it with the current code (python -m jobs.train --entity {model.entity}) "
             "or convert it with the code it was trained with."
         )
-    target = code_settings(module, dialect)
+    target = code_settings(module, dialect, link_type)
     settings = copy.deepcopy(model.settings)
     settings["sql_dialect"] = dialect
     settings["blocking_rules_to_generate_predictions"] = target[

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from pyspark.sql import DataFrame
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
@@ -32,12 +33,28 @@ from splink_models.engine import (
     comparison_names,
     estimate_parameters,
     model_module,
+    predict_with_levels,
+    scoring_columns,
+    scoring_settings,
 )
 
 logger = logging.getLogger(__name__)
 
 FeaturesInput = str | Path | pd.DataFrame
 _names = itertools.count()
+
+
+def quiet_duckdb_api() -> DuckDBAPI:
+    """Splink's DuckDB API on a new in-memory database without DuckDB's progress bar.
+
+    The bar redraws itself on stderr, which batch jobs send to their log.
+    """
+    db_api = DuckDBAPI()
+    try:
+        db_api.duckdb_con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass  # in Jupyter DuckDB draws a widget instead, and refuses the setting without one
+    return db_api
 
 
 def _table_name(stem: str) -> str:
@@ -55,13 +72,41 @@ def parquet_source(path: str | Path) -> str:
     return f"read_parquet({_quote(glob)})"
 
 
-def register_features(db_api: DuckDBAPI, features: FeaturesInput):
-    """Load the feature table into DuckDB once; return it as a Splink input table."""
+def register_features(
+    db_api: DuckDBAPI, features: FeaturesInput, model: TrainedModel | None = None
+):
+    """Load the feature table into DuckDB once; return it as a Splink input table.
+
+    With ``model``, only the columns it scores with (``engine.scoring_columns``).
+    """
     if isinstance(features, pd.DataFrame):
+        if model is not None:
+            features = features[scoring_columns(model.settings, list(features.columns))]
         return db_api.register(features)
     name = _table_name("features")
-    db_api.duckdb_con.execute(f"CREATE TABLE {name} AS SELECT * FROM {parquet_source(features)}")
+    source = parquet_source(features)
+    columns = "*"
+    if model is not None:
+        available = [
+            r[0] for r in db_api.duckdb_con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        ]
+        columns = ", ".join(f'"{c}"' for c in scoring_columns(model.settings, available))
+    db_api.duckdb_con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source}")
     return db_api.register(name)
+
+
+def driver_linker(
+    inputs: DataFrame | Sequence[DataFrame], settings: Any
+) -> tuple[DuckDBAPI, Linker]:
+    """A DuckDB linker over Spark frames collected to the driver: one (dedupe) or one per side.
+
+    For training on a sample (``engine.train(backend="duckdb")``): each frame
+    comes over as Arrow, so array columns stay lists.
+    """
+    db_api = quiet_duckdb_api()
+    if isinstance(inputs, DataFrame):
+        return db_api, Linker(db_api.register(inputs.toArrow()), settings)
+    return db_api, Linker([db_api.register(f.toArrow()) for f in inputs], settings)
 
 
 def _check_dialect(model: TrainedModel) -> None:
@@ -76,7 +121,7 @@ def _check_dialect(model: TrainedModel) -> None:
 
 def _predict(db_api: DuckDBAPI, table, model: TrainedModel):
     _check_dialect(model)
-    return Linker(table, model.settings).inference.predict(warning_mode="never")
+    return predict_with_levels(Linker(table, scoring_settings(model.settings)))
 
 
 def predict_duckdb(
@@ -89,8 +134,9 @@ def predict_duckdb(
         model: A trained model in DuckDB's dialect.
         db_api: Splink's DuckDB API to run in; a new in-memory database by default.
     """
-    db_api = db_api or DuckDBAPI()
-    return _predict(db_api, register_features(db_api, features), model).as_duckdbpyrelation()
+    db_api = db_api or quiet_duckdb_api()
+    table = register_features(db_api, features, model)
+    return _predict(db_api, table, model).as_duckdbpyrelation()
 
 
 def train_duckdb(
@@ -106,7 +152,7 @@ def train_duckdb(
     db_api: DuckDBAPI | None = None,
 ) -> tuple[TrainedModel, Linker]:
     """``engine.train`` on DuckDB: the same comparisons and procedure, a DuckDB-SQL model."""
-    db_api = db_api or DuckDBAPI()
+    db_api = db_api or quiet_duckdb_api()
     settings = model_module(module).settings()
     linker = Linker(register_features(db_api, features), settings)
     estimate_parameters(
@@ -309,11 +355,11 @@ def resolve_duckdb(
 
     The Parquet files have the columns of the entity's pairs and groups Delta tables.
     """
-    db_api = db_api or DuckDBAPI()
+    db_api = db_api or quiet_duckdb_api()
     con = db_api.duckdb_con
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    table = register_features(db_api, features)
+    table = register_features(db_api, features, model)
     scored = _predict(db_api, table, model)
     columns = scored.as_duckdbpyrelation().columns
     pairs = _table_name("pairs")

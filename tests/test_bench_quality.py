@@ -190,8 +190,11 @@ def test_link_only_model_splits_by_source_and_takes_m_from_labelled_matches(spar
         prior_recall=0.9,
         link_type="link_only",
         m_labels=matches,
+        backend="duckdb",  # as jobs.train does with a sample this size (tests/splink_models/
+        # test_dialect.py trains on Spark too)
     )
 
+    assert model.dialect == "spark"  # trained on DuckDB, saved for Spark
     assert model.settings["link_type"] == "link_only"
     assert model.settings["source_dataset_column_name"] == "source"
     levels = {

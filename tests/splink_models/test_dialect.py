@@ -117,10 +117,18 @@ def _groups(assignment: pd.DataFrame) -> set[frozenset[str]]:
     return {frozenset(members) for _, members in assignment.groupby("component")["node"]}
 
 
-def test_spark_trained_model_scores_the_same_on_duckdb(spark, features_parquet, recordings):
+@pytest.fixture(scope="module")
+def spark_trained(spark, features_parquet, recordings) -> engine.TrainedModel:
     model, _ = engine.train(
         spark, spark.read.parquet(features_parquet), **_training_knobs(recordings)
     )
+    return model
+
+
+def test_spark_trained_model_scores_the_same_on_duckdb(
+    spark, features_parquet, recordings, spark_trained
+):
+    model = spark_trained
     assert model.dialect == "spark"
 
     on_duckdb = to_dialect(model, "duckdb", module=recordings.model_module)
@@ -212,3 +220,57 @@ def test_converted_model_keeps_its_version_and_is_not_saved_over_the_original(tm
         on_duckdb.save(str(tmp_path))
     with pytest.raises(ResolutionError, match="convert it with"):
         predict_duckdb(pd.DataFrame({"track_id": ["a"]}), model)
+
+
+def test_training_on_the_driver_gives_a_spark_model_that_decides_like_the_spark_trained_one(
+    spark, features_parquet, recordings, spark_trained, tmp_path
+):
+    """engine.train(backend="duckdb"): the sample goes to DuckDB as Arrow, the model comes back
+    in Spark's dialect under its own version, and scores pairs as the Spark-trained one does."""
+    model, _ = engine.train(
+        spark,
+        spark.read.parquet(features_parquet),
+        **_training_knobs(recordings),
+        backend="duckdb",
+    )
+
+    assert model.dialect == "spark"
+    assert "jaro_winkler_similarity" not in str(model.settings["comparisons"])
+    # a model of its own: saved and loaded under the hash of its Spark JSON
+    path = model.save(str(tmp_path))
+    assert engine.TrainedModel.load("recordings", str(path)).version == model.version
+    assert model.version != spark_trained.version
+    # the same parameters in DuckDB's dialect, and back
+    on_duckdb = to_dialect(model, "duckdb", module=recordings.model_module)
+    assert to_dialect(on_duckdb, "spark", module=recordings.model_module).settings == (
+        model.settings
+    )
+
+    threshold = recordings.clustering.threshold
+    ours, theirs = (
+        _spark_pairs(spark, features_parquet, m).set_index(["track_id_l", "track_id_r"])
+        for m in (model, spark_trained)
+    )
+    assert len(ours) == len(theirs) > 1000
+    decided = (ours["match_probability"] >= threshold).sort_index()
+    reference = (theirs["match_probability"] >= threshold).sort_index()
+    assert decided.sum() > 100  # matches found, not an empty model
+    # u comes from another random sample of pairs on each engine: a few borderline
+    # pairs may fall on the other side of the threshold, no more
+    assert (decided != reference).mean() <= 0.01, (decided != reference).sum()
+
+
+def test_a_linking_model_converts_with_its_link_type():
+    settings = code_settings("splink_models.recordings", "duckdb", "link_only")
+    assert settings["link_type"] == "link_only"
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level.setdefault("m_probability", 0.5)
+            level.setdefault("u_probability", 0.5)
+    model = engine.TrainedModel.from_settings("recordings", settings)
+
+    on_spark = to_dialect(model, "spark", module="splink_models.recordings")
+
+    assert on_spark.settings["link_type"] == "link_only"
+    assert on_spark.settings["source_dataset_column_name"] == "source"
+    assert on_spark.dialect == "spark"
