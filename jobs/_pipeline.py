@@ -28,6 +28,7 @@ from jobs._runtime import (
     VideoConfig,
     conform,
     read_table,
+    stage,
     write_json_atomic,
     write_table,
     write_text_atomic,
@@ -223,6 +224,12 @@ def train_and_log(
     from jobs._registry import register_version
     from jobs._tracking import log_flat_metrics, mlflow_run
 
+    frames = [features] if isinstance(features, DataFrame) else list(features)
+    n_rows = sum(f.count() for f in frames) if t.engine == "auto" else 0
+    backend = t.backend(n_rows)
+    logger.info(
+        "training %s on %s (%s)", entity_name, backend, f"{n_rows} rows" if n_rows else t.engine
+    )
     params = {
         "entity": entity_name,
         "seed": t.seed,
@@ -230,6 +237,7 @@ def train_and_log(
         "em_blocking": " | ".join(",".join(s) for s in t.em_blocking),
         "prior_recall": t.prior_recall,
         "sample_fraction": t.sample_fraction,
+        "training_engine": backend,
         **({"link_type": link_type} if link_type else {}),
         **({"m_from_labels": t.label_split} if m_labels is not None else {}),
         **extra_params,
@@ -252,6 +260,7 @@ def train_and_log(
             prior_recall=t.prior_recall,
             link_type=link_type,
             m_labels=m_labels,
+            backend=backend,
         )
         path = model.save(cfg.paths.models_dir)
         mlflow.set_tag("model_version", model.version)
@@ -313,27 +322,30 @@ def resolve(
     features = read_table(spark, cfg.table_path(entity.features_table), c.features)
     model = load_model(cfg, entity.name, entity.model_module, model_path).model
     pairs_path = cfg.table_path(entity.pairs_table)
-    write_table(score_pairs(spark, entity, features, model, run_id), pairs_path, c.pairs)
+    with stage(f"score {entity.name} pairs"):
+        write_table(score_pairs(spark, entity, features, model, run_id), pairs_path, c.pairs)
     pairs = read_table(spark, pairs_path, c.pairs)
-    groups, rounds = cluster_pairs(
-        spark, entity, features, pairs, run_id=run_id, model_version=model.version
-    )
     groups_path = cfg.table_path(entity.groups_table)
-    write_table(groups, groups_path, c.groups)
+    with stage(f"cluster {entity.name}"):
+        groups, rounds = cluster_pairs(
+            spark, entity, features, pairs, run_id=run_id, model_version=model.version
+        )
+        write_table(groups, groups_path, c.groups)
     groups = read_table(spark, groups_path, c.groups)
-    largest = (
-        groups.groupBy(entity.group_column)
-        .agg(F.count("*").alias("n"))
-        .orderBy(F.desc("n"))
-        .limit(5)
-        .collect()
-    )
+    # one row per group: its representative's (a member), so no shuffle to count them
+    heads = groups.where(
+        F.col(entity.id_column) == F.col(f"representative_{entity.id_column}")
+    ).select(entity.group_column, "group_size")
+    largest = heads.orderBy(F.desc("group_size"), entity.group_column).limit(5).collect()
+    counts = pairs.agg(
+        F.count("*").alias("n"), F.sum(F.col("above_threshold").cast("long")).alias("accepted")
+    ).first()
     return ResolveResult(
         model_version=model.version,
-        n_pairs=pairs.count(),
-        n_accepted=pairs.where("above_threshold").count(),
-        n_groups=groups.select(entity.group_column).distinct().count(),
-        largest_groups=[(r[entity.group_column], int(r["n"])) for r in largest],
+        n_pairs=int(counts["n"]),
+        n_accepted=int(counts["accepted"] or 0),
+        n_groups=heads.count(),
+        largest_groups=[(r[entity.group_column], int(r["group_size"])) for r in largest],
         guard_rounds=rounds,
     )
 
@@ -417,18 +429,17 @@ def cluster_pairs(
         step=entity.clustering.strict_threshold_step,
     )
     accepted = edges.where(F.col("match_probability") >= threshold)
-    same_component = (
-        accepted.join(
-            assignment.withColumnRenamed("node", "node_l").withColumnRenamed("component", "c_l"),
-            "node_l",
+    # Without a guard round the components are those of the accepted edges, so
+    # every accepted edge is inside one; a re-split may leave some between two.
+    same_component = accepted.select("node_l", "node_r")
+    if rounds:
+        side = {s: assignment.toDF(f"node_{s}", f"c_{s}") for s in ("l", "r")}
+        same_component = (
+            accepted.join(side["l"], "node_l")
+            .join(side["r"], "node_r")
+            .where(F.col("c_l") == F.col("c_r"))
+            .select("node_l", "node_r")
         )
-        .join(
-            assignment.withColumnRenamed("node", "node_r").withColumnRenamed("component", "c_r"),
-            "node_r",
-        )
-        .where(F.col("c_l") == F.col("c_r"))
-        .select("node_l", "node_r")
-    )
     groups = build_groups(
         assignment,
         same_component,

@@ -114,6 +114,9 @@ class SampleConfig:
     bad_row_rate: float
 
 
+TRAINING_ENGINES = ("auto", "duckdb", "spark")
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
     seed: int
@@ -129,6 +132,16 @@ class TrainingConfig:
     # only) after EM: where labels exist they say what a match looks like
     m_from_labels: bool = False
     label_split: str = "train"
+    # where EM runs (splink_models.engine.train): duckdb collects the (sampled)
+    # training rows to the driver; auto = duckdb up to driver_max_rows rows
+    engine: str = "auto"
+    driver_max_rows: int = 2_000_000
+
+    def backend(self, n_rows: int) -> str:
+        """The engine that trains on ``n_rows`` records: 'duckdb' or 'spark'."""
+        if self.engine == "auto":
+            return "duckdb" if n_rows <= self.driver_max_rows else "spark"
+        return self.engine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -297,6 +310,16 @@ def _training(r: _Reader, p: str) -> TrainingConfig:
     em = r.get(f"{p}.training.em_blocking", list, default=[]) or []
     if len(em) < 2:
         r.problems.append(f"{p}.training.em_blocking: give at least two EM blocking sessions")
+    engine = r.get(f"{p}.training.engine", str, default="auto")
+    if engine not in TRAINING_ENGINES:
+        r.problems.append(
+            f"{p}.training.engine: expected one of {', '.join(TRAINING_ENGINES)}, got {engine!r}"
+        )
+    driver_max_rows = r.get(f"{p}.training.driver_max_rows", int, default=2_000_000)
+    if isinstance(driver_max_rows, int) and driver_max_rows < 1:
+        r.problems.append(
+            f"{p}.training.driver_max_rows: must be at least 1, got {driver_max_rows}"
+        )
     return TrainingConfig(
         seed=r.get(f"{p}.training.seed", int),
         max_pairs_for_u=int(r.get(f"{p}.training.max_pairs_for_u", (int, float)) or 0),
@@ -309,6 +332,8 @@ def _training(r: _Reader, p: str) -> TrainingConfig:
         sample_block_key=r.get(f"{p}.training.sample_block_key", str, default=None),
         m_from_labels=r.get(f"{p}.training.m_from_labels", bool, default=False),
         label_split=r.get(f"{p}.training.label_split", str, default="train"),
+        engine=engine,
+        driver_max_rows=driver_max_rows,
     )
 
 

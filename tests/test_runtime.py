@@ -50,6 +50,31 @@ def test_config_errors_name_every_bad_key(tmp_path: Path):
         assert key in message
 
 
+def test_training_engine_is_chosen_by_sample_size_and_checked():
+    training = (
+        load_config("local", overrides=["entities.recordings.training.driver_max_rows=1000"])
+        .entity("recordings")
+        .training
+    )
+    assert training.engine == "auto"
+    assert training.backend(1000) == "duckdb"  # a sample the driver holds: DuckDB
+    assert training.backend(1001) == "spark"
+    forced = load_config("local", overrides=["entities.recordings.training.engine=spark"])
+    assert forced.entity("recordings").training.backend(10) == "spark"
+    with pytest.raises(ConfigError) as err:
+        load_config(
+            "local",
+            overrides=[
+                "entities.recordings.training.engine=gpu",
+                "videos.training.driver_max_rows=0",
+            ],
+        )
+    assert "entities.recordings.training.engine: expected one of auto, duckdb, spark" in str(
+        err.value
+    )
+    assert "videos.training.driver_max_rows: must be at least 1" in str(err.value)
+
+
 def test_unknown_entity_is_a_clear_error():
     with pytest.raises(ConfigError, match="entity 'podcasts' is not configured"):
         load_config("local").entity("podcasts")
