@@ -159,6 +159,7 @@ def train(
     elif t.sample_fraction < 1.0:
         features = features.sample(fraction=t.sample_fraction, seed=t.seed)
     m_labels = labelled_matches(spark, cfg, entity) if entity.training.m_from_labels else None
+    n_rows = features.count()
     return train_and_log(
         spark,
         cfg,
@@ -167,7 +168,8 @@ def train(
         entity.training,
         features,
         run_id,
-        {"n_training_records": features.count()},
+        {"n_training_records": n_rows},
+        n_rows=n_rows,
         link_type=entity.link_type,
         m_labels=m_labels,
     )
@@ -211,6 +213,7 @@ def train_and_log(
     run_id: str,
     extra_params: dict[str, Any],
     *,
+    n_rows: int,
     link_type: str | None = None,
     m_labels: DataFrame | None = None,
 ) -> tuple[engine.TrainedModel, Path]:
@@ -220,16 +223,14 @@ def train_and_log(
     with the alias ``challenger`` (and ``champion`` when it is the first).
     ``link_type`` and ``m_labels`` go to ``engine.train``: a linking model's
     single feature frame is split by source, m is also taken from labels.
+    ``n_rows`` (the records in ``features``, counted by the caller) chooses the
+    training engine (``TrainingConfig.backend``).
     """
     from jobs._registry import register_version
     from jobs._tracking import log_flat_metrics, mlflow_run
 
-    frames = [features] if isinstance(features, DataFrame) else list(features)
-    n_rows = sum(f.count() for f in frames) if t.engine == "auto" else 0
     backend = t.backend(n_rows)
-    logger.info(
-        "training %s on %s (%s)", entity_name, backend, f"{n_rows} rows" if n_rows else t.engine
-    )
+    logger.info("training %s on %s (%d rows, engine %s)", entity_name, backend, n_rows, t.engine)
     params = {
         "entity": entity_name,
         "seed": t.seed,

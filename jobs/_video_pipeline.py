@@ -45,6 +45,7 @@ def train_videos(
 ) -> tuple[engine.TrainedModel, Path]:
     v = cfg.video()
     videos, tracks = link_inputs(spark, cfg, v)
+    n_videos, n_tracks = videos.count(), tracks.count()
     return train_and_log(
         spark,
         cfg,
@@ -53,7 +54,8 @@ def train_videos(
         v.training,
         [videos, tracks],
         run_id,
-        {"n_videos": videos.count(), "n_tracks": tracks.count(), "link_type": "link_only"},
+        {"n_videos": n_videos, "n_tracks": n_tracks, "link_type": "link_only"},
+        n_rows=n_videos + n_tracks,
     )
 
 

@@ -397,6 +397,12 @@ def scoring_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "retain_matching_columns": False}
 
 
+def blocking_rule_sqls(settings: dict[str, Any]) -> list[str]:
+    """The SQL of each of a model's prediction blocking rules (a dict or plain SQL each)."""
+    rules = settings.get("blocking_rules_to_generate_predictions") or []
+    return [r["blocking_rule"] if isinstance(r, dict) else str(r) for r in rules]
+
+
 def scoring_columns(settings: dict[str, Any], columns: Sequence[str]) -> list[str]:
     """The input columns a model reads: id, source, comparison, blocking and retained columns.
 
@@ -404,12 +410,11 @@ def scoring_columns(settings: dict[str, Any], columns: Sequence[str]) -> list[st
     join; a feature table holds more than the model compares.
     """
     levels = [lv for c in settings["comparisons"] for lv in c["comparison_levels"]]
-    rules = settings.get("blocking_rules_to_generate_predictions") or []
     sql = " ".join(
         [
             *(lv["sql_condition"] for lv in levels),
             *(lv.get("tf_adjustment_column") or "" for lv in levels),
-            *(r["blocking_rule"] if isinstance(r, dict) else str(r) for r in rules),
+            *blocking_rule_sqls(settings),
         ]
     )
     keep = {settings["unique_id_column_name"], *settings.get("additional_columns_to_retain", [])}
@@ -546,7 +551,7 @@ def blocking_generates(
         raise ResolutionError(
             f"blocking completeness: rules that explode arrays are not supported ({exploding})"
         )
-    sqls = [r["blocking_rule"] if isinstance(r, dict) else str(r) for r in rules] or ["1=1"]
+    sqls = blocking_rule_sqls(settings) or ["1=1"]
     frames = [features] if isinstance(features, DataFrame) else list(features)
     records = frames[0]
     for frame in frames[1:]:
