@@ -329,7 +329,7 @@ def resolve(
     groups_path = cfg.table_path(entity.groups_table)
     with stage(f"cluster {entity.name}"):
         groups, rounds = cluster_pairs(
-            spark, entity, features, pairs, run_id=run_id, model_version=model.version
+            entity, features, pairs, run_id=run_id, model_version=model.version
         )
         write_table(groups, groups_path, c.groups)
     groups = read_table(spark, groups_path, c.groups)
@@ -375,7 +375,7 @@ def resolve_unpublished(
     """
     pairs = score_pairs(spark, entity, features, model, run_id).checkpoint()
     groups, rounds = cluster_pairs(
-        spark, entity, features, pairs, run_id=run_id, model_version=model.version
+        entity, features, pairs, run_id=run_id, model_version=model.version
     )
     return Resolution(model, pairs, groups.checkpoint(), rounds)
 
@@ -403,7 +403,6 @@ def score_pairs(
 
 
 def cluster_pairs(
-    spark: SparkSession,
     entity: EntityConfig,
     features: DataFrame,
     pairs: DataFrame,
@@ -422,7 +421,6 @@ def cluster_pairs(
     )
     nodes = features.select(F.col(idc).alias("node"))
     assignment, rounds = engine.guarded_clusters(
-        spark,
         edges,
         nodes,
         threshold=threshold,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from splink import Linker, block_on
 from splink.backends.spark import SparkAPI
@@ -637,17 +637,135 @@ def explain_levels(model: TrainedModel, columns: Sequence[str]) -> Column:
 # --- clustering ---------------------------------------------------------------------
 
 
-def connected_components(spark: SparkSession, edges: DataFrame, nodes: DataFrame) -> DataFrame:
-    """Connected components with Splink's solver: (node_l, node_r) edges -> (node, component).
+def _materialise(df: DataFrame) -> DataFrame:
+    """Cut a loop's lineage and its size estimates; the rows stay in executor storage.
 
-    Every node in ``nodes`` comes back; a node without edges is its own component.
+    A checkpointed frame keeps its plan's size estimate, and Spark estimates a
+    join as the product of its sides: over ten rounds of joins the estimate has
+    thousands of digits and planning takes minutes (BigInt products in
+    SizeInBytesOnlyStatsPlanVisitor). The frame is rebuilt from the
+    checkpoint's rows without an estimate, so joins go by the explicit
+    broadcast hints below.
     """
+    rows = df.localCheckpoint()._jdf.queryExecution().toRdd()
+    spark = df.sparkSession
+    return DataFrame(
+        spark._jsparkSession.internalCreateDataFrame(rows, df._jdf.schema(), False), spark
+    )
+
+
+def _maybe_broadcast(df: DataFrame, n_rows: int) -> DataFrame:
+    return F.broadcast(df) if n_rows <= BROADCAST_ROWS else df
+
+
+# Label propagation broadcasts its frontier below this many rows; larger rounds
+# (the first, at catalog scale) shuffle. A few hundred thousand short ids are a
+# few tens of MB.
+BROADCAST_ROWS = 200_000
+# Label propagation takes as many rounds as the longest path a component's
+# smallest id must travel (less with pointer jumping). Tracks' groups are
+# shallow (5 rounds at 1M tracks); a deeper graph goes to Splink's solver.
+PROPAGATION_ROUNDS = 10
+
+
+def linked_components(edges: DataFrame) -> DataFrame:
+    """Connected components of the nodes that have an edge: (node_l, node_r) -> (node, component).
+
+    Nodes are comparable keys (longs: :class:`NodeKeys`); a component is named
+    by its smallest key. Label propagation with a shrinking frontier: each
+    node starts with the smallest key among itself and its neighbours; then
+    only the nodes whose label fell in the last round offer it to their
+    neighbours, and a node that takes a lower label also takes that label's
+    own label (pointer jumping). Labels that fall after the first round are
+    kept in a small table beside the first labels, so a round reads the first
+    labels through broadcast joins instead of rewriting them. At 1M tracks the
+    frontier falls from 620k nodes to 13k, 1k, 43, 1 and 0. Splink's solver
+    carries every node through every round and writes five Parquet tables per
+    round: 31.0 s against 22.4 s for the same 1.42M edges, measured in one
+    JVM. A graph still changing after ``PROPAGATION_ROUNDS`` rounds (long
+    chains) goes to Splink's solver.
+    """
+    links = edges.select("node_l", "node_r").where(F.col("node_l") != F.col("node_r"))
+    adjacency = _materialise(
+        links.select(F.col("node_l").alias("node"), F.col("node_r").alias("neighbour")).unionByName(
+            links.select(F.col("node_r").alias("node"), F.col("node_l").alias("neighbour"))
+        )
+    )
+    first = _materialise(
+        adjacency.groupBy("node").agg(F.least(F.first("node"), F.min("neighbour")).alias("label"))
+    )
+    # Labels only fall. The few that fall after the first are kept apart, so a
+    # round reads the first labels (broadcast joins) instead of rewriting them.
+    lowered = first.limit(0)
+
+    def current(keys: DataFrame, n_keys: int) -> DataFrame:
+        """(node) -> (node, label) now; every key is a node with an edge."""
+        return (
+            first.join(_maybe_broadcast(keys, n_keys), "node")
+            .join(
+                _maybe_broadcast(lowered.withColumnRenamed("label", "low"), n_lowered),
+                "node",
+                "left",
+            )
+            .select("node", F.coalesce("low", "label").alias("label"))
+        )
+
+    n_lowered = 0
+    # a node that kept its own id has shown it to its neighbours already
+    frontier = first.where(F.col("node") != F.col("label"))
+    n_frontier = frontier.count()
+    rounds = 0
+    while n_frontier:
+        if rounds == PROPAGATION_ROUNDS:
+            logger.info(
+                "connected components: %d labels still falling after %d rounds: Splink's solver",
+                n_frontier,
+                rounds,
+            )
+            return _splink_components(adjacency)
+        rounds += 1
+        offers = _materialise(
+            adjacency.join(_maybe_broadcast(frontier, n_frontier), "node")
+            .groupBy(F.col("neighbour").alias("node"))
+            .agg(F.min("label").alias("offer"))
+        )
+        n_offers = offers.count()
+        taken = (
+            current(offers.select("node"), n_offers)
+            .join(_maybe_broadcast(offers, n_offers), "node")
+            .where(F.col("offer") < F.col("label"))
+            .select("node", F.col("offer").alias("label"))
+        )
+        # pointer jumping: a node takes its new label's own label, when lower
+        hops = current(taken.select(F.col("label").alias("node")).distinct(), n_offers)
+        frontier = _materialise(
+            taken.join(
+                _maybe_broadcast(hops.toDF("via", "via_label"), n_offers),
+                taken["label"] == F.col("via"),
+            ).select("node", F.least("label", "via_label").alias("label"))
+        )
+        n_frontier = frontier.count()
+        if n_frontier:
+            lowered = _materialise(
+                lowered.unionByName(frontier).groupBy("node").agg(F.min("label").alias("label"))
+            )
+            n_lowered = lowered.count()
+    logger.info("connected components: %d propagation rounds", rounds)
+    return first.join(
+        _maybe_broadcast(lowered.withColumnRenamed("label", "low"), n_lowered), "node", "left"
+    ).select("node", F.coalesce("low", "label").alias("component"))
+
+
+def _splink_components(adjacency: DataFrame) -> DataFrame:
+    """Splink's solver on (node, neighbour) pairs: (node, component) for every node in them."""
     from splink.internals.connected_components import solve_connected_components
 
-    db_api = spark_api(spark)
+    db_api = spark_api(adjacency.sparkSession)
     result = solve_connected_components(
-        nodes_table=db_api.register(nodes.select(F.col("node").alias("node_id"))),
-        edges_table=db_api.register(edges.select("node_l", "node_r")),
+        nodes_table=db_api.register(adjacency.select(F.col("node").alias("node_id")).distinct()),
+        edges_table=db_api.register(
+            adjacency.select(F.col("node").alias("node_l"), F.col("neighbour").alias("node_r"))
+        ),
         node_id_column_name="node_id",
         edge_id_column_name_left="node_l",
         edge_id_column_name_right="node_r",
@@ -657,8 +775,72 @@ def connected_components(spark: SparkSession, edges: DataFrame, nodes: DataFrame
     return result.select(F.col("node_id").alias("node"), F.col("cluster_id").alias("component"))
 
 
+@dataclass(frozen=True)
+class NodeKeys:
+    """A 64-bit key per node id, for the clustering's joins and minima.
+
+    Spark aggregates the minimum of a string by sorting (SortAggregate) and
+    of a long by hashing: on the 2.8M (node, neighbour) rows of 1M tracks,
+    6.3 s against 2.8 s. The key is the id's xxhash64, computed in place on
+    the edges. Should two ids of the catalog share one, the ids are numbered
+    in order instead (a one-partition sort: correct, slow, and logged).
+    """
+
+    table: DataFrame  # (node, key), every node
+    hashed: bool
+
+    @classmethod
+    def of(cls, nodes: DataFrame) -> NodeKeys:
+        keyed = _materialise(nodes.select("node", _hash_key("node").alias("key")))
+        n_nodes, n_keys = keyed.agg(F.count("*"), F.countDistinct("key")).first()
+        if n_keys == n_nodes:
+            return cls(keyed, hashed=True)
+        logger.warning(
+            "clustering: %d node ids share 64-bit hashes; numbering the ids instead",
+            n_nodes - n_keys,
+        )
+        numbered = nodes.select("node", F.row_number().over(Window.orderBy("node")).alias("key"))
+        return cls(_materialise(numbered.withColumn("key", F.col("key").cast("long"))), False)
+
+    def edges(self, edges: DataFrame) -> DataFrame:
+        """(node_l, node_r, ...) -> the same edges between keys."""
+        others = [c for c in edges.columns if c not in ("node_l", "node_r")]
+        if self.hashed:
+            ends = [_hash_key(f"node_{s}").alias(f"node_{s}") for s in ("l", "r")]
+            return edges.select(*ends, *others)
+        side = {s: self.table.toDF(f"node_{s}", f"key_{s}") for s in ("l", "r")}
+        return (
+            edges.join(side["l"], "node_l")
+            .join(side["r"], "node_r")
+            .select(F.col("key_l").alias("node_l"), F.col("key_r").alias("node_r"), *others)
+        )
+
+    def named(self, components: DataFrame) -> DataFrame:
+        """(key, component) of linked keys -> (node, component) for every node.
+
+        A node without edges is its own component, named by its key.
+        """
+        linked = components.withColumnRenamed("node", "key")
+        return self.table.join(linked, "key", "left").select(
+            "node", F.coalesce("component", "key").alias("component")
+        )
+
+
+def _hash_key(column: str) -> Column:
+    return F.xxhash64(column)
+
+
+def connected_components(edges: DataFrame, nodes: DataFrame) -> DataFrame:
+    """(node_l, node_r) edges -> (node, component) for every node in ``nodes``.
+
+    Edges must join nodes of ``nodes``. A component's name is a long, the
+    same for all its members; it is not a member's id.
+    """
+    keys = NodeKeys.of(nodes)
+    return keys.named(linked_components(keys.edges(edges)))
+
+
 def guarded_clusters(
-    spark: SparkSession,
     edges: DataFrame,
     nodes: DataFrame,
     *,
@@ -676,8 +858,10 @@ def guarded_clusters(
 
     ``edges``: (node_l, node_r, match_probability); ``nodes``: (node).
     """
-    current = edges.where(F.col("match_probability") >= threshold)
-    assignment = connected_components(spark, current, nodes).localCheckpoint()
+    keys = NodeKeys.of(nodes)
+    current = _materialise(keys.edges(edges.where(F.col("match_probability") >= threshold)))
+    # only linked nodes can be in an oversized component: singletons join at the end
+    assignment = linked_components(current)
     rounds: list[dict[str, Any]] = []
     level = threshold
     while level < 0.9999:
@@ -687,14 +871,15 @@ def guarded_clusters(
         if n_oversized == 0:
             break
         level = min(0.9999, level + step)
-        in_big = assignment.join(oversized, "component").select("node", "component")
-        big_nodes = in_big.select("node")
+        big_nodes = assignment.join(oversized, "component").select("node")
         big_edges = current.join(big_nodes.withColumnRenamed("node", "node_l"), "node_l").where(
             F.col("match_probability") >= level
         )
-        resplit = connected_components(spark, big_edges, big_nodes)
-        assignment = (
-            assignment.join(big_nodes, "node", "left_anti").unionByName(resplit).localCheckpoint()
+        # a node left without edges at the stricter level becomes a singleton
+        assignment = _materialise(
+            assignment.join(big_nodes, "node", "left_anti").unionByName(
+                linked_components(big_edges)
+            )
         )
         rounds.append({"threshold": round(level, 4), "oversized_components": n_oversized})
         logger.info(
@@ -714,4 +899,4 @@ def guarded_clusters(
                 max_group_size,
             )
             rounds.append({"threshold": 0.9999, "oversized_components_left": leftover})
-    return assignment, rounds
+    return keys.named(assignment), rounds

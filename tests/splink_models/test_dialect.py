@@ -148,7 +148,7 @@ def test_spark_trained_model_scores_the_same_on_duckdb(
         )
     )
     nodes = spark.read.parquet(features_parquet).select(F.col("track_id").alias("node"))
-    spark_assignment, spark_rounds = engine.guarded_clusters(spark, edges, nodes, **knobs)
+    spark_assignment, spark_rounds = engine.guarded_clusters(edges, nodes, **knobs)
 
     con = duckdb.connect()  # the same edges, to compare the clustering alone
     con.register("edges_df", spark_pairs)
