@@ -799,7 +799,8 @@ class NodeKeys:
             "clustering: %d node ids share 64-bit hashes; numbering the ids instead",
             n_nodes - n_keys,
         )
-        numbered = nodes.select("node", F.row_number().over(Window.orderBy("node")).alias("key"))
+        # dense_rank: a node id listed twice keeps one key
+        numbered = nodes.select("node", F.dense_rank().over(Window.orderBy("node")).alias("key"))
         return cls(_materialise(numbered.withColumn("key", F.col("key").cast("long"))), False)
 
     def edges(self, edges: DataFrame) -> DataFrame:
