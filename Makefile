@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # Delta's jars: fetched once from Maven Central by Spark's Ivy into .cache/ivy,
 # then used from there without network.
 $(IVY_DIR)/.fetched: $(VENV)/.installed
-	$(PY) -m jobs._runtime fetch-jars
+	$(PY) -m jobs.runtime.session fetch-jars
 	touch $@
 
 demo: setup
@@ -45,10 +45,10 @@ lint: setup
 # Stage timings, Spark vs DuckDB, at each size (reports/benchmarks/perf.json and perf.png);
 # each size in data/bench/perf/<size>, never the demo's tables.
 bench: setup
-	$(PY) -m jobs.benchmark --sizes 10000,100000,1000000
+	$(PY) -m jobs.benchmark --entity recordings --sizes 10000,100000,1000000
 
 bench-100k: setup
-	$(PY) -m jobs.benchmark --n-tracks 100000
+	$(PY) -m jobs.benchmark --entity recordings --n-tracks 100000
 
 # Precision/recall/F1 on real labelled data (conf/bench_quality.yaml) from
 # ../shared/datasets (or DATASETS=<folder>, MUSIC_RES_DATASETS); skips when absent.
@@ -57,7 +57,7 @@ bench-quality: setup
 
 # The code as one zip for spark-submit --py-files (README, 'On a cluster').
 dist: $(VENV)/.installed
-	$(PY) -m jobs._package dist/music_resolution.zip
+	$(PY) -m jobs.runtime.package dist/music_resolution.zip
 
 clean:
 	rm -rf data dist reports/evaluation spark-warehouse metastore_db derby.log

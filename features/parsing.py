@@ -25,6 +25,7 @@ from pyspark.sql.types import (
     ArrayType,
     DataType,
     DateType,
+    IntegerType,
     LongType,
     StringType,
     StructType,
@@ -64,6 +65,28 @@ def clean_text(raw: Column, *, remove: str | None = None) -> Column:
     if remove:
         text = _stripped(F.regexp_replace(text, remove, ""))
     return blank_to_null(text)
+
+
+def parse_list(raw: Column, *, delimiter: str | None = None) -> Column:
+    """A list of texts: split on ``delimiter`` (a regex), or the whole value as one element.
+
+    An array column is cleaned the same way (each element trimmed, blanks dropped).
+    """
+    text = _stripped(raw)
+    return clean_artist_list(F.split(text, delimiter) if delimiter else F.array(text))
+
+
+INTEGER_PATTERN = r"^[+-]?\d{1,9}$"
+
+
+def parse_integer(raw: Column) -> Column:
+    """A whole number written as digits (a year, a track count); anything else -> null."""
+    text = _stripped(raw)
+    return F.when(text.rlike(INTEGER_PATTERN), text.cast("int"))
+
+
+def _integer_reason(**_: Any) -> str:
+    return "unparseable whole number: not digits"
 
 
 # --- artists -------------------------------------------------------------------------
@@ -521,6 +544,10 @@ class Parser:
 PARSERS: Mapping[str, Parser] = {
     "text": Parser(clean_text, StringType(), ("remove",)),
     "artists": Parser(parse_artists, ArrayType(StringType(), True), ("delimiter",)),
+    "list": Parser(parse_list, ArrayType(StringType(), True), ("delimiter",)),
+    "integer": Parser(
+        parse_integer, IntegerType(), (), unparseable=_integer_reason, noun="whole number"
+    ),
     "duration": Parser(
         _duration_from_text,
         LongType(),
@@ -787,7 +814,7 @@ def map_labelled_pairs(
     left_prefix: str,
     right_column: str,
     right_prefix: str,
-    label_column: str,
+    label_column: str | None,
     split: str | None = None,
     split_column: str | None = None,
 ) -> DataFrame:
@@ -796,6 +823,8 @@ def map_labelled_pairs(
     Ids become record ids the way ``map_source`` makes them (prefix + trimmed
     value), so a label names the records ingest wrote. ``_problem`` is null
     for a usable row and says why otherwise (a missing id, an unreadable label).
+    Without ``label_column`` every listed pair is a match (golden pairs of a
+    closed world: the pairs not listed are the non-matches).
     """
     if split_column is not None:
         split_value = blank_to_null(_stripped(_col(split_column).cast("string")))
@@ -804,7 +833,7 @@ def map_labelled_pairs(
     mapped = raw.select(
         record_id(_col(left_column), left_prefix).alias(f"{id_field}_l"),
         record_id(_col(right_column), right_prefix).alias(f"{id_field}_r"),
-        parse_label(_col(label_column)).alias("label"),
+        (parse_label(_col(label_column)) if label_column else F.lit(1)).alias("label"),
         split_value.alias("split"),
     )
     problem = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspark.sql import DataFrame
 from pyspark.sql.types import (
     ArrayType,
     BooleanType,
@@ -22,6 +23,8 @@ from pyspark.sql.types import (
     StructType,
     TimestampType,
 )
+
+from features.errors import SchemaMismatchError
 
 CONTRACT_VERSION = "1"
 
@@ -215,47 +218,67 @@ def labelled_pairs_schema(id_column: str) -> StructType:
 RECORDING_PAIRS = pairs_schema("track_id")
 RECORDING_GROUPS = groups_schema("track_id", "recording_group_id")
 
-VIDEO_PAIRS = StructType(
-    [
-        _f("video_id", _S, False),
-        _f("track_id", _S, False),
-        _f("recording_group_id", _S),
-        _f("match_weight", _D, False),
-        _f("match_probability", _D, False),
-        _f("comparison_levels", ArrayType(COMPARISON_LEVEL, False), False),
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
-    ]
-)
 
-VIDEO_MATCHES = StructType(
-    [
-        _f("video_id", _S, False),
-        _f("recording_group_id", _S, False),
-        _f("match_probability", _D, False),
-        _f("match_weight", _D, False),
-        _f("video_kind", _S),
-        _f("is_primary", BooleanType(), False),
-        _f("matched_track_id", _S, False),  # the group's member track that scored best
-        _f("runner_up_match_weight", _D),  # the next group's weight (null: no other group)
-        _f("explanation", ArrayType(COMPARISON_LEVEL, False), False),  # top comparisons
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
-    ]
-)
+# A link entity's records are each assigned to at most one group of the entity
+# it links to: the column names come from both entities' id and group columns.
 
-UNMATCHED_VIDEOS = StructType(
-    [
-        _f("video_id", _S, False),
-        _f("reason", _S, False),  # no candidate | below threshold | ambiguous
-        _f("best_recording_group_id", _S),
-        _f("best_match_probability", _D),
-        _f("runner_up_recording_group_id", _S),
-        _f("runner_up_match_probability", _D),
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
-    ]
-)
+
+def link_pairs_schema(id_column: str, target_id_column: str, group_column: str) -> StructType:
+    """Scored record x target candidate pairs of a link entity, with the target's group."""
+    return StructType(
+        [
+            _f(id_column, _S, False),
+            _f(target_id_column, _S, False),
+            _f(group_column, _S),
+            _f("match_weight", _D, False),
+            _f("match_probability", _D, False),
+            _f("comparison_levels", ArrayType(COMPARISON_LEVEL, False), False),
+            _f("run_id", _S, False),
+            _f("model_version", _S, False),
+        ]
+    )
+
+
+def link_matches_schema(
+    id_column: str, target_id_column: str, group_column: str, kind_column: str
+) -> StructType:
+    """One row per assigned record: its group, score, kind, primary flag and explanation."""
+    return StructType(
+        [
+            _f(id_column, _S, False),
+            _f(group_column, _S, False),
+            _f("match_probability", _D, False),
+            _f("match_weight", _D, False),
+            _f(kind_column, _S),
+            _f("is_primary", BooleanType(), False),
+            _f(f"matched_{target_id_column}", _S, False),  # the group's member that scored best
+            _f("runner_up_match_weight", _D),  # the next group's weight (null: no other group)
+            _f("explanation", ArrayType(COMPARISON_LEVEL, False), False),  # top comparisons
+            _f("run_id", _S, False),
+            _f("model_version", _S, False),
+        ]
+    )
+
+
+def link_unmatched_schema(id_column: str, group_column: str) -> StructType:
+    """One row per record left unassigned, with the reason and the best candidates."""
+    return StructType(
+        [
+            _f(id_column, _S, False),
+            _f("reason", _S, False),  # no candidate | below threshold | ambiguous
+            _f(f"best_{group_column}", _S),
+            _f("best_match_probability", _D),
+            _f(f"runner_up_{group_column}", _S),
+            _f("runner_up_match_probability", _D),
+            _f("run_id", _S, False),
+            _f("model_version", _S, False),
+        ]
+    )
+
+
+VIDEO_PAIRS = link_pairs_schema("video_id", "track_id", "recording_group_id")
+VIDEO_MATCHES = link_matches_schema("video_id", "track_id", "recording_group_id", "video_kind")
+UNMATCHED_VIDEOS = link_unmatched_schema("video_id", "recording_group_id")
 
 EVALUATION = StructType(
     [
@@ -322,16 +345,22 @@ MODEL_COMPARISON = StructType(
 
 @dataclass(frozen=True)
 class EntityContracts:
-    """The table contracts that make up one entity type."""
+    """The table contracts that make up one entity type (config: ``entities.<e>.contracts``).
+
+    A clustered entity (dedupe, derived) has ``groups``; a link entity has
+    ``matches`` and ``unmatched`` instead.
+    """
 
     input: StructType
     features: StructType
     pairs: StructType
-    groups: StructType | None
     golden: StructType | None
+    groups: StructType | None = None
+    matches: StructType | None = None
+    unmatched: StructType | None = None
 
 
-ENTITY_CONTRACTS: dict[str, EntityContracts] = {
+CONTRACTS: dict[str, EntityContracts] = {
     "recordings": EntityContracts(
         input=TRACK_INPUT,
         features=TRACK_FEATURES,
@@ -343,7 +372,104 @@ ENTITY_CONTRACTS: dict[str, EntityContracts] = {
         input=VIDEO_INPUT,
         features=VIDEO_FEATURES,
         pairs=VIDEO_PAIRS,
-        groups=None,
         golden=VIDEO_GOLDEN,
+        matches=VIDEO_MATCHES,
+        unmatched=UNMATCHED_VIDEOS,
     ),
 }
+
+
+# --- checking a frame against a contract ----------------------------------------
+
+
+def schema_problems(actual: StructType, expected: StructType) -> list[str]:
+    """Missing, mistyped and extra columns, each as one readable line."""
+    have = {f.name: f for f in actual.fields}
+    want = {f.name: f for f in expected.fields}
+    problems = [
+        f"missing column {n} ({f.dataType.simpleString()})"
+        for n, f in want.items()
+        if n not in have
+    ]
+    for name, f in want.items():
+        if name in have and have[name].dataType.simpleString() != f.dataType.simpleString():
+            problems.append(
+                f"column {name} is {have[name].dataType.simpleString()}, "
+                f"contract says {f.dataType.simpleString()}"
+            )
+    problems += [f"extra column {n}" for n in have if n not in want]
+    return problems
+
+
+def validate_schema(df: DataFrame, contract: StructType, table: str) -> DataFrame:
+    """Check a DataFrame against its contract and return it in the contract's column order."""
+    problems = schema_problems(df.schema, contract)
+    if problems:
+        raise SchemaMismatchError(
+            f"table {table} does not match its contract:\n  - " + "\n  - ".join(problems)
+        )
+    return df.select(*[f.name for f in contract.fields])
+
+
+def conform(df: DataFrame, contract: StructType) -> DataFrame:
+    """Select and cast a DataFrame's columns to a contract's names, types and order."""
+    return df.select(*[df[f.name].cast(f.dataType).alias(f.name) for f in contract.fields])
+
+
+# --- releases -------------------------------------------------------------------
+# Albums, CDs, EPs: one row per release a catalog lists (features.releases).
+
+RELEASE_INPUT = StructType(
+    [
+        _f("release_id", _S),  # nullable on input: a missing id is quarantined
+        _f("source", _S),
+        _f("title", _S),
+        _f("artists", _ARR),
+        _f("upc", _S),  # UPC-A or EAN-13 as the source writes it
+        _f("release_date", DateType()),
+        _f("release_year", IntegerType()),  # for catalogs that only know the year
+        _f("label", _S),
+        _f("track_count", IntegerType()),
+        # one element per track, or one element holding every title concatenated
+        _f("track_titles", _ARR),
+        _f("genre", _S),
+    ]
+)
+
+RELEASE_GOLDEN = StructType(
+    [
+        _f("release_id", _S, False),
+        _f("release_group_id", _S, False),  # same value = same release
+        _f("release_kind", _S, False),  # original, duplicate, deluxe, regional, remaster, ...
+    ]
+)
+
+RELEASE_FEATURES = StructType(
+    [
+        _f("release_id", _S, False),
+        _f("source", _S),
+        _f("title", _S),
+        _f("title_norm", _S),
+        _f("core_title", _S),  # without edition words, disc/volume numbers, "soundtrack"
+        _f("core_title_key", _S),
+        _f("edition", _S),  # deluxe, remaster, expanded, regional, ... (null: none named)
+        _f("disc_number", IntegerType()),  # "CD2" -> 2
+        _f("volume_number", IntegerType()),  # "Vol. 04", "Part II" -> 4, 2
+        _f("artists_norm", _ARR),  # null: none, or only "various artists"
+        _f("artist_keys", _ARR),
+        _f("primary_artist", _S),
+        _f("primary_artist_key", _S),
+        _f("artist_tokens", _ARR),  # distinct words of all artist names
+        _f("track_tokens", _ARR),  # distinct informative words of all track titles
+        _f("track_band_1", _L),  # MinHash bands of track_tokens (blocking keys)
+        _f("track_band_2", _L),
+        _f("track_band_3", _L),
+        _f("track_count", IntegerType()),
+        _f("release_year", IntegerType()),
+        _f("upc", _S),  # 13 digits, check digit valid
+        _f("label_norm", _S),
+        _f("genre_norm", _S),
+    ]
+)
+
+RELEASE_PAIRS = pairs_schema("release_id")

@@ -339,3 +339,39 @@ def track_summary(features: DataFrame) -> Column:
         features["release_year"].cast("string"),
         features["source"],
     )
+
+
+def group_rows(
+    features: DataFrame, groups: DataFrame, *, id_column: str, group_column: str
+) -> DataFrame:
+    """One TRACK_INPUT row per group of tracks: a derived entity's input (``derived`` kind).
+
+    The row is the group's representative track (``representative_<id>`` of
+    the groups table) under the group's id, with every member's artists and
+    the group's earliest release year, so a model over groups sees what the
+    group as a whole says. ``id_column`` and ``group_column`` are the track
+    entity's, from its config.
+    """
+    members = features.join(groups.select(id_column, group_column), id_column)
+    summary = members.groupBy(group_column).agg(
+        F.array_distinct(F.flatten(F.collect_list("artists_norm"))).alias("_artists"),
+        F.min("release_year").alias("_year"),
+    )
+    heads = features.join(
+        groups.where(F.col(id_column) == F.col(f"representative_{id_column}")).select(
+            id_column, group_column
+        ),
+        id_column,
+    )
+    return heads.join(summary, group_column).select(
+        F.col(group_column).alias("track_id"),
+        F.lit("group").alias("source"),
+        "title",
+        F.col("_artists").alias("artists"),
+        F.col("album_norm").alias("album"),
+        F.round(F.col("duration_s") * 1000).cast("long").alias("duration_ms"),
+        "isrc",
+        F.make_date(F.col("_year"), F.lit(1), F.lit(1)).alias("release_date"),
+        F.lit(None).cast("string").alias("label"),
+        F.lit(None).cast("string").alias("genre"),
+    )

@@ -26,7 +26,7 @@ from features.tracks import performance_keys, split_artist_names
 LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "link_id",
     "is_video",
-    "recording_group_id",
+    "group_id",
     "core_title",
     "core_title_key",
     "title_keys",
@@ -58,14 +58,17 @@ def non_empty_keys(*arrays: Column) -> Column:
 def track_link_view(
     track_features: DataFrame, groups: DataFrame, *, id_column: str, group_column: str
 ) -> DataFrame:
-    """Tracks with their recording group, in the link view's shape."""
+    """Tracks with their recording group (as ``group_id``), in the link view's shape.
+
+    ``id_column`` and ``group_column`` are the track entity's, from its config.
+    """
     group = Window.partitionBy(group_column)
     return (
         track_features.join(groups.select(id_column, group_column), id_column, "inner")
         .select(
             F.col(id_column).alias("link_id"),
             F.lit(False).alias("is_video"),
-            F.col(group_column).alias("recording_group_id"),
+            F.col(group_column).alias("group_id"),
             "core_title",
             "core_title_key",
             non_empty_keys(F.array("core_title_key")).alias("title_keys"),
@@ -93,7 +96,7 @@ def video_link_view(video_features: DataFrame, *, id_column: str = "video_id") -
     return video_features.select(
         F.col(id_column).alias("link_id"),
         F.lit(True).alias("is_video"),
-        F.lit(None).cast("string").alias("recording_group_id"),
+        F.lit(None).cast("string").alias("group_id"),
         "core_title",
         "core_title_key",
         non_empty_keys(F.col("title_part_keys"), F.array("core_title_key")).alias("title_keys"),

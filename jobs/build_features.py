@@ -3,7 +3,8 @@
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/build_features.py --profile cluster --entity recordings
     python -m jobs.build_features --entity recordings
-    python -m jobs.build_features --entity videos
+
+A derived entity first builds its input table from the entity it is derived from.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from collections.abc import Sequence
 
 from pyspark.sql import SparkSession
 
-from jobs._pipeline import FeatureResult, build_features
-from jobs._runtime import AppConfig, stage, start_job
+from jobs.runtime.config import AppConfig
+from jobs.runtime.job import run_main, stage, start_job
+from jobs.stages.features import FeatureResult, build_features
 
 logger = logging.getLogger(__name__)
 
 
 def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> FeatureResult:
-    e = cfg.stage_target(entity)
     with stage(f"features {entity}"):
-        result = build_features(spark, cfg, e, run_id)
+        result = build_features(spark, cfg, cfg.entity(entity), run_id)
     logger.info(
         "features %s: %d input records -> %d feature rows, %d quarantine rows %s",
         entity,
@@ -40,4 +41,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -1,9 +1,10 @@
-"""Evaluate an entity's pairs and groups against its golden table.
+"""Evaluate an entity's published run against its golden data.
 
 Writes the `evaluation` Delta table, an MLflow run and reports/evaluation/<entity>.json;
-for recordings also the `error_analysis` Delta table (the top false positives and
-negatives with each comparison's match weight) and reports/evaluation/<entity>.html.
-The golden data is the golden cluster table, or labelled pairs (--golden pairs).
+for clustered entities also the `error_analysis` Delta table (the top false positives
+and negatives with each comparison's match weight) and reports/evaluation/<entity>.html.
+The golden data is the golden cluster table, or labelled pairs (--golden pairs); a
+link entity is judged on its assignments.
 
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/evaluate.py --profile cluster --entity recordings
@@ -16,74 +17,52 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
 
-from jobs._pipeline import GOLDEN_KINDS, evaluate_entity
-from jobs._runtime import AppConfig, stage, start_job
+from jobs.runtime.config import AppConfig
+from jobs.runtime.job import run_main, stage, start_job
+from jobs.stages.evaluate import GOLDEN_KINDS, evaluate_entity
+from jobs.stages.reporting import report_path
 
 logger = logging.getLogger(__name__)
 
 
 def run(
-    spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str, golden: str = "auto"
+    spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str = "", golden: str = "auto"
 ) -> dict[str, Any]:
-    if entity == "videos":
-        return run_videos(spark, cfg)
+    """Evaluate the run that published the entity's tables (``run_id`` is this job's own)."""
     with stage(f"evaluate {entity}"):
-        report = evaluate_entity(spark, cfg, cfg.entity(entity), run_id, golden)
-    if report["golden"] == "labelled pairs":
-        logger.info(
-            "evaluate %s on %d labelled pairs at p >= %.3f: P %.4f R %.4f F1 %.4f | pair "
-            "completeness %.4f | reduction ratio %.6f | report %s",
-            entity,
-            report["n_labelled_pairs"],
-            report["threshold"],
-            report["precision"],
-            report["recall"],
-            report["f1"],
-            report["pair_completeness"] or 0,
-            report["reduction_ratio"] or 0,
-            Path(cfg.paths.reports_dir) / "evaluation" / f"{entity}.html",
+        report = evaluate_entity(spark, cfg, cfg.entity(entity), golden)
+    logger.info("%s", summary_line(entity, report, str(report_path(cfg, entity, "json"))))
+    return report
+
+
+def _f(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def summary_line(entity: str, r: dict[str, Any], path: str) -> str:
+    """The evaluation in one line, by golden shape."""
+    if r.get("golden") == "labelled pairs":
+        return (
+            f"evaluate {entity} on {r['n_labelled_pairs']} labelled pairs at p >= "
+            f"{r['threshold']:.3f}: P {_f(r['precision'])} R {_f(r['recall'])} F1 {_f(r['f1'])}"
+            f" | pair completeness {_f(r['pair_completeness'])} | reduction ratio "
+            f"{_f(r['reduction_ratio'])} | report {path}"
         )
-        return report
-    logger.info(
-        "evaluate %s at p >= %.3f: pairwise P %.4f R %.4f F1 %.4f | B-cubed P %.4f R %.4f F1 %.4f"
-        " | blocking recall %.4f | false merges %s",
-        entity,
-        report["threshold"],
-        report["precision"] or 0,
-        report["recall"] or 0,
-        report["f1"] or 0,
-        report["bcubed_precision"],
-        report["bcubed_recall"],
-        report["bcubed_f1"] or 0,
-        report["blocking_recall"] or 0,
-        report.get("false_merges", {}),
+    if r.get("golden") == "assignments":
+        return (
+            f"evaluate {entity} at p >= {r['threshold']:.3f}: {r['n_records']} records, "
+            f"P {_f(r['precision'])} R {_f(r['recall'])} F1 {_f(r['f1'])} | report {path}"
+        )
+    return (
+        f"evaluate {entity} at p >= {r['threshold']:.3f}: pairwise P {_f(r['precision'])} "
+        f"R {_f(r['recall'])} F1 {_f(r['f1'])} | B-cubed P {_f(r['bcubed_precision'])} "
+        f"R {_f(r['bcubed_recall'])} F1 {_f(r['bcubed_f1'])} | blocking recall "
+        f"{_f(r['blocking_recall'])} | false merges {r.get('false_merges', {})} | report {path}"
     )
-    return report
-
-
-def run_videos(spark: SparkSession, cfg: AppConfig) -> dict[str, Any]:
-    from jobs._video_pipeline import evaluate_videos
-
-    with stage("evaluate videos"):
-        report = evaluate_videos(spark, cfg)
-    logger.info(
-        "evaluate videos at p >= %.3f: %d videos, P %.4f R %.4f F1 %.4f | covers P %.4f, "
-        "live P %.4f, live videos on studio groups %d",
-        report["threshold"],
-        report["n_videos"],
-        report["precision"] or 0,
-        report["recall"] or 0,
-        report["f1"] or 0,
-        report["cover_precision"],
-        report["live_precision"],
-        report["live_assigned_to_studio"],
-    )
-    return report
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -101,4 +80,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -1,12 +1,14 @@
-"""Score candidate pairs with a trained model and cluster them into groups (Delta tables).
+"""Score candidate pairs with a trained model, then cluster them (dedupe, derived) or assign (link).
 
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/resolve.py --profile cluster --entity recordings
     python -m jobs.resolve --entity recordings [--model path/to/model.json | 3 | @challenger]
+    python -m jobs.resolve --entity videos    # each video to at most one recording group
 
-The model is the registry's @champion unless --model (or lifecycle.models.<entity>)
-names another (see jobs._registry); with nothing registered, the newest JSON in
-paths.models_dir.
+Writes the entity's pairs table and its groups (clustered kinds) or its
+matches and unmatched tables (link kind). The model is the registry's
+@champion unless --model (or lifecycle.models.<entity>) names another; with
+nothing registered, the newest JSON in paths.models_dir.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections.abc import Sequence
 
 from pyspark.sql import SparkSession
 
-from jobs._pipeline import ResolveResult, resolve
-from jobs._runtime import AppConfig, stage, start_job
+from jobs.runtime.config import AppConfig
+from jobs.runtime.job import run_main, stage, start_job
+from jobs.stages.resolve import ResolveResult, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +35,28 @@ def run(
     e = cfg.entity(entity)
     with stage(f"resolve {entity}"):
         result = resolve(spark, cfg, e, run_id, model_path)
-    logger.info(
-        "resolve %s with %s: %d candidate pairs, %d above p >= %.3f, %d groups; largest: %s",
-        entity,
-        result.model_version,
-        result.n_pairs,
-        result.n_accepted,
-        e.clustering.threshold,
-        result.n_groups,
-        ", ".join(f"{gid} ({n})" for gid, n in result.largest_groups),
-    )
+    s = result.summary
+    if e.clustered:
+        logger.info(
+            "resolve %s with %s: %d candidate pairs, %d above p >= %.3f, %d groups; largest: %s",
+            entity,
+            result.model_version,
+            s["n_pairs"],
+            s["n_accepted"],
+            e.threshold,
+            s["n_groups"],
+            ", ".join(f"{gid} ({n})" for gid, n in s["largest_groups"]),
+        )
+    else:
+        logger.info(
+            "resolve %s with %s: %d records, %d candidate pairs, %d assigned, unassigned %s",
+            entity,
+            result.model_version,
+            s["n_records"],
+            s["n_pairs"],
+            s["n_matched"],
+            s["unmatched_by_reason"] or "none",
+        )
     return result
 
 
@@ -53,4 +68,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

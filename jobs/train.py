@@ -1,9 +1,9 @@
-"""Train an entity's Splink model on its feature table; save the JSON and log it to MLflow.
+"""Train an entity's Splink model; save the JSON, log it to MLflow, register it as @challenger.
 
     spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 --py-files dist/music_resolution.zip \\
         jobs/train.py --profile cluster --entity recordings
     python -m jobs.train --entity recordings
-    python -m jobs.train --entity videos      # after recordings are resolved
+    python -m jobs.train --entity videos      # a link entity: after the entity it links to
 """
 
 from __future__ import annotations
@@ -14,20 +14,16 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from jobs._pipeline import train
-from jobs._runtime import AppConfig, stage, start_job
+from jobs.runtime.config import AppConfig
+from jobs.runtime.job import run_main, stage, start_job
+from jobs.stages.train import train
 
 logger = logging.getLogger(__name__)
 
 
 def run(spark: SparkSession, cfg: AppConfig, *, entity: str, run_id: str) -> Path:
     with stage(f"train {entity}"):
-        if entity == "videos":
-            from jobs._video_pipeline import train_videos
-
-            model, path = train_videos(spark, cfg, run_id)
-        else:
-            model, path = train(spark, cfg, cfg.entity(entity), run_id)
+        model, path = train(spark, cfg, cfg.entity(entity), run_id)
     logger.info("model %s saved to %s", model.version, path)
     return path
 
@@ -38,4 +34,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -42,15 +42,10 @@ import copy
 import re
 from typing import Any
 
-from splink_models.engine import TrainedModel, entity_settings
+from features.errors import ResolutionError
+from splink_models.model import TrainedModel, entity_settings
 
 DIALECTS = ("spark", "duckdb")
-
-
-def _resolution_error(message: str) -> Exception:
-    from jobs._runtime import ResolutionError
-
-    return ResolutionError(message)
 
 
 def _normalised(sql: str) -> str:
@@ -65,7 +60,7 @@ def code_settings(module: str, dialect: str, link_type: str | None = None) -> di
 def _model_dialect(model: TrainedModel) -> str:
     dialect = model.settings.get("sql_dialect")
     if dialect not in DIALECTS:
-        raise _resolution_error(
+        raise ResolutionError(
             f"model {model.version} has sql_dialect={dialect!r}; only {', '.join(DIALECTS)} "
             "models can be converted"
         )
@@ -133,12 +128,12 @@ def to_dialect(model: TrainedModel, dialect: str, *, module: str) -> TrainedMode
             code (each difference is listed).
     """
     if dialect not in DIALECTS:
-        raise _resolution_error(f"dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
+        raise ResolutionError(f"dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
     source = _model_dialect(model)
     link_type = model.settings.get("link_type")
     problems = mismatches(model, code_settings(module, source, link_type))
     if problems:
-        raise _resolution_error(
+        raise ResolutionError(
             f"model {model.version} ({source}) was not trained with the comparisons in "
             f"{module}.settings, so it cannot be converted to {dialect}:\n  - "
             + "\n  - ".join(problems)

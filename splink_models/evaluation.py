@@ -12,13 +12,15 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 
-def _f1(p: float | None, r: float | None) -> float | None:
+def f1(p: float | None, r: float | None) -> float | None:
+    """The harmonic mean of precision and recall; None when either is unknown, 0 when both are 0."""
     if p is None or r is None or p + r == 0:
         return None if p is None or r is None else 0.0
     return 2 * p * r / (p + r)
 
 
-def _ratio(num: int, den: int) -> float | None:
+def ratio(num: int, den: int) -> float | None:
+    """``num / den``, or None when there is nothing to divide by."""
     return num / den if den else None
 
 
@@ -36,8 +38,13 @@ def label_pairs(
     id_column: str,
     truth_column: str,
     kind_column: str | None,
+    base_kind: str | None = None,
 ) -> DataFrame:
-    """Attach is_match (same golden cluster) and the hard-negative kind of each pair."""
+    """Attach is_match (same golden cluster) and the hard-negative kind of each pair.
+
+    A non-matching pair's ``negative_kind`` is the kind of whichever side is
+    not ``base_kind`` (the original, e.g. a studio recording), else "other".
+    """
     cols = [id_column, truth_column] + ([kind_column] if kind_column else [])
     left = golden.select(*[F.col(c).alias(f"{c}__l") for c in cols])
     right = golden.select(*[F.col(c).alias(f"{c}__r") for c in cols])
@@ -51,8 +58,8 @@ def label_pairs(
         labelled = labelled.withColumn(
             "negative_kind",
             F.when(F.col("is_match"), None)
-            .when(kl != "studio", kl)
-            .when(kr != "studio", kr)
+            .when(~kl.eqNullSafe(F.lit(base_kind)), kl)
+            .when(~kr.eqNullSafe(F.lit(base_kind)), kr)
             .otherwise(F.lit("other")),
         )
     return labelled
@@ -83,7 +90,7 @@ def bcubed(
     return float(sums["p"]) / n, float(sums["r"]) / n
 
 
-def cluster_pairs(groups: DataFrame, *, id_column: str, group_column: str) -> DataFrame:
+def implied_pairs(groups: DataFrame, *, id_column: str, group_column: str) -> DataFrame:
     """Unordered record pairs implied by the predicted groups."""
     a = groups.select(F.col(id_column).alias(f"{id_column}_l"), group_column)
     b = groups.select(F.col(id_column).alias(f"{id_column}_r"), group_column)
@@ -100,6 +107,7 @@ def evaluate(
     truth_column: str,
     kind_column: str | None,
     threshold: float,
+    base_kind: str | None = None,
 ) -> dict[str, Any]:
     """Every quality figure of one run, as a flat dict (the JSON report's keys)."""
     records = groups.select(id_column)
@@ -107,7 +115,12 @@ def evaluate(
     n_true = true_pair_count(golden, truth_column)
 
     labelled = label_pairs(
-        pairs, golden, id_column=id_column, truth_column=truth_column, kind_column=kind_column
+        pairs,
+        golden,
+        id_column=id_column,
+        truth_column=truth_column,
+        kind_column=kind_column,
+        base_kind=base_kind,
     ).cache()
     counts = labelled.agg(
         F.count("*").alias("candidates"),
@@ -118,20 +131,21 @@ def evaluate(
         ),
     ).first()
     predicted, tp = int(counts["predicted"] or 0), int(counts["tp"] or 0)
-    precision, recall = _ratio(tp, predicted), _ratio(tp, n_true)
+    precision, recall = ratio(tp, predicted), ratio(tp, n_true)
 
     implied = label_pairs(
-        cluster_pairs(groups, id_column=id_column, group_column=group_column),
+        implied_pairs(groups, id_column=id_column, group_column=group_column),
         golden,
         id_column=id_column,
         truth_column=truth_column,
         kind_column=kind_column,
+        base_kind=base_kind,
     ).cache()
     implied_counts = implied.agg(
         F.count("*").alias("n"), F.sum(F.col("is_match").cast("long")).alias("tp")
     ).first()
     c_n, c_tp = int(implied_counts["n"] or 0), int(implied_counts["tp"] or 0)
-    c_precision, c_recall = _ratio(c_tp, c_n), _ratio(c_tp, n_true)
+    c_precision, c_recall = ratio(c_tp, c_n), ratio(c_tp, n_true)
     b_p, b_r = bcubed(
         groups, golden, id_column=id_column, group_column=group_column, truth_column=truth_column
     )
@@ -142,14 +156,14 @@ def evaluate(
     report: dict[str, Any] = {
         "precision": precision,
         "recall": recall,
-        "f1": _f1(precision, recall),
+        "f1": f1(precision, recall),
         "cluster_precision": c_precision,
         "cluster_recall": c_recall,
-        "cluster_f1": _f1(c_precision, c_recall),
+        "cluster_f1": f1(c_precision, c_recall),
         "bcubed_precision": b_p,
         "bcubed_recall": b_r,
-        "bcubed_f1": _f1(b_p, b_r),
-        "blocking_recall": _ratio(int(counts["blocked_true"] or 0), n_true),
+        "bcubed_f1": f1(b_p, b_r),
+        "blocking_recall": ratio(int(counts["blocked_true"] or 0), n_true),
         "threshold": threshold,
         "n_records": records.count(),
         "n_candidate_pairs": int(counts["candidates"] or 0),
@@ -162,7 +176,7 @@ def evaluate(
         kinds = sorted(
             r[kind_column]
             for r in golden.select(kind_column).distinct().collect()
-            if r[kind_column] != "studio"
+            if r[kind_column] != base_kind
         )
         for prefix, frame in (
             ("false_merges", labelled.where(F.col("match_probability") >= threshold)),

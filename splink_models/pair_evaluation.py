@@ -22,10 +22,14 @@ there are thousands, not millions; the Spark side collects them):
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from splink_models.evaluation import f1
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,6 @@ def probability_to_weight(p: float) -> float:
     return math.log2(p / (1 - p))
 
 
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
 def _check_labels(pairs: Sequence[LabelledScore]) -> None:
     bad = sorted({p.label for p in pairs} - {0, 1})
     if bad:
@@ -95,7 +95,7 @@ def figures_at(pairs: Sequence[LabelledScore], threshold: float) -> PairFigures:
     return PairFigures(
         precision=precision,
         recall=recall,
-        f1=_f1(precision, recall),
+        f1=f1(precision, recall),
         n_pairs=len(pairs),
         n_matches=actual,
         n_predicted=len(predicted),
@@ -125,7 +125,7 @@ def pr_curve(pairs: Sequence[LabelledScore]) -> list[CurvePoint]:
             continue  # a threshold admits every pair with the same score
         precision = tp / predicted
         recall = tp / actual if actual else 0.0
-        points.append(CurvePoint(score, precision, recall, _f1(precision, recall)))
+        points.append(CurvePoint(score, precision, recall, f1(precision, recall)))
     return points
 
 
@@ -217,3 +217,63 @@ def choose_and_report(
 def curve_rows(pairs: Sequence[LabelledScore]) -> list[dict[str, float]]:
     """The precision-recall curve as JSON-ready rows."""
     return [asdict(point) for point in pr_curve(pairs)]
+
+
+# --- golden clusters split into halves --------------------------------------------------
+#
+# With golden clusters (a closed world: every pair of one cluster is a match, every
+# other pair is not) a threshold is chosen on half of the true clusters and judged on
+# the other half. A cluster goes to a half by a seeded hash of its truth value, so the
+# halves are the same on every run and no cluster is cut in two. Pairs across the
+# halves are left out of both.
+
+CALIBRATION = "calibration"
+HOLDOUT = "holdout"
+
+
+def half_of(truth: str, seed: int) -> str:
+    """The half (CALIBRATION or HOLDOUT) a true cluster falls in, for a seed."""
+    digest = hashlib.sha256(f"{seed}:{truth}".encode()).digest()
+    return HOLDOUT if digest[0] % 2 else CALIBRATION
+
+
+def cluster_figures(
+    edges: Iterable[tuple[str, str]], truth: Mapping[str, str]
+) -> dict[str, float | int | None]:
+    """Pairwise figures of the clusters that ``edges`` make (connected components) on ``truth``.
+
+    ``truth`` maps every record considered to its true cluster; edges with an
+    end outside it are ignored. Returns precision, recall and f1 of the pairs
+    the predicted clusters imply, and the largest predicted cluster.
+    """
+    parent = {record: record for record in truth}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    predicted: dict[str, list[str]] = {}
+    for record in truth:
+        predicted.setdefault(root(record), []).append(record)
+    implied = correct = 0
+    for members in predicted.values():
+        implied += len(members) * (len(members) - 1) // 2
+        sizes = Counter(truth[m] for m in members)
+        correct += sum(n * (n - 1) // 2 for n in sizes.values())
+    true_sizes = Counter(truth.values())
+    actual = sum(n * (n - 1) // 2 for n in true_sizes.values())
+    precision = correct / implied if implied else None
+    recall = correct / actual if actual else None
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1(precision, recall),
+        "largest": max((len(m) for m in predicted.values()), default=0),
+    }

@@ -1,6 +1,6 @@
 """Spark fixtures shared by the whole suite: one real SparkSession, real Delta, real MLflow.
 
-The session is built by the project's own builder (jobs._runtime.build_spark)
+The session is built by the project's own builder (jobs.runtime.session.build_spark)
 from the `local` profile with paths moved under a temporary folder, so the
 tests exercise exactly the configuration the jobs use.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs._runtime import AppConfig, build_spark, load_config
+from jobs.runtime.config import AppConfig, load_config
+from jobs.runtime.session import build_spark
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -36,7 +37,7 @@ def overrides_under(root: Path, *extra: str) -> list[str]:
         # u from 100k random pairs instead of 1M: the samples here have a few
         # million possible pairs, and every training in the suite saves time
         "entities.recordings.training.max_pairs_for_u=100000",
-        "videos.training.max_pairs_for_u=100000",
+        "entities.videos.training.max_pairs_for_u=100000",
         *extra,
     ]
 

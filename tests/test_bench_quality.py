@@ -19,12 +19,16 @@ import pytest
 import yaml
 from chispa import assert_df_equality
 
+from features.errors import ConfigError
 from features.schemas import TRACK_INPUT, labelled_pairs_schema
 from features.tracks import build_track_features
-from jobs import bench_quality, ingest
-from jobs._mapping import load_mapping
-from jobs._runtime import PROJECT_ROOT, ConfigError, read_table
-from splink_models import engine
+from jobs import ingest
+from jobs.bench import quality as bench_quality
+from jobs.runtime.config import PROJECT_ROOT
+from jobs.runtime.delta import read_table
+from jobs.runtime.mapping import load_mapping
+from splink_models import estimation, spark_backend, training
+from splink_models import model as model_lib
 from splink_models.recordings.settings import VERSION_M_PROBABILITIES
 from tests.conftest import test_config as config_in  # not collected as a test
 
@@ -178,7 +182,7 @@ def _pairs(spark, rows):
 def test_link_only_model_splits_by_source_and_takes_m_from_labelled_matches(spark, two_stores):
     matches = _pairs(spark, [("x1", "y1"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")])
 
-    model, _ = engine.train(
+    model, _ = training.train(
         spark,
         two_stores,  # one table: the link_only model splits it by its source column
         entity="recordings",
@@ -203,12 +207,12 @@ def test_link_only_model_splits_by_source_and_takes_m_from_labelled_matches(spar
     title_m = [lv["m_probability"] for lv in levels["core_title"] if not lv.get("is_null_level")]
     # three labelled matches agree exactly on the title once tags are stripped
     # ("Hello" / "Hello [ Explicit ]"); "Rolling in the Deep" differs in case only
-    assert title_m[0] == pytest.approx(1.0 - 5 * engine.LABEL_M_FLOOR, abs=1e-3)
-    assert min(title_m) >= engine.LABEL_M_FLOOR * 0.99  # unseen levels: rare, not impossible
+    assert title_m[0] == pytest.approx(1.0 - 5 * estimation.LABEL_M_FLOOR, abs=1e-3)
+    assert min(title_m) >= estimation.LABEL_M_FLOOR * 0.99  # unseen levels: rare, not impossible
     version_m = [lv["m_probability"] for lv in levels["version"] if not lv.get("is_null_level")]
     assert version_m == pytest.approx(list(VERSION_M_PROBABILITIES))  # fixed by design: kept
 
-    candidates = engine.predict(spark, two_stores, model).select("track_id_l", "track_id_r")
+    candidates = spark_backend.predict(spark, two_stores, model).select("track_id_l", "track_id_r")
     sources = {tid: source for tid, source, *_ in TRACKS}
     found = {tuple(sorted(r)) for r in candidates.collect()}
     assert found and all(sources[a] != sources[b] for a, b in found)  # no same-store pair
@@ -216,12 +220,12 @@ def test_link_only_model_splits_by_source_and_takes_m_from_labelled_matches(spar
 
 
 def test_exactly_the_labelled_pairs_are_scored_and_blocking_judged_on_them(spark, two_stores):
-    model = engine.TrainedModel.from_settings(
+    model = model_lib.TrainedModel.from_settings(
         "recordings",
-        engine._linker(
+        spark_backend.linker(
             spark,
             two_stores,
-            engine.model_module("splink_models.recordings").settings(link_type="link_only"),
+            model_lib.model_module("splink_models.recordings").settings(link_type="link_only"),
         ).misc.save_model_to_json(),
     )
     labelled = _pairs(
@@ -234,8 +238,8 @@ def test_exactly_the_labelled_pairs_are_scored_and_blocking_judged_on_them(spark
         ],
     )
 
-    scored = engine.predict_given_pairs(spark, two_stores, model, labelled)
-    generated = engine.blocking_generates(two_stores, model, labelled)
+    scored = spark_backend.predict_given_pairs(spark, two_stores, model, labelled)
+    generated = spark_backend.blocking_generates(two_stores, model, labelled)
 
     assert {(r.track_id_l, r.track_id_r) for r in scored.collect()} == {
         ("x1", "y1"),
@@ -270,7 +274,7 @@ def test_floor_keeps_fixed_m_and_rescales_learned_m():
             },
         ]
     }
-    floored = engine._floor_m(settings, 0.01)
+    floored = estimation.floor_learned_m(settings, 0.01)
     first = [lv.get("m_probability") for lv in floored["comparisons"][0]["comparison_levels"]]
     assert first[0] is None and first[1:] == pytest.approx([0.9 / 1.01, 0.1 / 1.01, 0.01 / 1.01])
     second = [lv["m_probability"] for lv in floored["comparisons"][1]["comparison_levels"]]

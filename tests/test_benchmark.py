@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from jobs import benchmark
-from jobs._perf_plot import plot_perf, series
-from jobs._runtime import PROJECT_ROOT, ConfigError, scratch_overrides
+from features.errors import ConfigError
+from jobs.bench import perf as benchmark
+from jobs.reports.perf_plot import plot_perf, series
+from jobs.runtime.config import PROJECT_ROOT, scratch_overrides
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FAST = ("entities.recordings.training.max_pairs_for_u=100000",)  # u from fewer pairs

@@ -21,8 +21,8 @@ from features.schemas import (
     TRACK_FEATURES,
 )
 from jobs import resolve
-from jobs._runtime import read_table
-from jobs._samplegen import HARD_NEGATIVE_KINDS
+from jobs.runtime.delta import read_table
+from jobs.samples.catalog import HARD_NEGATIVE_KINDS
 
 pytestmark = pytest.mark.e2e
 
@@ -160,7 +160,8 @@ def test_generic_values_never_glue_unrelated_tracks(spark, resolved_sample):
 
     from features.schemas import TRACK_INPUT
     from features.tracks import build_track_features
-    from splink_models import engine
+    from splink_models import model as model_lib
+    from splink_models import spark_backend
 
     cfg, _, _ = resolved_sample
     e = cfg.entity("recordings")
@@ -182,8 +183,8 @@ def test_generic_values_never_glue_unrelated_tracks(spark, resolved_sample):
     feats = build_track_features(
         spark.createDataFrame(rows, TRACK_INPUT), generic_values=e.generic_values
     )
-    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
-    pairs = engine.predict(spark, feats, model)
+    model = model_lib.TrainedModel.load("recordings", cfg.paths.models_dir)
+    pairs = spark_backend.predict(spark, feats, model)
     # same length, same "artist", same "album": only the nulling keeps them apart,
     # and with every key null no blocking rule even pairs them
     assert pairs.count() == 0
@@ -207,10 +208,10 @@ def test_evaluate_rerun_replaces_its_rows(spark, resolved_sample):
 def test_comparison_weights_explain_the_match_weight(spark, resolved_sample):
     import math
 
-    from splink_models import engine
+    from splink_models import model as model_lib
 
     cfg, _, _ = resolved_sample
-    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
+    model = model_lib.TrainedModel.load("recordings", cfg.paths.models_dir)
     prior = model.settings["probability_two_random_records_match"]
     prior_weight = math.log2(prior / (1 - prior))
     pairs = read_table(spark, cfg.table_path("recording_pairs"), RECORDING_PAIRS)
@@ -234,7 +235,7 @@ def test_error_analysis_names_real_errors_with_their_waterfalls(spark, resolved_
 
     from features.schemas import ERROR_ANALYSIS, TRACK_GOLDEN
     from jobs import evaluate
-    from splink_models import engine
+    from splink_models import model as model_lib
 
     cfg, _, _ = resolved_sample
     report = evaluate.run(spark, cfg, entity="recordings", run_id="errors")
@@ -253,7 +254,7 @@ def test_error_analysis_names_real_errors_with_their_waterfalls(spark, resolved_
         "missed_by_blocking",
     }
     threshold = e.clustering.threshold
-    model = engine.TrainedModel.load("recordings", cfg.paths.models_dir)
+    model = model_lib.TrainedModel.load("recordings", cfg.paths.models_dir)
     prior = model.settings["probability_two_random_records_match"]
     for r in rows:
         same = golden[r.id_l] == golden[r.id_r]
@@ -283,9 +284,9 @@ def test_evaluate_with_labelled_pairs_as_the_golden_data(spark, resolved_sample,
     """No golden clusters, only a person's verdicts on some pairs: figures on exactly those."""
     from dataclasses import replace
 
-    from features.schemas import RECORDING_PAIRS, TRACK_GOLDEN, labelled_pairs_schema
-    from jobs._pipeline import evaluate_entity
-    from jobs._runtime import conform, write_table
+    from features.schemas import RECORDING_PAIRS, TRACK_GOLDEN, conform, labelled_pairs_schema
+    from jobs.runtime.delta import write_table
+    from jobs.stages.evaluate import evaluate_entity
     from splink_models.pair_evaluation import probability_to_weight
 
     cfg, _, _ = resolved_sample
@@ -327,7 +328,7 @@ def test_evaluate_with_labelled_pairs_as_the_golden_data(spark, resolved_sample,
         error_analysis_table="error_analysis_labelled",
     )
     # the golden clusters exist too: --golden pairs picks the labelled pairs
-    report = evaluate_entity(spark, only_pairs, e, "labelled", golden="pairs")
+    report = evaluate_entity(spark, only_pairs, e, golden="pairs")
 
     # the same figures by hand: a pair is predicted a match when it is a candidate scoring
     # at least the threshold; labelled pairs outside the candidates never are

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from jobs._error_report import render, waterfall_svg
-from splink_models import engine
+from jobs.reports.error_report import render, waterfall_svg
+from splink_models import model as model_lib
 
 REPORT = {
     "precision": 0.9,
@@ -94,7 +94,7 @@ def test_waterfall_bars_run_from_the_running_total():
 
 
 def test_level_labels_follow_splinks_gamma_numbering():
-    model = engine.TrainedModel.from_settings(
+    model = model_lib.TrainedModel.from_settings(
         "recordings",
         {
             "comparisons": [
@@ -110,7 +110,7 @@ def test_level_labels_follow_splinks_gamma_numbering():
             ]
         },
     )
-    assert engine.level_labels(model) == {
+    assert model_lib.level_labels(model) == {
         ("title", -1): "title is NULL",
         ("title", 2): "Exact",
         ("title", 1): "Fuzzy",

@@ -12,12 +12,14 @@ import yaml
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
+from features.errors import ConfigError
 from features.parsing import INGEST_REASON_PREFIX
 from features.quality import RECORD_EXCLUDED, VALUE_NULLED
 from features.schemas import QUARANTINE, TRACK_INPUT, VIDEO_INPUT
 from jobs import ingest
-from jobs._mapping import load_mapping
-from jobs._runtime import PROJECT_ROOT, ConfigError, read_table
+from jobs.runtime.config import PROJECT_ROOT
+from jobs.runtime.delta import read_table
+from jobs.runtime.mapping import load_mapping
 from tests.conftest import test_config as config_in  # not collected as a test
 
 EXAMPLE = PROJECT_ROOT / "conf" / "sources" / "example_catalog.yaml"
@@ -134,7 +136,7 @@ def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined
 
 
 def test_ingest_and_features_each_replace_only_their_own_quarantine_rows(spark, tmp_path):
-    from jobs._pipeline import build_features
+    from jobs.stages.features import build_features
 
     cfg = config_in(tmp_path)
     datasets = _write_example_files(tmp_path)

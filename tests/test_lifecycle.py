@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from features.errors import ResolutionError
 from features.schemas import MODEL_COMPARISON
 from jobs import compare, promote, train
-from jobs._registry import ModelNotFoundError, load_model, registry_aliases, version_tags
-from jobs._runtime import AppConfig, ResolutionError, read_table
-from splink_models.engine import TrainedModel
+from jobs.runtime.config import AppConfig
+from jobs.runtime.delta import read_table
+from jobs.runtime.registry import ModelNotFoundError, load_model, registry_aliases, version_tags
 from splink_models.impact import (
     GROUPS_MERGED,
     GROUPS_SPLIT,
@@ -35,6 +36,7 @@ from splink_models.impact import (
     pair_changes,
     summarise,
 )
+from splink_models.model import TrainedModel
 from tests.conftest import test_config as config_under  # not collected as a test
 
 # The degraded model: a prior 40x too high (the deterministic rule's recall
@@ -144,7 +146,7 @@ def test_train_register_gate_and_compare(spark, lifecycle_root):
 
     # 5. compare the degraded version (A) with the champion (B) on the same features
     result = compare.run(spark, cfg, entity="recordings", run_id="lc-compare", a="1", b="@champion")
-    a_groups, b_groups = _clusters(result.a.groups), _clusters(result.b.groups)
+    a_groups, b_groups = _clusters(result.a.outputs["groups"]), _clusters(result.b.outputs["groups"])
     expected = _impact_in_python(a_groups, b_groups)
     a_pairs, b_pairs = _accepted(result.a.pairs), _accepted(result.b.pairs)
     expected[PAIRS_GAINED] = len(b_pairs - a_pairs)
@@ -157,8 +159,8 @@ def test_train_register_gate_and_compare(spark, lifecycle_root):
     backwards = summarise(
         pair_changes(result.b.pairs, result.a.pairs, id_column="track_id"),
         group_changes(
-            result.b.groups,
-            result.a.groups,
+            result.b.outputs["groups"],
+            result.a.outputs["groups"],
             id_column="track_id",
             group_column="recording_group_id",
         ),

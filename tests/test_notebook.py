@@ -49,9 +49,10 @@ def _charts(nb: nbformat.NotebookNode) -> int:
 
 
 def test_the_tuning_notebook_runs_and_saves_a_model_spark_scores_the_same(spark, resolved_sample):
-    from jobs._registry import load_model
-    from splink_models import engine
-    from splink_models.duckdb_engine import predict_duckdb
+    from jobs.runtime.registry import load_model
+    from splink_models import model as model_lib
+    from splink_models import spark_backend
+    from splink_models.duckdb_backend import predict_duckdb
 
     cfg, _, _ = resolved_sample
     root = Path(cfg.paths.warehouse).parent
@@ -66,13 +67,13 @@ def test_the_tuning_notebook_runs_and_saves_a_model_spark_scores_the_same(spark,
     assert best_f1 > 0.9, printed[-2000:]
 
     saved = Path(printed.split("saved ")[1].split()[0])
-    model = engine.TrainedModel.load("recordings", str(saved))
+    model = model_lib.TrainedModel.load("recordings", str(saved))
     assert model.dialect == "duckdb"
     for_spark = load_model(cfg, "recordings", "splink_models.recordings", str(saved)).model
     sample = str(work / "sample_features")
     on_spark = {
         (r.track_id_l, r.track_id_r): r.match_probability
-        for r in engine.predict(spark, spark.read.parquet(sample), for_spark)
+        for r in spark_backend.predict(spark, spark.read.parquet(sample), for_spark)
         .select("track_id_l", "track_id_r", "match_probability")
         .collect()
     }

@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-from jobs._runtime import (
-    ConfigError,
-    ResolutionError,
-    SchemaMismatchError,
-    load_config,
-    read_table,
-    write_table,
-)
+from features.errors import ConfigError, ResolutionError, SchemaMismatchError
+from jobs.runtime.config import load_config
+from jobs.runtime.delta import read_table, write_table
 
 CONTRACT = StructType([StructField("id", StringType()), StructField("n", LongType())])
 
@@ -66,18 +61,47 @@ def test_training_engine_is_chosen_by_sample_size_and_checked():
             "local",
             overrides=[
                 "entities.recordings.training.engine=gpu",
-                "videos.training.driver_max_rows=0",
+                "entities.videos.training.driver_max_rows=0",
             ],
         )
     assert "entities.recordings.training.engine: expected one of auto, duckdb, spark" in str(
         err.value
     )
-    assert "videos.training.driver_max_rows: must be at least 1" in str(err.value)
+    assert "entities.videos.training.driver_max_rows: must be at least 1" in str(err.value)
 
 
 def test_unknown_entity_is_a_clear_error():
-    with pytest.raises(ConfigError, match="entity 'podcasts' is not configured"):
+    with pytest.raises(ConfigError, match="unknown entity 'podcasts'"):
         load_config("local").entity("podcasts")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "entities.recordings.clustering.thresold=0.8",
+            "entities.recordings.clustering.thresold: unknown key "
+            "(did you mean entities.recordings.clustering.threshold?)",
+        ),
+        ("foo.bar=1", "foo: unknown key"),
+        ("videos.training.seed=3", "videos: unknown key (did you mean entities.videos?)"),
+        ("entities.recordings.clustering.max_group_size=0", "must be at least 2, got 0"),
+        ("entities.recordings.clustering.max_group_size=-3", "must be at least 2, got -3"),
+        ("spark.shuffle_partitions=-1", "expected a positive int or 'auto', got -1"),
+        ("entities.videos.link.threshold=1.5", "entities.videos.link.threshold: must be in (0, 1)"),
+        ("entities.videos.kind=graph", "entities.videos.kind: must be one of dedupe, link, derived"),
+    ],
+)
+def test_unknown_keys_and_out_of_range_values_are_refused(override, message):
+    with pytest.raises(ConfigError) as err:
+        load_config("local", overrides=[override])
+    assert message in str(err.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        load_config("local", overrides=["foo.bar=1", "spark.shuffle_partitions=0"])
+    assert "foo: unknown key" in str(err.value) and "shuffle_partitions" in str(err.value)
 
 
 def test_write_refuses_a_frame_that_breaks_its_contract(spark, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jobs._samplegen import (
+from jobs.samples.catalog import (
     COMMON_TITLES,
     GOLDEN_COLUMNS,
     HARD_NEGATIVE_KINDS,

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
-from jobs._runtime import AppConfig, local_jars
+from jobs.runtime.config import AppConfig
+from jobs.runtime.session import local_jars
 
 SCALA_SOURCE = Path(__file__).parent / "scala" / "RecordingTablesConsumer.scala"
 MAIN_CLASS = "RecordingTablesConsumer"

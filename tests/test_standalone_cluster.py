@@ -29,8 +29,9 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 
-from jobs._package import build_zip
-from jobs._runtime import PROJECT_ROOT, AppConfig, local_jars, splink_jar
+from jobs.runtime.config import PROJECT_ROOT, AppConfig
+from jobs.runtime.package import build_zip
+from jobs.runtime.session import local_jars, splink_jar
 
 pytestmark = pytest.mark.cluster
 

@@ -21,8 +21,8 @@ import pytest
 from pyspark.sql.pandas.types import to_arrow_schema
 
 from features.schemas import VIDEO_GOLDEN, VIDEO_INPUT
-from jobs._samplegen import ISRC_PATTERN, generate_catalog
-from jobs._videogen import (
+from jobs.samples.catalog import ISRC_PATTERN, generate_catalog
+from jobs.samples.videos import (
     BAD_VIDEO_KINDS,
     STUDIO_VIDEO_KINDS,
     VERSION_RECORDING_KINDS,

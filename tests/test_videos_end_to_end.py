@@ -9,20 +9,20 @@ import pytest
 from pyspark.sql import functions as F
 
 from features.schemas import UNMATCHED_VIDEOS, VIDEO_MATCHES
-from jobs._runtime import read_table
+from jobs.runtime.delta import read_table
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def resolved_videos(spark, resolved_sample):
-    from jobs import build_features, evaluate, resolve_videos, train
+    from jobs import build_features, evaluate, resolve, train
 
     cfg, _, results = resolved_sample
     run_id = results["run_id"]
     feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
     train.run(spark, cfg, entity="videos", run_id=run_id)
-    resolved = resolve_videos.run(spark, cfg, run_id=run_id)
+    resolved = resolve.run(spark, cfg, entity="videos", run_id=run_id)
     report = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
     return cfg, feats, resolved, report
 
@@ -37,12 +37,12 @@ def test_assignments_are_accurate_and_never_put_covers_or_live_on_the_wrong_grou
 
 def test_every_video_is_matched_once_or_unmatched_with_a_reason(spark, resolved_videos):
     cfg, feats, resolved, _ = resolved_videos
-    v = cfg.video()
+    v = cfg.entity("videos")
     matches = read_table(spark, cfg.table_path(v.matches_table), VIDEO_MATCHES)
     unmatched = read_table(spark, cfg.table_path(v.unmatched_table), UNMATCHED_VIDEOS)
     assert matches.groupBy("video_id").count().where("count > 1").count() == 0
     assert matches.join(unmatched, "video_id").count() == 0
-    assert matches.count() + unmatched.count() == feats.n_features == resolved.n_videos
+    assert matches.count() + unmatched.count() == feats.n_features == resolved.summary["n_records"]
     assert set(r["reason"] for r in unmatched.select("reason").distinct().collect()) <= {
         "no candidate",
         "below threshold",
@@ -78,7 +78,7 @@ def test_report_has_the_flat_keys(resolved_videos):
         "f1",
         "cover_precision",
         "live_precision",
-        "n_videos",
+        "n_records",
         "threshold",
         "run_id",
     ):

@@ -288,7 +288,7 @@ def settings(probability_two_random_records_match: float = 1e-4) -> SettingsCrea
         blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
-        additional_columns_to_retain=["recording_group_id", "is_video", "video_kind"],
+        additional_columns_to_retain=["group_id", "is_video", "video_kind"],
         max_iterations=20,
         em_convergence=0.001,
     )

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from pyspark.sql import functions as F
 
-from splink_models import engine
-from splink_models.duckdb_engine import connected_components_duckdb
-from splink_models.engine import guarded_clusters
+from splink_models import clustering
+from splink_models.clustering import guarded_clusters
+from splink_models.duckdb_backend import connected_components_duckdb
 
 
 def test_oversized_component_is_resplit_at_a_stricter_threshold(spark):
@@ -81,9 +81,9 @@ def _partition(rows) -> list[list[str]]:
 def test_connected_components_agree_with_splinks_solver(
     spark, monkeypatch, caplog, deep, broadcast_rows, hash_key
 ):
-    monkeypatch.setattr(engine, "BROADCAST_ROWS", broadcast_rows)
+    monkeypatch.setattr(clustering, "BROADCAST_ROWS", broadcast_rows)
     if hash_key:  # a hash every id of one length shares: the keys must fall back to numbers
-        monkeypatch.setattr(engine, "_hash_key", lambda column: F.length(column).cast("long"))
+        monkeypatch.setattr(clustering, "_hash_key", lambda column: F.length(column).cast("long"))
     edges, nodes = _random_graph(seed=7, deep=deep)
     con = duckdb.connect()
     con.execute("CREATE TABLE edges (node_l VARCHAR, node_r VARCHAR)")
@@ -93,8 +93,8 @@ def test_connected_components_agree_with_splinks_solver(
 
     edges_df = spark.createDataFrame(edges, "node_l string, node_r string")
     nodes_df = spark.createDataFrame([(n,) for n in nodes], "node string")
-    with caplog.at_level(logging.INFO, logger=engine.__name__):
-        ours = engine.connected_components(edges_df, nodes_df).collect()
+    with caplog.at_level(logging.INFO, logger=clustering.__name__):
+        ours = clustering.connected_components(edges_df, nodes_df).collect()
 
     expected = _partition(splink.fetchall())
     assert len(ours) == len(nodes)

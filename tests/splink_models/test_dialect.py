@@ -22,13 +22,19 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from features.errors import ResolutionError
 from features.schemas import TRACK_INPUT
 from features.tracks import build_track_features
-from jobs._runtime import ResolutionError
-from jobs._samplegen import generate_catalog
-from splink_models import engine
+from jobs.samples.catalog import generate_catalog
+from splink_models import clustering, spark_backend, training
+from splink_models import model as model_lib
 from splink_models.dialect import code_settings, to_dialect
-from splink_models.duckdb_engine import cluster_duckdb, parquet_source, predict_duckdb, train_duckdb
+from splink_models.duckdb_backend import (
+    cluster_duckdb,
+    parquet_source,
+    predict_duckdb,
+    train_duckdb,
+)
 from tests.conftest import test_config as config_under
 
 N_TRACKS = 1500
@@ -79,15 +85,15 @@ def _training_knobs(recordings) -> dict:
     }
 
 
-def _spark_pairs(spark, features_parquet: str, model: engine.TrainedModel) -> pd.DataFrame:
-    scored = engine.predict(spark, spark.read.parquet(features_parquet), model)
+def _spark_pairs(spark, features_parquet: str, model: model_lib.TrainedModel) -> pd.DataFrame:
+    scored = spark_backend.predict(spark, spark.read.parquet(features_parquet), model)
     gammas = [c for c in scored.columns if c.startswith("gamma_")]
     return scored.select(
         "track_id_l", "track_id_r", F.col("match_probability").cast("double"), *gammas
     ).toPandas()
 
 
-def _duckdb_pairs(features_parquet: str, model: engine.TrainedModel) -> pd.DataFrame:
+def _duckdb_pairs(features_parquet: str, model: model_lib.TrainedModel) -> pd.DataFrame:
     return predict_duckdb(features_parquet, model).df()
 
 
@@ -118,8 +124,8 @@ def _groups(assignment: pd.DataFrame) -> set[frozenset[str]]:
 
 
 @pytest.fixture(scope="module")
-def spark_trained(spark, features_parquet, recordings) -> engine.TrainedModel:
-    model, _ = engine.train(
+def spark_trained(spark, features_parquet, recordings) -> model_lib.TrainedModel:
+    model, _ = training.train(
         spark, spark.read.parquet(features_parquet), **_training_knobs(recordings)
     )
     return model
@@ -148,7 +154,7 @@ def test_spark_trained_model_scores_the_same_on_duckdb(
         )
     )
     nodes = spark.read.parquet(features_parquet).select(F.col("track_id").alias("node"))
-    spark_assignment, spark_rounds = engine.guarded_clusters(edges, nodes, **knobs)
+    spark_assignment, spark_rounds = clustering.guarded_clusters(edges, nodes, **knobs)
 
     con = duckdb.connect()  # the same edges, to compare the clustering alone
     con.register("edges_df", spark_pairs)
@@ -180,13 +186,13 @@ def test_duckdb_trained_model_scores_the_same_on_spark(spark, features_parquet, 
     )
 
 
-def _fake_trained(dialect: str) -> engine.TrainedModel:
+def _fake_trained(dialect: str) -> model_lib.TrainedModel:
     settings = code_settings("splink_models.recordings", dialect)
     for comparison in settings["comparisons"]:
         for level in comparison["comparison_levels"]:
             level.setdefault("m_probability", 0.5)
             level.setdefault("u_probability", 0.5)
-    return engine.TrainedModel.from_settings("recordings", settings)
+    return model_lib.TrainedModel.from_settings("recordings", settings)
 
 
 def test_model_trained_with_other_comparisons_is_refused():
@@ -196,7 +202,7 @@ def test_model_trained_with_other_comparisons_is_refused():
     bpm["output_column_name"] = "bpm"
     settings["comparisons"].append(bpm)
     settings["comparisons"][1]["comparison_levels"].pop(3)
-    other = engine.TrainedModel.from_settings("recordings", settings)
+    other = model_lib.TrainedModel.from_settings("recordings", settings)
 
     with pytest.raises(ResolutionError) as raised:
         to_dialect(other, "spark", module="splink_models.recordings")
@@ -225,9 +231,9 @@ def test_converted_model_keeps_its_version_and_is_not_saved_over_the_original(tm
 def test_training_on_the_driver_gives_a_spark_model_that_decides_like_the_spark_trained_one(
     spark, features_parquet, recordings, spark_trained, tmp_path
 ):
-    """engine.train(backend="duckdb"): the sample goes to DuckDB as Arrow, the model comes back
+    """training.train(backend="duckdb"): the sample goes to DuckDB as Arrow, the model comes back
     in Spark's dialect under its own version, and scores pairs as the Spark-trained one does."""
-    model, _ = engine.train(
+    model, _ = training.train(
         spark,
         spark.read.parquet(features_parquet),
         **_training_knobs(recordings),
@@ -238,7 +244,7 @@ def test_training_on_the_driver_gives_a_spark_model_that_decides_like_the_spark_
     assert "jaro_winkler_similarity" not in str(model.settings["comparisons"])
     # a model of its own: saved and loaded under the hash of its Spark JSON
     path = model.save(str(tmp_path))
-    assert engine.TrainedModel.load("recordings", str(path)).version == model.version
+    assert model_lib.TrainedModel.load("recordings", str(path)).version == model.version
     assert model.version != spark_trained.version
     # the same parameters in DuckDB's dialect, and back
     on_duckdb = to_dialect(model, "duckdb", module=recordings.model_module)
@@ -267,7 +273,7 @@ def test_a_linking_model_converts_with_its_link_type():
         for level in comparison["comparison_levels"]:
             level.setdefault("m_probability", 0.5)
             level.setdefault("u_probability", 0.5)
-    model = engine.TrainedModel.from_settings("recordings", settings)
+    model = model_lib.TrainedModel.from_settings("recordings", settings)
 
     on_spark = to_dialect(model, "spark", module="splink_models.recordings")
 

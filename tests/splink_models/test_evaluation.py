@@ -34,6 +34,7 @@ def test_metrics_match_a_hand_computed_example(spark):
         group_column="recording_group_id",
         truth_column="recording_id",
         kind_column="recording_kind",
+        base_kind="studio",
         threshold=0.9,
     )
     # true pairs: t1-t2, t1-t3, t2-t3; predicted: t1-t2 (right), t3-t4 (a live take)

@@ -8,8 +8,8 @@ from pyspark.sql import functions as F
 
 from features.schemas import TRACK_INPUT
 from features.tracks import build_track_features
-from splink_models.engine import spark_api
 from splink_models.recordings import settings as recording_settings
+from splink_models.spark_backend import spark_api
 
 
 def _track(track_id, title, artists, duration_ms=200_000, isrc=None, album=None, year=None):

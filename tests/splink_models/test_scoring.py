@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from features.schemas import TRACK_FEATURES
-from splink_models import engine
+from splink_models import model as model_lib
 from splink_models.dialect import code_settings
 
 TRACK_COLUMNS = TRACK_FEATURES.fieldNames()
@@ -28,7 +28,7 @@ RECORDINGS_READS = {
 def test_a_dedupe_model_reads_only_the_columns_it_compares_or_blocks_on():
     settings = code_settings("splink_models.recordings", "spark")
 
-    columns = engine.scoring_columns(settings, TRACK_COLUMNS)
+    columns = model_lib.scoring_columns(settings, TRACK_COLUMNS)
 
     assert set(columns) == RECORDINGS_READS
     assert columns == [c for c in TRACK_COLUMNS if c in RECORDINGS_READS]  # input order kept
@@ -40,15 +40,15 @@ def test_a_dedupe_model_reads_only_the_columns_it_compares_or_blocks_on():
 def test_a_linking_model_also_reads_the_source_that_splits_its_sides():
     settings = code_settings("splink_models.recordings", "spark", "link_only")
 
-    assert set(engine.scoring_columns(settings, TRACK_COLUMNS)) == RECORDINGS_READS | {"source"}
+    assert set(model_lib.scoring_columns(settings, TRACK_COLUMNS)) == RECORDINGS_READS | {"source"}
 
 
 def test_columns_a_model_retains_are_read_even_if_nothing_compares_them():
     settings = code_settings("splink_models.videos", "spark")
     retained = set(settings["additional_columns_to_retain"])
-    assert retained == {"recording_group_id", "is_video", "video_kind"}
+    assert retained == {"group_id", "is_video", "video_kind"}
 
-    columns = engine.scoring_columns(settings, [*retained, "link_id", "not_a_model_column"])
+    columns = model_lib.scoring_columns(settings, [*retained, "link_id", "not_a_model_column"])
 
     assert set(columns) == {*retained, "link_id"}
 
@@ -56,7 +56,7 @@ def test_columns_a_model_retains_are_read_even_if_nothing_compares_them():
 def test_scoring_keeps_levels_and_weights_but_not_each_sides_fields():
     settings = code_settings("splink_models.recordings", "spark")
 
-    scoring = engine.scoring_settings(settings)
+    scoring = model_lib.scoring_settings(settings)
 
     assert scoring["retain_matching_columns"] is False
     assert scoring["retain_intermediate_calculation_columns"] is True  # gamma_ / mw_ columns

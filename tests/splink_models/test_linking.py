@@ -1,19 +1,19 @@
-"""Assignment with cardinality: at most one group per video, near-ties left ambiguous."""
+"""Assignment with cardinality: at most one group per record (a video), near-ties left ambiguous."""
 
 from __future__ import annotations
 
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from splink_models.videos.assignment import (
+from splink_models.linking import (
     AMBIGUOUS,
     BELOW_THRESHOLD,
     NO_CANDIDATE,
-    assign_videos,
+    assign_records,
 )
 
 PAIRS_SCHEMA = (
-    "video_id string, track_id string, recording_group_id string, match_weight double, "
+    "record_id string, target_id string, group_id string, match_weight double, "
     "match_probability double, comparison_levels array<struct<comparison:string, level:int, "
     "match_weight:double>>"
 )
@@ -56,53 +56,66 @@ def _videos(spark):
         ("v5", "lyric_video"),
         ("v6", "live"),
     ]
-    return spark.createDataFrame(kinds, "video_id string, video_kind string")
+    return spark.createDataFrame(kinds, "record_id string, record_kind string")
+
+
+PRIMARY_ORDER = ("official_video", "lyric_video", "audio", "topic", "other", "live", "cover")
 
 
 def _assign(spark):
-    return assign_videos(
-        _pairs(spark), _videos(spark), threshold=0.9, ambiguity_margin=1.0, max_explanations=2
+    return assign_records(
+        _pairs(spark),
+        _videos(spark),
+        threshold=0.9,
+        ambiguity_margin=1.0,
+        max_explanations=2,
+        primary_order=PRIMARY_ORDER,
     )
 
 
 def test_each_video_gets_at_most_one_group_and_a_reason_otherwise(spark):
     matches, unmatched = _assign(spark)
-    got = matches.select("video_id", "recording_group_id", "matched_track_id", "is_primary")
+    got = matches.select("record_id", "group_id", "target_id", "is_primary")
     expected = spark.createDataFrame(
         [
             ("v1", "g1", "t1", True),
             ("v5", "g1", "t2", False),
             ("v6", "g3", "t4", True),
         ],
-        "video_id string, recording_group_id string, matched_track_id string, is_primary boolean",
+        "record_id string, group_id string, target_id string, is_primary boolean",
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
-    reasons = unmatched.select("video_id", "reason", "best_recording_group_id")
+    reasons = unmatched.select("record_id", "reason", "best_group_id")
     expected_unmatched = spark.createDataFrame(
         [
             ("v2", AMBIGUOUS, "g1"),
             ("v3", BELOW_THRESHOLD, "g2"),
             ("v4", NO_CANDIDATE, None),
         ],
-        "video_id string, reason string, best_recording_group_id string",
+        "record_id string, reason string, best_group_id string",
     )
     assert_df_equality(reasons, expected_unmatched, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_runner_up_and_explanation_are_kept(spark):
     matches, unmatched = _assign(spark)
-    v1 = matches.where("video_id = 'v1'").first()
+    v1 = matches.where("record_id = 'v1'").first()
     assert v1["runner_up_match_weight"] == 3.0
     assert [e["comparison"] for e in v1["explanation"]] == ["title", "artist"]
-    v2 = unmatched.where("video_id = 'v2'").first()
-    assert v2["runner_up_recording_group_id"] == "g3"
+    v2 = unmatched.where("record_id = 'v2'").first()
+    assert v2["runner_up_group_id"] == "g3"
     assert abs(v2["runner_up_match_probability"] - _p(8.5)) < 1e-12
 
 
 def test_a_wider_margin_turns_a_clear_win_into_ambiguity(spark):
-    matches, unmatched = assign_videos(
-        _pairs(spark), _videos(spark), threshold=0.9, ambiguity_margin=2.0, max_explanations=2
+    matches, unmatched = assign_records(
+        _pairs(spark),
+        _videos(spark),
+        threshold=0.9,
+        ambiguity_margin=2.0,
+        max_explanations=2,
+        primary_order=PRIMARY_ORDER,
     )
-    assert matches.where("video_id = 'v6'").count() == 0
-    assert unmatched.where(F.col("video_id") == "v6").first()["reason"] == AMBIGUOUS
+    assert matches.where("record_id = 'v6'").count() == 0
+    assert unmatched.where(F.col("record_id") == "v6").first()["reason"] == AMBIGUOUS
     assert matches.count() + unmatched.count() == 6

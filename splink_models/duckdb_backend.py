@@ -1,10 +1,10 @@
 """Score and cluster with Splink on DuckDB: the Spark resolve stage, in process.
 
-The procedure is :mod:`splink_models.engine`'s: the model's blocking rules and
+The procedure is :mod:`splink_models.training`, :mod:`splink_models.scoring` and :mod:`splink_models.clustering`'s: the model's blocking rules and
 comparisons score every candidate pair (Splink's ``predict``), connected
 components at the clustering threshold make groups, and oversized components
 are re-split at stricter thresholds (the same guard as
-``engine.guarded_clusters``). Group ids and representatives follow
+``clustering.guarded_clusters``). Group ids and representatives follow
 ``splink_models.groups``, so a group has the same id on either engine. The
 inputs are Parquet or pandas and the outputs Parquet, not Delta: this is for
 notebooks and for benchmarking DuckDB against Spark, not for publishing.
@@ -28,15 +28,16 @@ from pyspark.sql import DataFrame
 from splink import Linker
 from splink.backends.duckdb import DuckDBAPI
 
-from splink_models.engine import (
+from features.errors import ResolutionError
+from splink_models.estimation import estimate_parameters
+from splink_models.model import (
     TrainedModel,
     comparison_names,
-    estimate_parameters,
     model_module,
-    predict_with_levels,
     scoring_columns,
     scoring_settings,
 )
+from splink_models.scoring import predict_with_levels
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def register_features(
 ):
     """Load the feature table into DuckDB once; return it as a Splink input table.
 
-    With ``model``, only the columns it scores with (``engine.scoring_columns``).
+    With ``model``, only the columns it scores with (``model.scoring_columns``).
     """
     if isinstance(features, pd.DataFrame):
         if model is not None:
@@ -100,7 +101,7 @@ def driver_linker(
 ) -> tuple[DuckDBAPI, Linker]:
     """A DuckDB linker over Spark frames collected to the driver: one (dedupe) or one per side.
 
-    For training on a sample (``engine.train(backend="duckdb")``): each frame
+    For training on a sample (``training.train(backend="duckdb")``): each frame
     comes over as Arrow, so array columns stay lists.
     """
     db_api = quiet_duckdb_api()
@@ -111,8 +112,6 @@ def driver_linker(
 
 def _check_dialect(model: TrainedModel) -> None:
     if model.dialect != "duckdb":
-        from jobs._runtime import ResolutionError
-
         raise ResolutionError(
             f"model {model.version} is written in {model.dialect} SQL: convert it with "
             "splink_models.dialect.to_dialect(model, 'duckdb', module=...) before scoring on DuckDB"
@@ -127,7 +126,7 @@ def _predict(db_api: DuckDBAPI, table, model: TrainedModel):
 def predict_duckdb(
     features: FeaturesInput, model: TrainedModel, *, db_api: DuckDBAPI | None = None
 ) -> duckdb.DuckDBPyRelation:
-    """All candidate pairs from the model's blocking rules, scored (as ``engine.predict``).
+    """All candidate pairs from the model's blocking rules, scored (as ``spark_backend.predict``).
 
     Args:
         features: The entity's feature table: a Parquet file or folder, or pandas.
@@ -151,7 +150,7 @@ def train_duckdb(
     prior_recall: float,
     db_api: DuckDBAPI | None = None,
 ) -> tuple[TrainedModel, Linker]:
-    """``engine.train`` on DuckDB: the same comparisons and procedure, a DuckDB-SQL model."""
+    """``training.train`` on DuckDB: the same comparisons and procedure, a DuckDB-SQL model."""
     db_api = db_api or quiet_duckdb_api()
     settings = model_module(module).settings()
     linker = Linker(register_features(db_api, features), settings)
@@ -167,7 +166,7 @@ def train_duckdb(
 
 
 def explain_levels_sql(model: TrainedModel, columns: list[str]) -> str:
-    """``engine.explain_levels`` in DuckDB SQL: list of (comparison, level, match_weight)."""
+    """``scoring.explain_levels`` in DuckDB SQL: list of (comparison, level, match_weight)."""
 
     def weight(name: str) -> str:
         base = f"CAST(mw_{name} AS DOUBLE)"
@@ -219,7 +218,7 @@ def cluster_duckdb(
     max_group_size: int,
     step: float,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """``engine.guarded_clusters`` on DuckDB tables; returns the (node, component) table.
+    """``clustering.guarded_clusters`` on DuckDB tables; returns the (node, component) table.
 
     ``edges``: a table of (node_l, node_r, match_probability); ``nodes``: of (node).
     """

@@ -1,10 +1,10 @@
 """Package the project's code as one zip for spark-submit's ``--py-files``.
 
-    make dist        # = python -m jobs._package dist/music_resolution.zip
+    make dist        # = python -m jobs.runtime.package dist/music_resolution.zip
 
 The zip holds the packages jobs/, features/ and splink_models/ (sources and
 the model JSON files beside them), never conf/: a job imported from the zip
-finds conf/ in the working directory (see ``jobs._runtime.PROJECT_ROOT``), so
+finds conf/ in the working directory (see ``jobs.runtime.config.PROJECT_ROOT``), so
 spark-submit runs from the project root or passes ``--config-dir``.
 Entries are sorted and carry a fixed timestamp, so the same sources give the
 same bytes.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("jobs", "features", "splink_models")
 DEFAULT_DEST = PROJECT_ROOT / "dist" / "music_resolution.zip"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
@@ -64,7 +64,7 @@ def build_zip(dest: str | Path = DEFAULT_DEST, *, root: str | Path = PROJECT_ROO
     return dest
 
 
-if __name__ == "__main__":  # python -m jobs._package [dest]
+if __name__ == "__main__":  # python -m jobs.runtime.package [dest]
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out = build_zip(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DEST)
     with zipfile.ZipFile(out) as archive:

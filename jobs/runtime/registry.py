@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobs._runtime import AppConfig, ConfigError, LifecycleConfig, ResolutionError
-from splink_models.engine import TrainedModel
+from features.errors import ConfigError, ResolutionError
+from jobs.runtime.config import AppConfig, LifecycleConfig
+from splink_models.model import TrainedModel
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class LoadedModel:
     """A model ready to score, and where it came from (for logs and lineage)."""
 
     model: TrainedModel
-    source: str  # e.g. "models:/music-resolution-recordings/2 (@champion)" or a file path
+    source: str  # e.g. "models:/<prefix><entity>/2 (@champion)" or a file path
     registry_version: str | None = None
 
 

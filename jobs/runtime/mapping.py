@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pyspark.sql.types import StructType
+from pyspark.sql.types import ArrayType, DataType, IntegerType, StructType
 
+from features.errors import ConfigError
 from features.parsing import PARSERS, FieldMapping
-from features.schemas import ENTITY_CONTRACTS
-from jobs._runtime import ConfigError, _resolve_local_path
+from features.schemas import CONTRACTS
+from jobs.runtime.config import resolve_local_path
 
 LINKAGES = ("dedupe_only", "link_only", "link_and_dedupe")
 FORMATS = ("csv", "json", "parquet", "delta")
@@ -37,8 +38,25 @@ DEFAULT_PARSE: Mapping[str, str] = {
     "release_date": "date",
     "published_at": "timestamp",
 }
-REQUIRED_FIELDS = ("title",)  # a record without one cannot be matched at all
-_TOP_KEYS = ("description", "entity", "linkage", "sources", "placeholders", "labelled_pairs")
+REQUIRED_FIELDS = ("title",)
+
+
+def _parser_for(field_type: DataType) -> str:
+    """The parser a field gets by its type when neither the mapping nor DEFAULT_PARSE names one."""
+    if isinstance(field_type, IntegerType):
+        return "integer"
+    if isinstance(field_type, ArrayType):
+        return "list"
+    return "text"  # a record without one cannot be matched at all
+_TOP_KEYS = (
+    "description",
+    "entity",
+    "linkage",
+    "sources",
+    "placeholders",
+    "labelled_pairs",
+    "golden_pairs",
+)
 _SOURCE_KEYS = ("path", "format", "options", "id", "columns", "null_values")
 _LABEL_KEYS = ("path", "files", "format", "options", "left", "right", "label", "split")
 _PATH_VARIABLE = re.compile(r"\{([^{}]*)\}")
@@ -80,7 +98,7 @@ class LabelledPairsMapping:
     options: Mapping[str, str]
     left: PairSide
     right: PairSide
-    label_column: str  # 1 / 0 (also true/false, yes/no)
+    label_column: str | None  # 1 / 0 (also true/false, yes/no); None: golden pairs, all 1
     split_column: str | None  # read the split from this column (files without a split)
 
 
@@ -93,6 +111,9 @@ class CatalogMapping:
     id_field: str  # the contract's record id (its first field)
     sources: tuple[SourceMapping, ...]
     labelled_pairs: LabelledPairsMapping | None = None
+    # the duplicate pairs of a closed world (every pair not listed is a non-match):
+    # ingest turns them into the entity's golden cluster table
+    golden_pairs: LabelledPairsMapping | None = None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -132,7 +153,7 @@ class _MappingReader:
                 )
         if self.datasets_dir is not None:
             raw = raw.replace("{datasets}", str(self.datasets_dir).rstrip("/"))
-        return _resolve_local_path(raw)
+        return resolve_local_path(raw)
 
     def field_mapping(
         self,
@@ -151,12 +172,12 @@ class _MappingReader:
         column = spec.get("column")
         if not isinstance(column, str) or not column:
             self.problem(f"{key}.column", "missing: the source column to read")
-        parse = spec.get("parse", DEFAULT_PARSE.get(name, "text"))
+        want = contract[name].dataType
+        parse = spec.get("parse", DEFAULT_PARSE.get(name) or _parser_for(want))
         parser = PARSERS.get(parse)
         if parser is None:
             self.problem(f"{key}.parse", f"unknown parser {parse!r} (known: {tuple(PARSERS)})")
             return None
-        want = contract[name].dataType
         if parser.output.simpleString() != want.simpleString():
             self.problem(
                 f"{key}.parse",
@@ -275,13 +296,16 @@ class _MappingReader:
         return {**defaults, **{str(k): _option_value(v) for k, v in options.items()}}
 
     def labelled_pairs(
-        self, node: Any, sources: Mapping[str, SourceMapping]
+        self, node: Any, sources: Mapping[str, SourceMapping], key: str = "labelled_pairs"
     ) -> LabelledPairsMapping | None:
-        key = "labelled_pairs"
+        """``labelled_pairs`` (left, right, label[, split]) or ``golden_pairs`` (no label)."""
+        golden = key == "golden_pairs"
         if not isinstance(node, dict):
-            self.problem(key, "expected a mapping with files (or path), left, right and label")
+            what = "left and right" if golden else "left, right and label"
+            self.problem(key, f"expected a mapping with files (or path), {what}")
             return None
-        self.unknown_keys(key, node, _LABEL_KEYS)
+        allowed = tuple(k for k in _LABEL_KEYS if k not in ("label", "split")) if golden else None
+        self.unknown_keys(key, node, allowed or _LABEL_KEYS)
         fmt = node.get("format", "csv")
         if fmt not in FORMATS:
             self.problem(f"{key}.format", f"must be one of {FORMATS}, got {fmt!r}")
@@ -315,15 +339,15 @@ class _MappingReader:
             sides[side] = PairSide(
                 source=source.name, column=spec["column"], id_prefix=source.id_prefix
             )
-        label = node.get("label")
-        if not isinstance(label, str) or not label:
+        label = None if golden else node.get("label")
+        if not golden and (not isinstance(label, str) or not label):
             self.problem(f"{key}.label", "missing: the column holding 1 (match) or 0")
         split = node.get("split")
         if split is not None and not isinstance(split, str):
             self.problem(f"{key}.split", f"must be a column name, got {split!r}")
         if split is not None and "files" in node:
             self.problem(f"{key}.split", "files already name each file's split: drop split")
-        if len(sides) < 2 or not isinstance(label, str):
+        if len(sides) < 2 or not (golden or isinstance(label, str)):
             return None
         return LabelledPairsMapping(
             files=tuple(files),
@@ -336,8 +360,16 @@ class _MappingReader:
         )
 
 
-def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) -> CatalogMapping:
+def load_mapping(
+    path: str | Path,
+    *,
+    datasets_dir: str | Path | None = None,
+    entity_contracts: Mapping[str, str] | None = None,
+) -> CatalogMapping:
     """Read and validate a source mapping; ``{datasets}`` in paths becomes ``datasets_dir``.
+
+    ``entity_contracts`` maps each configured entity to its contracts
+    (``entities.<e>.contracts``); without it an entity is its contracts' name.
 
     Raises:
         ConfigError: listing every problem, each under its key (e.g.
@@ -356,9 +388,10 @@ def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) ->
     r.unknown_keys("", tree, _TOP_KEYS)
 
     entity = tree.get("entity")
-    contracts = ENTITY_CONTRACTS.get(entity) if isinstance(entity, str) else None
+    known = entity_contracts if entity_contracts is not None else {k: k for k in CONTRACTS}
+    contracts = CONTRACTS.get(known.get(entity, "")) if isinstance(entity, str) else None
     if contracts is None:
-        r.problem("entity", f"must be one of {tuple(ENTITY_CONTRACTS)}, got {entity!r}")
+        r.problem("entity", f"must be one of {tuple(known)}, got {entity!r}")
     linkage = tree.get("linkage")
     if linkage not in LINKAGES:
         r.problem("linkage", f"must be one of {LINKAGES}, got {linkage!r}")
@@ -405,9 +438,13 @@ def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) ->
                     f"{prefix!r} is also the prefix of {names[0]}: ids could collide across "
                     "sources; give each source its own prefix",
                 )
-    labelled_pairs = None
+    labelled_pairs = golden_pairs = None
     if "labelled_pairs" in tree:
         labelled_pairs = r.labelled_pairs(tree["labelled_pairs"], {s.name: s for s in sources})
+    if "golden_pairs" in tree:
+        golden_pairs = r.labelled_pairs(
+            tree["golden_pairs"], {s.name: s for s in sources}, key="golden_pairs"
+        )
     if r.problems:
         raise ConfigError(f"source mapping {file} has problems:\n  - " + "\n  - ".join(r.problems))
     return CatalogMapping(
@@ -418,4 +455,5 @@ def load_mapping(path: str | Path, *, datasets_dir: str | Path | None = None) ->
         id_field=id_field,
         sources=tuple(sources),
         labelled_pairs=labelled_pairs,
+        golden_pairs=golden_pairs,
     )

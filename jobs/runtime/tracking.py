@@ -10,7 +10,7 @@ from typing import Any
 
 import mlflow
 
-from jobs._runtime import AppConfig
+from jobs.runtime.config import AppConfig
 
 logger = logging.getLogger(__name__)
 

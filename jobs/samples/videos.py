@@ -5,7 +5,7 @@ pads the audio with an intro, a lyric video is titled "Title - Artist (Lyrics)" 
 else's channel, the auto-generated "Artist - Topic" upload carries the release's own title and
 sometimes its ISRC. Around them sit videos that look alike but are *not* the recording: a live
 take, a YouTuber's cover, a guitar tutorial, a reaction. ``generate_videos`` fabricates such a
-feed for a catalog made by ``jobs._samplegen.generate_catalog`` and says, per video, which
+feed for a catalog made by ``jobs.samples.catalog.generate_catalog`` and says, per video, which
 recording it really shows (or that it shows none), so video-to-recording matching can be
 measured against a known answer.
 
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from jobs._samplegen import (
+from jobs.samples.catalog import (
     BAND_ADJECTIVES,
     CITIES,
     SOURCE,
@@ -253,7 +253,7 @@ def recording_profiles(
     """One row per recording: what its videos would call it and how long it plays.
 
     Args:
-        tracks: Catalog tracks (``TRACK_COLUMNS`` of ``jobs._samplegen``), clean or spoiled.
+        tracks: Catalog tracks (``TRACK_COLUMNS`` of ``jobs.samples.catalog``), clean or spoiled.
         golden: Their truth, keyed by ``track_id``.
         work_ids: Profile only the recordings of these works (all when None).
 
@@ -920,7 +920,7 @@ def generate_videos(
     """Generate music videos of a catalog's recordings, and which recording each one shows.
 
     Args:
-        tracks: Catalog tracks with ``jobs._samplegen.TRACK_COLUMNS`` (pass them before
+        tracks: Catalog tracks with ``jobs.samples.catalog.TRACK_COLUMNS`` (pass them before
             ``inject_bad_rows``: spoiled rows are skipped, but duplicates are joined as found).
         golden: Their truth (``GOLDEN_COLUMNS``); only ``track_id``, ``recording_id``,
             ``work_id`` and ``recording_kind`` are read.

@@ -1,0 +1,1 @@
+"""Benchmarks: speed at catalog sizes, quality on real labelled data."""

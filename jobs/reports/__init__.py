@@ -1,0 +1,1 @@
+"""Pages and plots a person reads: the error report, the performance plot."""

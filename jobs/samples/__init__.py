@@ -1,0 +1,1 @@
+"""The synthetic sample catalog: tracks, videos and releases with their truth."""

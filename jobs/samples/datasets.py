@@ -1,0 +1,54 @@
+"""The sample catalog as data sets: each one an input table and its golden table.
+
+``tracks`` is the catalog itself (jobs.samples.catalog); ``videos`` are music
+videos of its recordings (jobs.samples.videos); ``releases`` its albums as
+stores deliver them (jobs.samples.releases). Which are made, and which
+entity's tables each fills, is the config's ``sample.entities``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.errors import ConfigError
+from jobs.runtime.config import SampleConfig
+from jobs.samples.catalog import generate_catalog, inject_bad_rows
+
+DATASETS = ("tracks", "videos", "releases")
+
+
+@dataclass(frozen=True)
+class SampleDataset:
+    rows: pd.DataFrame  # the input table's rows
+    golden: pd.DataFrame  # their truth
+    spoiled: dict[str, int]  # rows spoiled on purpose, per kind
+
+
+def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
+    """Every data set ``sample.entities`` names, from one catalog of ``sample.n_tracks`` tracks."""
+    unknown = sorted(set(sample.entities) - set(DATASETS))
+    if unknown:
+        raise ConfigError(f"sample.entities: unknown data sets {unknown} (known: {DATASETS})")
+    tracks, golden = generate_catalog(sample.n_tracks, seed=sample.seed)
+    out: dict[str, SampleDataset] = {}
+    # from the clean tracks: a video shows a recording, a release lists its tracks
+    if "videos" in sample.entities:
+        from jobs.samples.videos import generate_videos, inject_bad_videos
+
+        videos, video_golden = generate_videos(
+            tracks, golden, seed=sample.seed, video_rate=sample.video_rate
+        )
+        videos, spoiled = inject_bad_videos(videos, sample.bad_row_rate, seed=sample.seed)
+        out["videos"] = SampleDataset(videos, video_golden, spoiled)
+    if "releases" in sample.entities:
+        from jobs.samples.releases import generate_releases, inject_bad_releases
+
+        releases, release_golden = generate_releases(tracks, golden, seed=sample.seed)
+        releases, spoiled = inject_bad_releases(releases, sample.bad_row_rate, seed=sample.seed)
+        out["releases"] = SampleDataset(releases, release_golden, spoiled)
+    tracks, spoiled = inject_bad_rows(tracks, sample.bad_row_rate, seed=sample.seed)
+    tracks = tracks.assign(genre=None)  # the generator invents no genres
+    out["tracks"] = SampleDataset(tracks, golden, spoiled)
+    return {name: out[name] for name in DATASETS if name in out and name in sample.entities}

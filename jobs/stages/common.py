@@ -1,0 +1,84 @@
+"""What every stage needs of an entity: its contracts, its tables, its named functions, quarantine.
+
+The stages read an entity's kind, tables, columns and functions from its
+config section (``jobs.runtime.config.EntityConfig``) and its contracts
+(``features.schemas.CONTRACTS``); none of them knows an entity by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from features.errors import ConfigError
+from features.parsing import INGEST_REASON_PREFIX
+from features.schemas import CONTRACTS, QUARANTINE, EntityContracts, conform
+from jobs.runtime.config import AppConfig, EntityConfig
+from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.sql import sql_literal
+
+
+def import_named(dotted: str) -> Callable[..., Any]:
+    """The function a config value names as ``module:function``."""
+    module, _, attr = dotted.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as error:
+        raise ConfigError(f"{dotted!r} does not name a function (module:function): {error}") from None
+
+
+def contracts(entity: EntityConfig) -> EntityContracts:
+    try:
+        return CONTRACTS[entity.contracts]
+    except KeyError:
+        raise ConfigError(
+            f"entities.{entity.name}.contracts: {entity.contracts!r} is not in "
+            f"features.schemas.CONTRACTS (known: {', '.join(sorted(CONTRACTS))})"
+        ) from None
+
+
+def read_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    return read_table(spark, cfg.table_path(entity.features_table), contracts(entity).features)
+
+
+def read_groups(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    """A clustered entity's published groups (one row per record)."""
+    if entity.groups_table is None:
+        raise ConfigError(f"entity {entity.name} is a {entity.kind} entity: it has no groups")
+    return read_table(spark, cfg.table_path(entity.groups_table), contracts(entity).groups)
+
+
+def quarantine_scope(entity: str, stage: str) -> str:
+    """The quarantine rows one stage owns: ingest's reasons start with INGEST_REASON_PREFIX.
+
+    The table is shared by every entity type and by two stages (ingest, features),
+    so each replaces only its own rows: rerunning features keeps what ingest set
+    aside, and the other way round.
+    """
+    if stage not in ("ingest", "features"):
+        raise ValueError(f"quarantine stage must be ingest or features, got {stage!r}")
+    op = "LIKE" if stage == "ingest" else "NOT LIKE"
+    return (
+        f"entity_type = {sql_literal(entity)} "
+        f"AND reason {op} {sql_literal(INGEST_REASON_PREFIX + '%')}"
+    )
+
+
+def write_quarantine(
+    cfg: AppConfig, entity: str, rows: DataFrame, *, stage: str = "features"
+) -> None:
+    """Replace one stage's quarantine rows of one entity type (see quarantine_scope)."""
+    write_table(
+        conform(rows, QUARANTINE),
+        cfg.table_path(cfg.quarantine_table),
+        QUARANTINE,
+        replace_where=quarantine_scope(entity, stage),
+    )
+
+
+def run_scope(entity: str, run_id: str) -> str:
+    """The rows of one entity's run in a table shared by runs (evaluation, error analysis)."""
+    return f"entity_type = {sql_literal(entity)} AND run_id = {sql_literal(run_id)}"

@@ -1,0 +1,372 @@
+"""Ingest a catalog: files mapped onto an entity's input table by a YAML source mapping.
+
+Each source (CSV, JSON lines, Parquet or Delta) is read, its columns parsed
+onto the entity's input contract, and all of them written as one input
+table, atomically. Nothing is dropped silently: a row without an id is
+excluded, a value no parser could read is nulled, and each gets a
+quarantine row whose reason starts with 'ingest: '. The features stage then
+runs on the table as on any other input.
+
+A mapping's ``labelled_pairs`` (golden data as pairs: left id, right id,
+label, split) are written to the entity's labelled pairs table, their ids
+made into record ids the way the sources' are; rows without both ids or a
+readable label are left out and counted.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+from dataclasses import dataclass, field, replace
+from functools import reduce
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from features.errors import ConfigError
+from features.parsing import (
+    map_labelled_pairs,
+    map_source,
+    mapped_counts,
+    mapped_quarantine,
+    mapped_records,
+)
+from features.schemas import conform, labelled_pairs_schema
+from jobs.runtime.config import AppConfig
+from jobs.runtime.delta import write_table
+from jobs.runtime.job import stage
+from jobs.runtime.mapping import CatalogMapping, LabelledPairsMapping, SourceMapping, load_mapping
+from jobs.stages.common import contracts, write_quarantine
+from splink_models.clustering import connected_components
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FieldCount:
+    """Present values of one field in one source: kept as parsed, or nulled with a reason."""
+
+    kept: int
+    nulled: int
+
+    @property
+    def parse_rate(self) -> float | None:
+        present = self.kept + self.nulled
+        return self.kept / present if present else None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    entity: str
+    linkage: str
+    input_table: str
+    rows_read: dict[str, int]  # per source
+    rows_excluded: dict[str, int]  # per source: no id, or a row Spark could not parse
+    rows_written: int
+    fields: dict[str, dict[str, FieldCount]]  # source -> field -> counts
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)  # "field: reason" -> n
+    # the mapping's labelled pairs: rows written per split ("" when unsplit), rows
+    # left out per reason, and the table they went to
+    labelled_pairs: dict[str, int] = field(default_factory=dict)
+    labelled_pairs_excluded: dict[str, int] = field(default_factory=dict)
+    labelled_pairs_table: str | None = None
+    # the mapping's golden pairs: pairs used, pairs left out per reason, the golden table
+    golden_pairs: int = 0
+    golden_pairs_excluded: dict[str, int] = field(default_factory=dict)
+    golden_table: str | None = None
+
+
+def _target(cfg: AppConfig, entity: str) -> tuple[str, str]:
+    """(id column, input table) of an entity type (a ConfigError naming the configured ones)."""
+    e = cfg.entity(entity)
+    return e.id_column, e.input_table
+
+
+def _check_path(source: SourceMapping, mapping: CatalogMapping) -> None:
+    if "://" in source.path and not source.path.startswith("file://"):
+        return  # object stores: Spark reports what it cannot find
+    local = source.path.removeprefix("file://")
+    if not glob.glob(local):
+        raise ConfigError(
+            f"source {source.name!r} of mapping {mapping.file}: {source.path} does not exist "
+            f"(sources.{source.name}.path; {{datasets}} is filled from --datasets-dir)"
+        )
+
+
+def read_source(spark: SparkSession, source: SourceMapping) -> DataFrame:
+    """One source as Spark reads it: CSV columns all strings, JSON, Parquet and Delta typed."""
+    return spark.read.options(**source.options).format(source.format).load(source.path)
+
+
+def _missing_columns(source: SourceMapping, raw: DataFrame) -> list[str]:
+    """'key: column is not a column of path (it has: ...)' for each mapped column the file lacks."""
+    wanted = [("id.column", source.id_column)] + [
+        (f"columns.{f.field}", f.column) for f in source.fields
+    ]
+    return [
+        f"sources.{source.name}.{key}: {column!r} is not a column of {source.path} "
+        f"(it has: {', '.join(raw.columns)})"
+        for key, column in wanted
+        if column not in raw.columns
+    ]
+
+
+def ingest(
+    spark: SparkSession,
+    cfg: AppConfig,
+    *,
+    mapping_path: str | Path,
+    datasets_dir: str | Path | None,
+    run_id: str,
+) -> IngestResult:
+    mapping = load_mapping(
+        mapping_path,
+        datasets_dir=datasets_dir,
+        entity_contracts={e.name: e.contracts for e in cfg.entities.values()},
+    )
+    id_column, input_table = _target(cfg, mapping.entity)
+    if id_column != mapping.id_field:
+        raise ConfigError(
+            f"entity {mapping.entity}: config id_column {id_column!r} is not the input "
+            f"contract's id {mapping.id_field!r}"
+        )
+    contract = mapping.contract
+    with stage(f"read {len(mapping.sources)} sources of {mapping.file.name}"):
+        raws = {}
+        for source in mapping.sources:
+            _check_path(source, mapping)
+            raws[source.name] = read_source(spark, source)
+        missing = [p for s in mapping.sources for p in _missing_columns(s, raws[s.name])]
+        if missing:
+            raise ConfigError(
+                f"source mapping {mapping.file} names columns its files lack:\n  - "
+                + "\n  - ".join(missing)
+            )
+    with stage(f"parse onto {mapping.entity} input"):
+        mapped = reduce(
+            DataFrame.unionByName,
+            [
+                map_source(
+                    raws[s.name],
+                    source=s.name,
+                    contract=contract,
+                    id_field=mapping.id_field,
+                    id_column=s.id_column,
+                    id_prefix=s.id_prefix,
+                    fields=s.fields,
+                )
+                for s in mapping.sources
+            ],
+        ).localCheckpoint()  # read and parsed once for the table, quarantine and counts
+    table_path = cfg.table_path(input_table)
+    with stage(f"write {mapping.entity} input table"):
+        write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
+        quarantine = mapped_quarantine(
+            mapped, entity_type=mapping.entity, id_field=mapping.id_field, run_id=run_id
+        )
+        write_quarantine(cfg, mapping.entity, quarantine, stage="ingest")
+    result = _summarise(mapping, mapped, quarantine, table_path)
+    if mapping.labelled_pairs is not None:
+        with stage(f"write labelled pairs of {mapping.file.name}"):
+            result = _write_labelled_pairs(spark, cfg, mapping, mapping.labelled_pairs, result)
+    if mapping.golden_pairs is not None:
+        with stage(f"write golden clusters of {mapping.file.name}"):
+            result = _write_golden_clusters(spark, cfg, mapping, mapping.golden_pairs, result)
+    return result
+
+
+def _labelled_pairs_table(cfg: AppConfig, mapping: CatalogMapping) -> str:
+    table = cfg.entity(mapping.entity).labelled_pairs_table
+    if not table:
+        raise ConfigError(
+            f"mapping {mapping.file} has labelled_pairs but entity {mapping.entity!r} has no "
+            f"labelled pairs table: set entities.{mapping.entity}.tables.labelled_pairs"
+        )
+    return table
+
+
+def read_labelled_pair_files(
+    spark: SparkSession, mapping: CatalogMapping, labels: LabelledPairsMapping
+) -> DataFrame:
+    """Every labelled-pairs file as ``map_labelled_pairs`` rows (``_problem`` null when usable)."""
+    frames = []
+    for split, path in labels.files:
+        local = path.removeprefix("file://")
+        if "://" not in local and not glob.glob(local):
+            section = "labelled_pairs" if labels.label_column else "golden_pairs"
+            key = f"{section}.files.{split}" if split is not None else f"{section}.path"
+            raise ConfigError(
+                f"mapping {mapping.file}: {path} does not exist ({key}; "
+                "{datasets} is filled from --datasets-dir)"
+            )
+        raw = spark.read.options(**labels.options).format(labels.format).load(path)
+        wanted = [labels.left.column, labels.right.column]
+        wanted += [labels.label_column] if labels.label_column else []
+        wanted += [labels.split_column] if labels.split_column else []
+        missing = [c for c in wanted if c not in raw.columns]
+        if missing:
+            raise ConfigError(
+                f"mapping {mapping.file}: labelled pairs file {path} lacks columns {missing} "
+                f"(it has: {', '.join(raw.columns)})"
+            )
+        frames.append(
+            map_labelled_pairs(
+                raw,
+                id_field=mapping.id_field,
+                left_column=labels.left.column,
+                left_prefix=labels.left.id_prefix,
+                right_column=labels.right.column,
+                right_prefix=labels.right.id_prefix,
+                label_column=labels.label_column,
+                split=split,
+                split_column=labels.split_column,
+            )
+        )
+    return reduce(DataFrame.unionByName, frames)
+
+
+def _write_labelled_pairs(
+    spark: SparkSession,
+    cfg: AppConfig,
+    mapping: CatalogMapping,
+    labels: LabelledPairsMapping,
+    result: IngestResult,
+) -> IngestResult:
+    """Write the usable labelled pairs to the entity's labelled pairs table (replacing it)."""
+    table_path = cfg.table_path(_labelled_pairs_table(cfg, mapping))
+    mapped = read_labelled_pair_files(spark, mapping, labels).localCheckpoint()
+    contract = labelled_pairs_schema(mapping.id_field)
+    usable = mapped.where(F.col("_problem").isNull())
+    write_table(conform(usable, contract), table_path, contract)
+    written = {r["split"] or "": int(r["count"]) for r in usable.groupBy("split").count().collect()}
+    excluded = {
+        r["_problem"]: int(r["count"])
+        for r in mapped.where(F.col("_problem").isNotNull()).groupBy("_problem").count().collect()
+    }
+    return replace(
+        result,
+        labelled_pairs=dict(sorted(written.items())),
+        labelled_pairs_excluded=excluded,
+        labelled_pairs_table=table_path,
+    )
+
+
+def _write_golden_clusters(
+    spark: SparkSession,
+    cfg: AppConfig,
+    mapping: CatalogMapping,
+    pairs: LabelledPairsMapping,
+    result: IngestResult,
+) -> IngestResult:
+    """The entity's golden table from a closed world's duplicate pairs: their connected components.
+
+    Every ingested record is in one true cluster: the components of the
+    listed pairs, and every other record on its own. A listed pair naming a
+    record the sources lack is left out and counted.
+    """
+    entity = cfg.entity(mapping.entity)
+    if not entity.golden_table or entity.golden is None:
+        raise ConfigError(
+            f"mapping {mapping.file} has golden_pairs but entity {entity.name!r} has no golden "
+            f"table: set entities.{entity.name}.tables.golden and .golden.truth_column"
+        )
+    idc = mapping.id_field
+    records = spark.read.format("delta").load(result.input_table).select(
+        F.col(idc).alias("node")
+    ).where(F.col("node").isNotNull()).distinct()
+    mapped = read_labelled_pair_files(spark, mapping, pairs).localCheckpoint()
+    usable = mapped.where(F.col("_problem").isNull())
+    edges = usable.select(F.col(f"{idc}_l").alias("node_l"), F.col(f"{idc}_r").alias("node_r"))
+    known = edges.join(records.withColumnRenamed("node", "node_l"), "node_l").join(
+        records.withColumnRenamed("node", "node_r"), "node_r"
+    )
+    unknown = edges.count() - known.count()
+    clusters = connected_components(known, records)
+    contract = contracts(entity).golden
+    golden = clusters.select(
+        F.col("node").alias(idc),
+        F.concat(F.lit("c"), F.col("component").cast("string")).alias(entity.golden.truth_column),
+    )
+    golden = golden.select(
+        *[
+            F.col(f.name) if f.name in golden.columns else F.lit(None).cast(f.dataType).alias(f.name)
+            for f in contract.fields
+        ]
+    )
+    write_table(conform(golden, contract), cfg.table_path(entity.golden_table), contract)
+    excluded = {
+        r["_problem"]: int(r["count"])
+        for r in mapped.where(F.col("_problem").isNotNull()).groupBy("_problem").count().collect()
+    }
+    if unknown:
+        excluded["a record of the pair is not among the ingested records"] = unknown
+    return replace(
+        result,
+        golden_pairs=known.count(),
+        golden_pairs_excluded=excluded,
+        golden_table=cfg.table_path(entity.golden_table),
+    )
+
+
+def _summarise(
+    mapping: CatalogMapping, mapped: DataFrame, quarantine: DataFrame, table_path: str
+) -> IngestResult:
+    names = list(dict.fromkeys(f.field for s in mapping.sources for f in s.fields))
+    counts = {r["source"]: r for r in mapped_counts(mapped, names).collect()}
+    mapped_fields = {s.name: [f.field for f in s.fields] for s in mapping.sources}
+    by_reason = {
+        f"{r['field']}: {r['reason']}": int(r["count"])
+        for r in quarantine.groupBy("field", "reason").count().orderBy("field", "reason").collect()
+    }
+    rows_read = {
+        s.name: int(counts[s.name]["rows"]) if s.name in counts else 0 for s in mapping.sources
+    }
+    excluded = {
+        s.name: int(counts[s.name]["excluded"]) if s.name in counts else 0 for s in mapping.sources
+    }
+    return IngestResult(
+        entity=mapping.entity,
+        linkage=mapping.linkage,
+        input_table=table_path,
+        rows_read=rows_read,
+        rows_excluded=excluded,
+        rows_written=sum(rows_read.values()) - sum(excluded.values()),
+        fields={
+            s: {
+                f: FieldCount(int(row[f"{f}__kept"]), int(row[f"{f}__nulled"]))
+                for f in mapped_fields[s]
+            }
+            for s, row in counts.items()
+        },
+        quarantine_by_reason=by_reason,
+    )
+
+
+def summary_lines(result: IngestResult) -> list[str]:
+    """The ingest summary as printed: rows per source, field parse rates, quarantine reasons."""
+    lines = [
+        f"ingest {result.entity} ({result.linkage}): "
+        + ", ".join(f"{s} {n} rows" for s, n in result.rows_read.items())
+        + f" -> {result.rows_written} rows written to {result.input_table}, "
+        f"{sum(result.rows_excluded.values())} excluded"
+    ]
+    for source, fields in result.fields.items():
+        for name, c in fields.items():
+            rate = c.parse_rate
+            parsed = f" ({rate:.2%} parsed)" if rate is not None and c.nulled else ""
+            lines.append(f"  {source}.{name}: {c.kept} values kept, {c.nulled} nulled{parsed}")
+    for reason, n in result.quarantine_by_reason.items():
+        lines.append(f"  quarantine {reason}: {n}")
+    if result.labelled_pairs_table:
+        splits = ", ".join(
+            f"{split or 'unsplit'} {n}" for split, n in result.labelled_pairs.items()
+        )
+        lines.append(f"labelled pairs: {splits} -> {result.labelled_pairs_table}")
+    for reason, n in result.labelled_pairs_excluded.items():
+        lines.append(f"  labelled pairs left out, {reason}: {n}")
+    if result.golden_table:
+        lines.append(f"golden pairs: {result.golden_pairs} -> clusters in {result.golden_table}")
+    for reason, n in result.golden_pairs_excluded.items():
+        lines.append(f"  golden pairs left out, {reason}: {n}")
+    return lines

@@ -1,0 +1,132 @@
+"""The training procedure on any backend's linker: prior, u, EM sessions, m from labels.
+
+``training.train`` builds the linker (Spark or DuckDB) and calls these.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import DataFrame
+from splink import Linker, block_on
+from splink.backends.spark import SparkAPI
+from splink.internals.exceptions import EMTrainingException
+
+from features.errors import ResolutionError
+from splink_models.model import source_column
+from splink_models.spark_backend import with_sources
+
+logger = logging.getLogger(__name__)
+
+
+
+# A level no labelled match reached gets this m (before the comparison's m are
+# scaled to sum to 1 again): unseen in a few hundred labels is rare, not impossible.
+LABEL_M_FLOOR = 1e-3
+
+
+
+def estimate_m_from_labels(
+    linker: Linker,
+    db_api: Any,
+    features: DataFrame | Sequence[DataFrame],
+    matches: DataFrame,
+) -> None:
+    """m of every level not fixed by design from labelled matches (Splink's pairwise labels).
+
+    EM inside blocks learns what the block's pairs share (inside artist
+    blocks: "same album"), not what a match is; labels say it directly. The
+    levels the model fixes (m known from the domain) keep their m. A level no
+    labelled match reached gets a small m (LABEL_M_FLOOR) instead of zero,
+    whose weight would be minus infinity.
+    """
+    settings = linker.misc.save_model_to_json()
+    id_column = settings["unique_id_column_name"]
+    source = source_column(settings)
+    labels = matches.select(f"{id_column}_l", f"{id_column}_r").distinct()
+    if source is not None:
+        labels = with_sources(labels, features, id_column, source)
+    n = labels.count()
+    if n == 0:
+        raise ResolutionError("m from labels: no labelled match found among the features")
+    logger.info("m from %d labelled matches", n)
+    name = f"__mr_m_labels_{uuid.uuid4().hex[:8]}"
+    table = labels if isinstance(db_api, SparkAPI) else labels.toArrow()
+    linker.training.estimate_m_from_pairwise_labels(db_api.register(table, table_name=name))
+    floored = floor_learned_m(linker.misc.save_model_to_json(), LABEL_M_FLOOR)
+    for comparison, trained in zip(
+        linker._settings_obj.comparisons, floored["comparisons"], strict=True
+    ):
+        levels = [lv for lv in trained["comparison_levels"] if not lv.get("is_null_level")]
+        for level, values in zip(comparison._comparison_levels_excluding_null, levels, strict=True):
+            if not values.get("fix_m_probability"):
+                level.m_probability = values["m_probability"]
+
+
+def floor_learned_m(settings: dict[str, Any], floor: float) -> dict[str, Any]:
+    """The learned m of each comparison raised to at least ``floor``, then scaled back.
+
+    Levels with a fixed m keep it; the learned ones are scaled to share what
+    the fixed ones leave of 1.
+    """
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        learned = [lv for lv in levels if not lv.get("fix_m_probability")]
+        fixed = [lv for lv in levels if lv.get("fix_m_probability")]
+        share = 1.0 - sum(lv.get("m_probability") or 0.0 for lv in fixed)
+        if not learned or share <= 0.0:
+            continue
+        for level in learned:
+            level["m_probability"] = max(level.get("m_probability") or 0.0, floor)
+        total = sum(level["m_probability"] for level in learned)
+        for level in learned:
+            level["m_probability"] *= share / total
+    return settings
+
+
+def estimate_parameters(
+    linker: Linker,
+    *,
+    seed: int,
+    max_pairs_for_u: int,
+    em_blocking: Sequence[Sequence[str]],
+    prior_rules: Sequence[str],
+    prior_recall: float,
+) -> None:
+    """The training procedure on any backend's linker (see :func:`train`)."""
+    before = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    linker.training.estimate_probability_two_random_records_match(
+        list(prior_rules), recall=prior_recall
+    )
+    if not linker.misc.save_model_to_json()["probability_two_random_records_match"]:
+        # e.g. ISRC rules on a catalog without ISRCs: a prior of 0 makes every
+        # match weight minus infinity; Splink has no public setter for it
+        logger.warning(
+            "prior rules found no pair (%s): keeping the settings' prior %g",
+            " | ".join(prior_rules),
+            before,
+        )
+        linker._settings_obj._probability_two_random_records_match = before
+    # One chunk: Splink's probe-and-chunk loop costs a Spark job per chunk per
+    # rare level (100 s on a 3k sample) for no better estimate.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=max_pairs_for_u, seed=seed, num_chunks=1, min_count_per_level=None
+    )
+    for columns in em_blocking:
+        logger.info("EM session blocked on %s", ", ".join(columns))
+        # Splink 5.0's session takes the comparisons it blocks on out of the
+        # linker's own settings before it finds out it has no pairs: put them back
+        before_session = linker._settings_obj.core_model_settings.copy()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*columns), estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            # e.g. a catalog without ISRCs: the session has nothing to learn from
+            linker._settings_obj.core_model_settings = before_session
+            logger.warning("EM session blocked on %s found no pairs: skipped", ", ".join(columns))
+
+
