@@ -62,8 +62,9 @@ def _table_name(stem: str) -> str:
     return f"mr_{stem}_{next(_names)}"
 
 
-def _quote(path: str | Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _quote(value: str | Path) -> str:
+    """A DuckDB string literal: quoted, quotes doubled (paths, run ids, prefixes)."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def parquet_source(path: str | Path) -> str:
@@ -291,7 +292,6 @@ def groups_sql(
 
     ``accepted``: the accepted (node_l, node_r) edges.
     """
-    prefix = group_id_prefix.replace("'", "''")
     return f"""
     WITH same_component AS (
         SELECT e.node_l, e.node_r FROM {accepted} e
@@ -309,14 +309,14 @@ def groups_sql(
     )
     SELECT
         node AS {id_column},
-        '{prefix}' || substr(sha256(min(node) OVER w), 1, 20) AS {group_column},
+        {_quote(group_id_prefix)} || substr(sha256(min(node) OVER w), 1, 20) AS {group_column},
         CAST(count(*) OVER w AS BIGINT) AS group_size,
         first_value(node) OVER (
             PARTITION BY component ORDER BY degree DESC, node ASC
             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
         ) AS representative_{id_column},
-        '{run_id}' AS run_id,
-        '{model_version}' AS model_version
+        {_quote(run_id)} AS run_id,
+        {_quote(model_version)} AS model_version
     FROM members
     WINDOW w AS (PARTITION BY component)
     """
@@ -369,8 +369,8 @@ def resolve_duckdb(
             CAST(match_probability AS DOUBLE) AS match_probability,
             {explain_levels_sql(model, columns)} AS comparison_levels,
             match_probability >= {threshold!r} AS above_threshold,
-            '{run_id}' AS run_id,
-            '{model.version}' AS model_version
+            {_quote(run_id)} AS run_id,
+            {_quote(model.version)} AS model_version
         FROM {scored.physical_name}"""
     )
     scored.drop_table_from_database_and_remove_from_cache()

@@ -123,3 +123,28 @@ def test_read_validates_against_the_contract(spark, tmp_path):
         read_table(spark, target, narrower)
     with pytest.raises(ResolutionError, match="no Delta table"):
         read_table(spark, str(tmp_path / "nothing"))
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "x' OR '1'='1", "back\\slash", "quote\\'", "naïve ü", "a'b\\'c", ""]
+)
+def test_sql_literal_reads_back_as_the_same_text(spark, value):
+    from jobs.runtime.sql import sql_literal
+
+    assert spark.sql(f"SELECT {sql_literal(value)} AS v").first()["v"] == value
+
+
+def test_a_hostile_run_id_replaces_only_its_own_rows(spark, tmp_path):
+    from jobs.stages.common import run_scope
+
+    path = str(tmp_path / "shared")
+    schema = "entity_type string, run_id string, value int"
+    write_table(spark.createDataFrame([("e", "r1", 1), ("e", "r2", 2), ("f", "r1", 3)], schema), path)
+    hostile = "x' OR '1'='1"
+    write_table(
+        spark.createDataFrame([("e", hostile, 9)], schema),
+        path,
+        replace_where=run_scope("e", hostile),
+    )
+    rows = sorted(tuple(r) for r in read_table(spark, path).collect())
+    assert rows == [("e", "r1", 1), ("e", "r2", 2), ("e", hostile, 9), ("f", "r1", 3)]
