@@ -98,11 +98,16 @@ def entity_lines(
                 for key, value in sorted(report.items())
                 if key.endswith("_precision") and key != "precision"
             ),
-            *[
-                f"  {key:<17} {value}"
-                for key, value in sorted(report.items())
-                if "_assigned_to_" in key and value
-            ],
+            "  wrong kind        "
+            + (
+                ", ".join(
+                    f"{key.split('_assigned_to_')[0]} {value}"
+                    for key, value in sorted(report.items())
+                    if "_assigned_to_" in key
+                )
+                or "n/a"
+            )
+            + " (assigned to a group of the base kind)",
         ]
     paths = [f"  model             {resolved.model_version}"]
     paths.append(f"  report            {report_path(cfg, e.name, 'json')}")

@@ -107,8 +107,10 @@ def driver_linker(
     """
     db_api = quiet_duckdb_api()
     if isinstance(inputs, DataFrame):
-        return db_api, Linker(db_api.register(inputs.toArrow()), settings)
-    return db_api, Linker([db_api.register(f.toArrow()) for f in inputs], settings)
+        return db_api, Linker(db_api.register(inputs.toArrow()), settings, log_level=None)
+    return db_api, Linker(
+        [db_api.register(f.toArrow()) for f in inputs], settings, log_level=None
+    )
 
 
 def _check_dialect(model: TrainedModel) -> None:
@@ -121,7 +123,7 @@ def _check_dialect(model: TrainedModel) -> None:
 
 def _predict(db_api: DuckDBAPI, table, model: TrainedModel):
     _check_dialect(model)
-    return predict_with_levels(Linker(table, scoring_settings(model.settings)))
+    return predict_with_levels(Linker(table, scoring_settings(model.settings), log_level=None))
 
 
 def predict_duckdb(
@@ -154,7 +156,7 @@ def train_duckdb(
     """``training.train`` on DuckDB: the same comparisons and procedure, a DuckDB-SQL model."""
     db_api = db_api or quiet_duckdb_api()
     settings = model_module(module).settings()
-    linker = Linker(register_features(db_api, features), settings)
+    linker = Linker(register_features(db_api, features), settings, log_level=None)
     estimate_parameters(
         linker,
         seed=seed,

@@ -52,8 +52,8 @@ def linker(
     db_api = db_api or spark_api(spark)
     features = model_inputs(features, settings)
     if isinstance(features, DataFrame):
-        return Linker(db_api.register(features), settings)
-    return Linker([db_api.register(f) for f in features], settings)
+        return Linker(db_api.register(features), settings, log_level=None)
+    return Linker([db_api.register(f) for f in features], settings, log_level=None)
 
 
 

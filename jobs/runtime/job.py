@@ -23,19 +23,32 @@ logger = logging.getLogger(__name__)
 DEBUG_ENV = "MUSIC_RES_DEBUG"  # set to 1 (or pass --debug) for a traceback with project errors
 
 
+_ACTIVE_STAGES: list[str] = []  # names of the stages running now, outermost first
+
+
 @contextmanager
 def stage(name: str, timings: dict[str, float] | None = None) -> Iterator[None]:
-    """Log one line when a stage ends: done with its elapsed time, or failed."""
+    """Log one line when a stage ends: done with its elapsed time, or failed.
+
+    A stage inside another of the same name (the demo timing a job that times
+    itself) logs nothing of its own: one line per stage.
+    """
     start = time.perf_counter()
+    nested = name in _ACTIVE_STAGES
+    _ACTIVE_STAGES.append(name)
     try:
         yield
     except BaseException:
-        logger.error("stage %s: failed after %.1fs", name, time.perf_counter() - start)
+        if not nested:
+            logger.error("stage %s: failed after %.1fs", name, time.perf_counter() - start)
         raise
+    finally:
+        _ACTIVE_STAGES.pop()
     elapsed = time.perf_counter() - start
     if timings is not None:
         timings[name] = round(elapsed, 2)
-    logger.info("stage %s: done in %.1fs", name, elapsed)
+    if not nested:
+        logger.info("stage %s: done in %.1fs", name, elapsed)
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -21,6 +21,11 @@ from jobs.runtime.config import AppConfig, load_config, resolve_local_path
 logger = logging.getLogger(__name__)
 
 
+# JVM loggers whose warnings tell a user nothing: Splink reads its own checkpoint
+# folders, some still empty, and Spark warns "All paths were ignored" for each.
+QUIET_JVM_LOGGERS = ("org.apache.spark.sql.execution.datasources.DataSource",)
+
+
 class JavaMissingError(ResolutionError):
     """Java 17 (what Spark 4 needs) is not available."""
 
@@ -114,6 +119,9 @@ def build_spark(cfg: AppConfig) -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(s.log_level)
+    log4j = spark.sparkContext._jvm.org.apache.logging.log4j
+    for name in QUIET_JVM_LOGGERS:
+        log4j.core.config.Configurator.setLevel(name, log4j.Level.ERROR)
     spark.sparkContext.setCheckpointDir(cfg.paths.checkpoint_dir)
     logger.info(
         "Spark %s on %s, %d shuffle partitions, Delta jars %s",
