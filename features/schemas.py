@@ -439,8 +439,10 @@ RELEASE_INPUT = StructType(
 RELEASE_GOLDEN = StructType(
     [
         _f("release_id", _S, False),
-        _f("release_group_id", _S, False),  # same value = same release
-        _f("release_kind", _S, False),  # original, duplicate, deluxe, regional, remaster, ...
+        _f("true_release_id", _S, False),  # same value = same release
+        # album, single, compilation, deluxe, remaster, regional_reissue (hard negatives:
+        # other releases of one album); store_copy, redelivery, typo_copy (duplicates)
+        _f("release_kind", _S, False),
     ]
 )
 
@@ -454,7 +456,8 @@ RELEASE_FEATURES = StructType(
         _f("core_title_key", _S),
         _f("edition", _S),  # deluxe, remaster, expanded, regional, ... (null: none named)
         _f("disc_number", IntegerType()),  # "CD2" -> 2
-        _f("volume_number", IntegerType()),  # "Vol. 04", "Part II" -> 4, 2
+        _f("volume_number", IntegerType()),  # "Vol. 04", "Part II", "Now 45" -> 4, 2, 45
+        _f("title_years", _ARR),  # years the title names ("1962-1966" -> ["1962", "1966"])
         _f("artists_norm", _ARR),  # null: none, or only "various artists"
         _f("artist_keys", _ARR),
         _f("primary_artist", _S),
@@ -473,3 +476,12 @@ RELEASE_FEATURES = StructType(
 )
 
 RELEASE_PAIRS = pairs_schema("release_id")
+RELEASE_GROUPS = groups_schema("release_id", "release_group_id")
+
+CONTRACTS["releases"] = EntityContracts(
+    input=RELEASE_INPUT,
+    features=RELEASE_FEATURES,
+    pairs=RELEASE_PAIRS,
+    groups=RELEASE_GROUPS,
+    golden=RELEASE_GOLDEN,
+)

@@ -464,6 +464,8 @@ def baseline_rows(
                 "threshold_kind": None,
                 "model_version": None,
                 **_rounded({k: figures[k] for k in ("precision", "recall", "f1")}),
+                # equal keys are already transitive: the pairs are the clusters' pairs
+                **_rounded({f"cluster_{k}": figures[k] for k in ("precision", "recall", "f1")}),
                 "largest_cluster": figures["largest"],
                 "n_split_records": len(inside),
             }
@@ -476,7 +478,7 @@ COLUMNS = ("dataset", "method", "split", "precision", "recall", "f1", "threshold
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as an aligned text table (pair completeness where known)."""
-    return text_table(rows, (*COLUMNS, "pair_completeness"))
+    return text_table(rows, (*COLUMNS, "pair_completeness", "cluster_f1"))
 
 
 def run(

@@ -1,0 +1,1 @@
+"""Release model: which catalog entries are the same album, CD or EP."""
