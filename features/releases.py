@@ -75,6 +75,10 @@ EDITION_RULES: tuple[tuple[str, str], ...] = (
     ),
     ("reissue", r"\bre ?issue(?:d)?\b"),
     ("edition", r"\b(?:special|collectors?|tour|platinum|gold|enhanced|\d{4}) edition\b"),
+    # the format a store appends ("Title - Single", "Title - EP"): a single and an EP
+    # of one song are two products
+    ("single", r"\bsingle$"),
+    ("ep", r"\bep$"),
 )
 # Words that describe what a release is, not which one: stripped from the core title.
 DESCRIPTOR_PATTERN = (

@@ -59,6 +59,10 @@ def setup_logging(level: str = "INFO") -> None:
     )
     for noisy in ("py4j", "splink", "alembic", "urllib3", "mlflow"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Splink warns that max_pairs is its default whatever it is; the config sets it
+    logging.getLogger("splink.internals.linker_components.training").addFilter(
+        lambda record: "default value for `max_pairs`" not in record.getMessage()
+    )
 
 
 def common_args(

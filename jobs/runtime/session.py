@@ -23,7 +23,12 @@ logger = logging.getLogger(__name__)
 
 # JVM loggers whose warnings tell a user nothing: Splink reads its own checkpoint
 # folders, some still empty, and Spark warns "All paths were ignored" for each.
-QUIET_JVM_LOGGERS = ("org.apache.spark.sql.execution.datasources.DataSource",)
+# Splink registers its similarity UDFs again for every linker ("replaced a
+# previously registered function").
+QUIET_JVM_LOGGERS = (
+    "org.apache.spark.sql.execution.datasources.DataSource",
+    "org.apache.spark.sql.catalyst.analysis.SimpleFunctionRegistry",
+)
 
 
 class JavaMissingError(ResolutionError):

@@ -6,7 +6,6 @@ merges by kind) or labelled pairs, with the errors behind the figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,14 @@ from features.schemas import ERROR_ANALYSIS, conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, table_exists, write_table
 from jobs.runtime.output import write_text_atomic
-from jobs.stages.common import contracts, import_named, read_features, read_groups, run_scope
+from jobs.stages.common import (
+    Settled,
+    contracts,
+    import_named,
+    read_features,
+    read_groups,
+    run_scope,
+)
 from jobs.stages.labels import read_labelled_pairs
 from splink_models.clustering import guarded_clusters
 from splink_models.evaluation import (
@@ -63,14 +69,6 @@ def pair_rows(
         F.lit(run_id).alias("run_id"),
         F.lit(model.version).alias("model_version"),
     )
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What a clustered entity publishes besides its pairs: the groups."""
-
-    outputs: dict[str, DataFrame]  # role (groups) -> frame in its contract
-    guard_rounds: list[dict[str, Any]]
 
 
 def settle(

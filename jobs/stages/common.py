@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -19,6 +20,17 @@ from features.schemas import CONTRACTS, QUARANTINE, EntityContracts, conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.sql import sql_literal
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a kind publishes besides its pairs, not yet written.
+
+    ``outputs``: role -> frame in its contract (groups; or matches and unmatched).
+    """
+
+    outputs: dict[str, DataFrame]
+    guard_rounds: list[dict[str, Any]]  # clustering guard rounds that split something
 
 
 def import_named(dotted: str) -> Callable[..., Any]:

@@ -10,7 +10,6 @@ one pair of entities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -19,7 +18,7 @@ from pyspark.sql import functions as F
 from features.errors import ResolutionError
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table
-from jobs.stages.common import contracts, import_named, read_features, read_groups
+from jobs.stages.common import Settled, contracts, import_named, read_features, read_groups
 from splink_models.link_evaluation import evaluate_assignments
 from splink_models.linking import assign_records
 from splink_models.model import TrainedModel
@@ -72,14 +71,6 @@ def pair_rows(
         F.lit(run_id).alias("run_id"),
         F.lit(model.version).alias("model_version"),
     )
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What a link entity publishes besides its pairs: matches and unmatched records."""
-
-    outputs: dict[str, DataFrame]  # role (matches, unmatched) -> frame in its contract
-    guard_rounds: list[dict[str, Any]]
 
 
 def settle(

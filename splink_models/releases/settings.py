@@ -180,7 +180,9 @@ def numbering_comparison() -> cl.CustomComparison:
 # Japan pressing of an album are releases of their own that share its title,
 # artist and most of its tracks, so a mismatch must outweigh all of those; and
 # u from random pairs would make "both deluxe" strong evidence, which it is not.
-EDITION_M_U = ((0.95, 0.50), (1e-5, 0.45), (1e-7, 0.05))
+# An exact title, artist and track list add up to about +34 bits: a mismatch
+# costs about 25 (one side) and 29 bits (two editions), so it decides.
+EDITION_M_U = ((0.95, 0.50), (1e-8, 0.45), (1e-10, 0.05))
 
 
 def edition_comparison() -> cl.CustomComparison:
@@ -234,6 +236,13 @@ def track_count_comparison() -> cl.CustomComparison:
     )
 
 
+# m of "two different barcodes": a barcode names one product, so two copies of one
+# release carry the same one (UPC-A and EAN-13 spellings are normalised to 13
+# digits); a different barcode is another pressing or edition, decisive like an
+# edition mismatch. Fixed: EM inside title blocks would learn it as nearly free.
+DIFFERENT_UPC_M = 1e-6
+
+
 def upc_comparison() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="upc",
@@ -241,7 +250,7 @@ def upc_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("upc"),
             cll.ExactMatchLevel("upc"),
-            cll.ElseLevel(),
+            fixed_m(cll.ElseLevel(), DIFFERENT_UPC_M),
         ],
     )
 

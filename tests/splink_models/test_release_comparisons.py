@@ -208,6 +208,25 @@ CASES = [
         "Exact match on edition",
     ),
     (
+        "edition",  # a store's format suffix: a single and an EP of one song are two products
+        _release("a", "Crazy in Love - Single"),
+        _release("b", "Crazy in Love - EP"),
+        "All other comparisons",
+    ),
+    # barcodes
+    (
+        "upc",
+        _release("a", upc="602547202086"),
+        _release("b", upc="0602547202086"),
+        "Exact match on upc",
+    ),
+    (
+        "upc",  # two barcodes, two products
+        _release("a", upc="602547202086"),
+        _release("b", upc="886444662345"),
+        "All other comparisons",
+    ),
+    (
         "edition",
         _release("a", "Dangerously in Love"),
         _release("b", "Dangerously in Love"),
