@@ -20,6 +20,7 @@ from jobs import ingest
 from jobs.runtime.config import PROJECT_ROOT
 from jobs.runtime.delta import read_table
 from jobs.runtime.mapping import load_mapping
+from jobs.stages.ingest import FieldCount
 from tests.conftest import test_config as config_in  # not collected as a test
 
 EXAMPLE = PROJECT_ROOT / "conf" / "sources" / "example_catalog.yaml"
@@ -125,8 +126,8 @@ def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined
     assert result.rows_excluded == {"label_feed": 1, "store": 1}
     assert result.rows_written == written.count() == 7
     assert result.linkage == "link_only"
-    assert result.fields["label_feed"]["duration_ms"] == ingest.FieldCount(kept=3, nulled=1)
-    assert result.fields["label_feed"]["release_date"] == ingest.FieldCount(kept=2, nulled=2)
+    assert result.fields["label_feed"]["duration_ms"] == FieldCount(kept=3, nulled=1)
+    assert result.fields["label_feed"]["release_date"] == FieldCount(kept=2, nulled=2)
     assert (
         result.quarantine_by_reason[
             f"release_date: {INGEST_REASON_PREFIX}unparseable date: matches none of the formats"

@@ -66,7 +66,7 @@ def test_independent_of_string_hash_seed() -> None:
     """Set iteration or ``hash()`` would make the catalog vary between processes."""
     code = (
         "import hashlib, sys; sys.path.insert(0, '.'); "
-        "from jobs._samplegen import generate_catalog; "
+        "from jobs.samples.catalog import generate_catalog; "
         "t, g = generate_catalog(800, seed=5); "
         "print(hashlib.sha256(repr((t.to_numpy().tolist(), g.to_numpy().tolist()))"
         ".encode()).hexdigest())"

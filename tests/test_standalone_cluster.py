@@ -2,7 +2,7 @@
 
 A Spark standalone master and two one-core workers are started on 127.0.0.1
 from pyspark's own distribution (``bin/spark-class``); the project is packaged
-with ``jobs._package.build_zip`` (what ``make dist`` runs) and ``jobs/resolve.py``
+with ``jobs.runtime.package.build_zip`` (what ``make dist`` runs) and ``jobs/resolve.py``
 is spark-submitted to the master with ``--py-files``, Delta's and Splink's jars
 and the local profile, whose ``spark.master`` (local[*]) spark-submit's
 ``--master`` must override. The cluster run reads a copy of the shared

@@ -152,8 +152,8 @@ def test_independent_of_string_hash_seed() -> None:
     """Set iteration or ``hash()`` would make the videos vary between processes."""
     code = (
         "import hashlib, sys; sys.path.insert(0, '.'); "
-        "from jobs._samplegen import generate_catalog; "
-        "from jobs._videogen import generate_videos; "
+        "from jobs.samples.catalog import generate_catalog; "
+        "from jobs.samples.videos import generate_videos; "
         "v, g = generate_videos(*generate_catalog(3000, seed=5), seed=5); "
         "print(hashlib.sha256(repr((v.to_numpy().tolist(), g.to_numpy().tolist()))"
         ".encode()).hexdigest())"
