@@ -281,7 +281,8 @@ def run_dataset(
         with stage(f"{dataset.name}: resolve", timings):
             resolve(spark, cfg, entity, run_id, str(model_path))
         with stage(f"{dataset.name}: halves", timings):
-            pairs = holdout_scores(spark, cfg, entity, seed=dataset.holdout_seed)
+            truth = true_clusters(spark, cfg, entity)
+            pairs = holdout_scores(spark, cfg, entity, truth, seed=dataset.holdout_seed)
     else:
         with stage(f"{dataset.name}: score labelled pairs", timings):
             pairs = labelled_scores(spark, cfg, entity, model, dataset.name)
@@ -307,11 +308,16 @@ def run_dataset(
     ]
     if dataset.golden == "clusters":
         out = [
-            {**row, **_rounded(clusters_at(spark, cfg, entity, row["split"], threshold, dataset))}
+            {
+                **row,
+                **_rounded(
+                    clusters_at(spark, cfg, entity, truth, row["split"], threshold, dataset)
+                ),
+            }
             for row in out
         ]
         if dataset.baseline:
-            out += baseline_rows(spark, cfg, entity, dataset, common)
+            out += baseline_rows(spark, cfg, entity, truth, dataset, common)
     seconds = round(sum(timings.values()), 1)
     out = [{**row, "seconds": seconds} for row in out]
     curves = {
@@ -354,7 +360,7 @@ def labelled_scores(
     return pairs
 
 
-def _truth(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, str]:
+def true_clusters(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, str]:
     """Every resolved record's true cluster (records quarantined before features are out)."""
     assert entity.golden is not None and entity.golden_table is not None
     idc = entity.id_column
@@ -365,14 +371,18 @@ def _truth(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[st
 
 
 def holdout_scores(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, *, seed: int
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    truth: dict[str, str],
+    *,
+    seed: int,
 ) -> list[LabelledScore]:
     """Every candidate pair and every true pair never generated, labelled by the golden clusters.
 
     Split by the half each true cluster falls in (``half_of``); pairs across
     the halves are left out.
     """
-    truth = _truth(spark, cfg, entity)
     idc = entity.id_column
     scored = read_table(spark, cfg.table_path(entity.pairs_table)).select(
         f"{idc}_l", f"{idc}_r", "match_weight"
@@ -402,14 +412,15 @@ def clusters_at(
     spark: SparkSession,
     cfg: AppConfig,
     entity: EntityConfig,
+    truth: dict[str, str],
     split: str,
     threshold: float,
     dataset: QualityDataset,
 ) -> dict[str, Any]:
     """Figures of the clusters the pairs at or above ``threshold`` make, on one half."""
-    truth = {
+    inside = {
         record: cluster
-        for record, cluster in _truth(spark, cfg, entity).items()
+        for record, cluster in truth.items()
         if half_of(cluster, dataset.holdout_seed) == split
     }
     idc = entity.id_column
@@ -419,13 +430,13 @@ def clusters_at(
         .select(f"{idc}_l", f"{idc}_r")
         .collect()
     )
-    figures = cluster_figures(((r[0], r[1]) for r in edges), truth)
+    figures = cluster_figures(((r[0], r[1]) for r in edges), inside)
     return {
         "cluster_precision": figures["precision"],
         "cluster_recall": figures["recall"],
         "cluster_f1": figures["f1"],
         "largest_cluster": figures["largest"],
-        "n_split_records": len(truth),
+        "n_split_records": len(inside),
     }
 
 
@@ -433,6 +444,7 @@ def baseline_rows(
     spark: SparkSession,
     cfg: AppConfig,
     entity: EntityConfig,
+    truth: dict[str, str],
     dataset: QualityDataset,
     common: dict[str, Any],
 ) -> list[dict[str, Any]]:
@@ -450,7 +462,6 @@ def baseline_rows(
         .select(F.col(f"l.{idc}"), F.col(f"r.{idc}"))
         .collect()
     )
-    truth = _truth(spark, cfg, entity)
     rows = []
     for split in dataset.report_splits:
         inside = {r: c for r, c in truth.items() if half_of(c, dataset.holdout_seed) == split}
