@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from features.identifiers import iswc_check_digit_ok, normalize_iswc
 from features.schemas import QUARANTINE
 from features.tracks import duration_is_invalid, isrc_is_invalid
 
@@ -164,8 +165,24 @@ def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
                 duration_is_invalid(F.col("duration_ms")),
                 "duration not positive or over 4 hours",
             ),
+            *iswc_rules(),
         ],
     )
+
+
+def iswc_rules(column: str = "iswc") -> list[FieldRule]:
+    """A present ISWC of the wrong shape, or with a wrong check digit, is nulled (two reasons)."""
+    raw = F.col(column)
+    present = F.coalesce(F.length(F.trim(raw)) > 0, F.lit(False))
+    iswc = normalize_iswc(raw)
+    return [
+        FieldRule(column, present & iswc.isNull(), "invalid ISWC (expected T-DDD.DDD.DDD-C)"),
+        FieldRule(
+            column,
+            F.coalesce(~iswc_check_digit_ok(iswc), F.lit(False)),
+            "invalid ISWC: the check digit does not match its nine digits",
+        ),
+    ]
 
 
 def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
@@ -173,5 +190,5 @@ def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     records, fields = track_rules()
     return (
         [RecordRule("title", records[0].is_bad, "null or empty video title: nothing to match on")],
-        fields,
+        [f for f in fields if f.field in ("isrc", "duration_ms")],
     )

@@ -45,6 +45,21 @@ _MULTI_LETTER = (
     ("θ", "th"),
 )
 
+# Katakana to Hepburn romaji, one character at a time ("コカヤ" -> "kokaya"), so a
+# Japanese credit meets its transliteration. (Contracted syllables come out
+# spelt in full, "キャ" -> "kiya": both sides of a comparison are folded alike.)
+_KANA_ROWS = (
+    "ア a イ i ウ u エ e オ o カ ka キ ki ク ku ケ ke コ ko サ sa シ shi ス su セ se ソ so "
+    "タ ta チ chi ツ tsu テ te ト to ナ na ニ ni ヌ nu ネ ne ノ no ハ ha ヒ hi フ fu ヘ he "
+    "ホ ho マ ma ミ mi ム mu メ me モ mo ヤ ya ユ yu ヨ yo ラ ra リ ri ル ru レ re ロ ro "
+    "ワ wa ヲ o ン n ガ ga ギ gi グ gu ゲ ge ゴ go ザ za ジ ji ズ zu ゼ ze ゾ zo ダ da ヂ ji "
+    "ヅ zu デ de ド do バ ba ビ bi ブ bu ベ be ボ bo パ pa ピ pi プ pu ペ pe ポ po ヴ vu "
+    "ァ a ィ i ゥ u ェ e ォ o ャ ya ュ yu ョ yo"
+).split()
+_KANA = dict(zip(_KANA_ROWS[0::2], _KANA_ROWS[1::2], strict=True))
+_KANA_CLASS = "[\u30a1-\u30fc]"
+_KANA_DROPPED = "ーッ"  # the long-vowel mark and the small tsu (a doubled consonant)
+
 SEPARATOR_PUNCTUATION = r"[\-‐‑‒–—―_/\\|:;,.!?¿¡\"“”„«»‘’'`´*~^+=<>#@%$]"
 
 
@@ -64,14 +79,22 @@ def _fold(lowered: Column, *, drop: str = "") -> Column:
     for source, target in _MULTI_LETTER:
         multi = F.regexp_replace(multi, source, target)
     lowered = F.when(lowered.rlike(_MULTI_LETTER_CLASS), multi).otherwise(lowered)
+    kana_map = F.create_map(*[F.lit(x) for pair in _KANA.items() for x in pair])
+    kana = F.array_join(
+        F.transform(F.split(lowered, ""), lambda c: F.coalesce(F.try_element_at(kana_map, c), c)),
+        "",
+    )
+    lowered = F.when(lowered.rlike(_KANA_CLASS), kana).otherwise(lowered)
     # translate deletes the from-chars past the end of the to-string: the dropped ones
     return F.translate(
-        lowered, _FOLD_FROM + _TRANSLIT_FROM + _DROPPED + drop, _FOLD_TO + _TRANSLIT_TO
+        lowered,
+        _FOLD_FROM + _TRANSLIT_FROM + _DROPPED + _KANA_DROPPED + drop,
+        _FOLD_TO + _TRANSLIT_TO,
     )
 
 
 def fold_case_and_accents(text: Column) -> Column:
-    """Lower-case, fold diacritics and transliterate Cyrillic/Greek to Latin.
+    """Lower-case, fold diacritics and transliterate Cyrillic/Greek/katakana to Latin.
 
     Keeps brackets and punctuation, so tag parsing can still see them.
     """

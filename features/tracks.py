@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from features.identifiers import iswc_check_digit_ok, normalize_iswc
 from features.schemas import TRACK_FEATURES
 from features.text import (
     blank_to_null,
@@ -220,6 +221,12 @@ def isrc_is_invalid(isrc: Column) -> Column:
     return F.coalesce(present & normalize_isrc(isrc).isNull(), F.lit(False))
 
 
+def valid_iswc(raw: Column) -> Column:
+    """The ISWC as T + 10 digits when its shape and check digit are right, else null."""
+    iswc = normalize_iswc(raw)
+    return F.when(iswc_check_digit_ok(iswc), iswc)
+
+
 def isrc_year(isrc_norm: Column) -> Column:
     """Year of reference from the ISRC's YY part ('76' -> 1976, '11' -> 2011)."""
     yy = F.substring(isrc_norm, 6, 2).cast("int")
@@ -304,6 +311,7 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
         .withColumn("duration_bucket", F.floor(F.col("duration_s") / 10).cast("long"))
         .withColumn("release_year", release_year(F.col("release_date")))
         .withColumn("album_norm", album_norm(F.col("album"), generic_albums))
+        .withColumn("iswc", valid_iswc(F.col("iswc")))
     )
 
 

@@ -168,7 +168,7 @@ TRACKS = [
 @pytest.fixture(scope="module")
 def two_stores(spark):
     rows = [
-        (tid, source, title, artists, None, ms, None, None, None, None)
+        (tid, source, title, artists, None, ms, None, None, None, None, None)
         for tid, source, title, artists, ms in TRACKS
     ]
     tracks = spark.createDataFrame(rows, TRACK_INPUT)

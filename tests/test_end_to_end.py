@@ -177,6 +177,7 @@ def test_generic_values_never_glue_unrelated_tracks(spark, resolved_sample):
             dt.date(2000, 1, 1),
             None,
             None,
+            None,
         )
         for i, title in enumerate(["Track 1", "Track 1", "", "Untitled", "Intro", "Unknown"])
     ]

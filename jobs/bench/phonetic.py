@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     try:
         tracks, golden = generate_catalog(args.n_tracks, seed=args.seed)
         feats = build_track_features(
-            spark.createDataFrame(tracks.assign(genre=None), TRACK_INPUT),
+            spark.createDataFrame(tracks.assign(genre=None)[TRACK_INPUT.fieldNames()], TRACK_INPUT),
             generic_values=cfg.entity("recordings").generic_values,
         )
         # Cache only the input column, so the timings are the keys and not the features.

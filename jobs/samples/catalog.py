@@ -20,6 +20,7 @@ import functools
 import gc
 import logging
 import random
+import re
 import string
 import unicodedata
 from bisect import bisect_right
@@ -30,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from features.identifiers import iswc_check_digit
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +52,12 @@ RELEASE_KINDS: tuple[str, ...] = (
 )
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id", "source", "title", "artists", "album", "duration_ms", "isrc", "release_date",
-    "label",
+    "label", "iswc",
 )
-_ROW_FIELDS = TRACK_COLUMNS[2:] + ("recording", "release_kind")  # collected per release
+_ROW_FIELDS = TRACK_COLUMNS[2:-1] + ("recording", "release_kind")  # collected per release
+WORK_FEED_COLUMNS: tuple[str, ...] = ("work_id", "title", "alternative_titles", "iswc", "writers")
+CREDIT_COLUMNS: tuple[str, ...] = ("track_id", "name", "role")
+"""A publisher's works feed (``generate_works_feed``): its own work ids, not the catalog's."""
 GOLDEN_COLUMNS: tuple[str, ...] = (
     "track_id", "recording_id", "work_id", "recording_kind", "release_kind",
 )
@@ -104,6 +110,24 @@ TYPO_RATE = 0.03
 DATE_MISSING_RATE = 0.05
 LABEL_MISSING_RATE = 0.08
 ALBUM_MISSING_RATE = 0.03
+# Works (compositions). Drawn from a random stream of their own, so the tracks, videos
+# and releases of a seed are the same with or without them, bar the cover titles.
+ISWC_PRESENT_RATE = 0.80  # tracks that carry their work's ISWC
+ISWC_WRONG_RATE = 0.01  # of those: the ISWC of another work (catalog error)
+ISWC_FORMATS = {"dotted": 60, "plain": 25, "hyphens": 15}  # T-034.524.680-1, T0345246801, ...
+PREFIXED_TITLE_RATE = 0.05  # works titled "(I Can't Get No) Satisfaction"; covers may drop it
+PREFIX_DROPPED_RATE = 0.6
+# How covers retitle a song (the rest keep the original title).
+COVER_TITLE_WEIGHTS = {
+    "same": 76, "translated": 10, "medley": 5, "theme_from": 4, "from_film": 5,
+}
+WRITER_IS_ARTIST_RATE = 0.5  # the performer is one of the writers
+FEED_WORK_RATE = 0.7  # works a publisher's feed lists
+CREDITED_TRACK_RATE = 0.6  # tracks whose delivery credits the song's writers
+# how a credit spells a writer: "Max Martin", "Martin, Max", "M. Martin"
+WRITER_SPELLINGS = {"plain": 70, "inverted": 15, "initial": 15}
+CREDIT_ROLES = {"writer": 50, "composer": 30, "lyricist": 20}
+FEED_ALT_TITLE_RATE = 0.6  # a translated title the feed lists as an alternative title
 MIN_DATE = dt.date(1960, 1, 1).toordinal()
 MAX_DATE = dt.date(2024, 12, 31).toordinal()
 
@@ -258,6 +282,7 @@ _FIRST_RELEASE_KINDS = _Weighted.of(FIRST_RELEASE_KINDS)
 _REISSUE_KINDS = _Weighted.of(REISSUE_KINDS)
 _HN_RELEASE_KINDS = _Weighted.of(HN_RELEASE_KINDS)
 _ARTIST_TYPES = _Weighted.of(ARTIST_TYPE_WEIGHTS)
+_COVER_TITLES = _Weighted.of(COVER_TITLE_WEIGHTS)
 _HN_TAGS = {kind: _Weighted.of(tags) for kind, tags in HN_TAGS.items()}
 _TITLE_LENGTHS = _Weighted((1, 2, 3, 4, 5), (25, 30, 22, 15, 8))
 
@@ -274,6 +299,14 @@ class _Artist:
     @property
     def latin_name(self) -> str:
         return self.latin or self.name
+
+
+@dataclass(slots=True)
+class _Work:
+    title: str
+    iswc: str  # T + 10 digits, check digit valid
+    writers: tuple[str, ...]
+    alternative_titles: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -313,6 +346,14 @@ class _CatalogBuilder:
         self.karaoke = [
             self._new_artist(name, None, n_artists + i) for i, name in enumerate(KARAOKE_ARTISTS)
         ]
+        # works: a stream of their own (see ISWC_PRESENT_RATE)
+        self.wrnd = random.Random(seed * 7919 + 17)
+        self.works: list[_Work] = []
+        n_writers = max(30, n_tracks // 30)
+        writers = sorted(
+            {f"{self._w_name(2, 2)} {self._w_name(2, 3)}" for _ in range(n_writers)}
+        )
+        self.writers = _Weighted(writers, [1.0 / (i + 3) ** 0.8 for i in range(len(writers))])
 
     # --- small random helpers -------------------------------------------------------------------
 
@@ -409,6 +450,55 @@ class _CatalogBuilder:
             if artist is not exclude:
                 return artist
 
+    # --- works --------------------------------------------------------------------------------------
+
+    def _w_name(self, lo: int, hi: int) -> str:
+        n = lo + int(self.wrnd.random() * (hi - lo + 1))
+        return "".join(self.wrnd.choice(SYLLABLES) for _ in range(n)).capitalize()
+
+    def _new_work(self, title: str, artist: _Artist) -> _Work:
+        """Register work number ``len(self.works)``: its ISWC, writers, maybe a prefixed title."""
+        w = self.wrnd
+        index = len(self.works)
+        digits = f"{(index * 7919 + 104_729) % 10**9:09d}"  # a bijection: never repeats
+        iswc = f"T{digits}{iswc_check_digit(digits)}"
+        n_writers = 1 if w.random() < 0.45 else (2 if w.random() < 0.73 else 3)
+        writers = [self.writers.draw(w.random()) for _ in range(n_writers)]
+        if artist not in self.karaoke and w.random() < WRITER_IS_ARTIST_RATE:
+            writers[0] = artist.latin_name
+        words = title.split(" ")
+        if len(words) >= 3 and "," not in title and w.random() < PREFIXED_TITLE_RATE:
+            k = 1 if len(words) == 3 else 2
+            title = f"({' '.join(words[:k])}) {' '.join(words[k:])}"
+        work = _Work(title, iswc, tuple(dict.fromkeys(writers)))
+        self.works.append(work)
+        return work
+
+    def _cover_title(self, work: _Work) -> str:
+        """How a cover names the song: mostly as the original does, sometimes not at all."""
+        w = self.wrnd
+        title = work.title
+        if title.startswith("(") and w.random() < PREFIX_DROPPED_RATE:
+            dropped = title.split(") ", 1)[-1]
+            if dropped.isascii() == title.isascii():
+                title = dropped
+        how = _COVER_TITLES.draw(w.random())
+        if how == "translated" and title.isascii():  # (as every change here: keeps ascii-ness,
+            title = translate_title(title)  # which the track noise's draws depend on)
+            work.alternative_titles.append(title)
+        elif how == "medley":
+            other = self.works[int(w.random() * len(self.works))].title
+            if other != title and other.isascii():
+                title = f"{title} / {other}"
+        elif how == "theme_from":
+            title = f"{w.choice(('Theme from', 'Love Theme from', 'Theme From'))} {title}"
+        elif how == "from_film":
+            film = self.works[int(w.random() * len(self.works))].title
+            if film.isascii():
+                title += w.choice((' (From the film "{}")', ' (From "{}")', " - From {}"))
+                title = title.format(film)
+        return title
+
     # --- recordings -------------------------------------------------------------------------------
 
     def _title(self) -> str:
@@ -448,14 +538,18 @@ class _CatalogBuilder:
     def _hard_negative(self, studio: _Recording, kind: str, group: tuple[int, int]) -> _Recording:
         """A different recording that a naive matcher would merge with ``studio``."""
         work = studio.work_index
-        if kind == "unrelated_same_title":  # another song that happens to share the title
-            work, self.n_works = self.n_works, self.n_works + 1
         if kind == "karaoke":
             artist = self._choice(self.karaoke)
         elif kind in OTHER_ARTIST_KINDS:
             artist = self._popular_artist(exclude=studio.artist)
         else:
             artist = studio.artist
+        title = studio.title
+        if kind == "unrelated_same_title":  # another song that happens to share the title
+            work, self.n_works = self.n_works, self.n_works + 1
+            self._new_work(title, artist).title = title
+        elif kind == "cover":
+            title = self._cover_title(self.works[work])
         keep_feats = kind not in OTHER_ARTIST_KINDS and kind != "instrumental"
         d_lo, d_hi, y_lo, y_hi = HN_SHAPE[kind]
         duration = studio.duration_ms + self._int(d_lo * 1000, d_hi * 1000)
@@ -466,7 +560,7 @@ class _CatalogBuilder:
         featured = studio.featured if keep_feats else ()
         duration = min(max(duration, 90_000), 900_000)
         rec = self._register(
-            _Recording(work, kind, studio.title, artist, featured, duration, ordinal, group)
+            _Recording(work, kind, title, artist, featured, duration, ordinal, group)
         )
         if kind == "remix":
             rec.remixer = self._popular_artist(exclude=artist)
@@ -503,8 +597,9 @@ class _CatalogBuilder:
             n_hn = 2 if u() < SECOND_HARD_NEGATIVE_RATE else 1
         group = (len(self.recordings), len(self.recordings) + 1 + n_hn)
         ordinal = self._int(MIN_DATE, MAX_DATE - 180)
+        title = self._new_work(self._title(), artist).title
         studio = self._register(
-            _Recording(work, "studio", self._title(), artist, featured, duration, ordinal, group)
+            _Recording(work, "studio", title, artist, featured, duration, ordinal, group)
         )
         studio.album = self._album_for(artist)
         for i in range(_STUDIO_RELEASE_COUNTS.draw(u())):
@@ -688,6 +783,8 @@ class _CatalogBuilder:
         frame["duration_ms"] = frame["duration_ms"].astype(np.int64)
         rec_index = frame["recording"].to_numpy(dtype=np.int64)
         rec_work = np.fromiter((r.work_index for r in recs), np.int64, len(recs))[rec_index]
+        frame["iswc"] = self._track_iswcs(frame["recording"].to_numpy(dtype=np.int64))
+        self._track_works = (track_ids, frame["recording"].to_numpy(dtype=np.int64))
         tracks = frame[list(TRACK_COLUMNS)]
         golden = pd.DataFrame(
             {
@@ -703,6 +800,80 @@ class _CatalogBuilder:
         logger.info("generated %d tracks: %d recordings, %d works", n, n_recordings, n_works)
         return tracks, golden
 
+    def _track_iswcs(self, rec_index: np.ndarray) -> np.ndarray:
+        """Each track's work's ISWC, on ISWC_PRESENT_RATE of them, in one of three spellings."""
+        rng = np.random.default_rng(self.wrnd.randrange(2**32))
+        n = len(rec_index)
+        work_of = np.fromiter((r.work_index for r in self.recordings), np.int64)[rec_index]
+        wrong = rng.random(n) < ISWC_WRONG_RATE
+        work_of = np.where(wrong, rng.integers(0, len(self.works), n), work_of)
+        present = rng.random(n) < ISWC_PRESENT_RATE
+        spelling = rng.choice(
+            list(ISWC_FORMATS), size=n, p=np.array(list(ISWC_FORMATS.values())) / 100
+        )
+        out = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(present).tolist():
+            out[i] = spell_iswc(self.works[work_of[i]].iswc, spelling[i])
+        return out
+
+    def writer_credits(self) -> pd.DataFrame:
+        """Writer credits (``CREDIT_COLUMNS``) on CREDITED_TRACK_RATE of the tracks, spelt variously."""
+        track_ids, rec_index = self._track_works
+        w = self.wrnd
+        spellings, roles = _Weighted.of(WRITER_SPELLINGS), _Weighted.of(CREDIT_ROLES)
+        rows = []
+        for track_id, rec in zip(track_ids, rec_index.tolist(), strict=True):
+            if w.random() >= CREDITED_TRACK_RATE:
+                continue
+            for writer in self.works[self.recordings[rec].work_index].writers:
+                rows.append((track_id, spell_person(writer, spellings.draw(w.random())),
+                             roles.draw(w.random())))
+        return pd.DataFrame(rows, columns=list(CREDIT_COLUMNS))
+
+    def works_feed(self) -> pd.DataFrame:
+        """A publisher's feed (``WORK_FEED_COLUMNS``) listing FEED_WORK_RATE of the works."""
+        w = self.wrnd
+        rows = []
+        for work in self.works:
+            if w.random() >= FEED_WORK_RATE:
+                continue
+            alternatives = [t for t in work.alternative_titles if w.random() < FEED_ALT_TITLE_RATE]
+            rows.append(
+                (f"PW{len(rows) + 1:07d}", work.title, alternatives or None,
+                 spell_iswc(work.iswc, "dotted"), list(work.writers))
+            )
+        return pd.DataFrame(rows, columns=list(WORK_FEED_COLUMNS))
+
+
+def spell_person(name: str, spelling: str) -> str:
+    """"Max Martin" as credits write it: plain, inverted ("Martin, Max") or initial ("M. Martin")."""
+    first, _, last = name.rpartition(" ")
+    if not first or spelling == "plain":
+        return name
+    return f"{last}, {first}" if spelling == "inverted" else f"{first[0]}. {last}"
+
+
+def spell_iswc(iswc: str, spelling: str) -> str:
+    """An ISWC as feeds write it: dotted (T-034.524.680-1), plain (T0345246801) or hyphens."""
+    d = iswc[1:]
+    if spelling == "plain":
+        return iswc
+    if spelling == "hyphens":
+        return f"T-{d[:9]}-{d[9]}"
+    return f"T-{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9]}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _foreign_word(word: str) -> str:
+    r = random.Random(word)  # seeded by the text itself (sha512): the same on every run
+    return "".join(r.choice(SYLLABLES) for _ in range(1 + len(word) // 3)) + r.choice("aeoiu")
+
+
+def translate_title(title: str) -> str:
+    """The title in a made-up language, word by word: shares no word with the original."""
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", title.lower())
+    return " ".join(_foreign_word(w) for w in words).capitalize() or title
+
 
 def generate_catalog(n_tracks: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate a synthetic catalog and its ground truth.
@@ -717,9 +888,24 @@ def generate_catalog(n_tracks: int, seed: int = 42) -> tuple[pd.DataFrame, pd.Da
         ``GOLDEN_COLUMNS`` and is row-aligned with ``tracks``. Two tracks are the same recording
         iff their ``recording_id`` is equal; hard negatives share the ``work_id`` of the
         original (except ``unrelated_same_title``) but never its ``recording_id``.
+        ``iswc`` is the track's work's ISWC on ISWC_PRESENT_RATE of the tracks.
 
     Raises:
         ValueError: If ``n_tracks`` is not positive.
+    """
+    tracks, golden, _, _ = generate_catalog_and_works(n_tracks, seed)
+    return tracks, golden
+
+
+def generate_catalog_and_works(
+    n_tracks: int, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``generate_catalog``'s tracks and golden, a publisher's works feed and writer credits.
+
+    The feed lists some of the works under the publisher's own ids with the
+    work's title, the translated titles its covers use (some of them), its
+    ISWC and its writers; its ISWC is how a reader ties it to the tracks. The
+    credits (``writer_credits``) name the writers of some tracks' songs.
     """
     if n_tracks < 1:
         raise ValueError(f"n_tracks must be positive, got {n_tracks}")
@@ -727,7 +913,9 @@ def generate_catalog(n_tracks: int, seed: int = 42) -> tuple[pd.DataFrame, pd.Da
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _CatalogBuilder(n_tracks, seed).build()
+        builder = _CatalogBuilder(n_tracks, seed)
+        tracks, golden = builder.build()
+        return tracks, golden, builder.works_feed(), builder.writer_credits()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -738,6 +926,7 @@ BAD_INPUT_KINDS = (
     "invalid_isrc",
     "negative_duration",
     "absurd_duration",
+    "invalid_iswc",
     "duplicate_id",
 )
 
@@ -774,6 +963,11 @@ def inject_bad_rows(
             )
         elif kind == "absurd_duration":
             out.iat[row, out.columns.get_loc("duration_ms")] = 86_400_000 * 3
+        elif kind == "invalid_iswc":  # a slipped digit: the check digit no longer adds up
+            digits = f"{row * 7 % 10**9:09d}"
+            out.iat[row, out.columns.get_loc("iswc")] = (
+                f"T-{digits[:3]}.{digits[3:6]}.{digits[6:]}-{(iswc_check_digit(digits) + 1) % 10}"
+            )
         else:
             dup = out.iloc[[row]].copy()
             dup["source"] = SOURCE + "-dup"

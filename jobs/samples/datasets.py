@@ -2,8 +2,11 @@
 
 ``tracks`` is the catalog itself (jobs.samples.catalog); ``videos`` are music
 videos of its recordings (jobs.samples.videos); ``releases`` its albums as
-stores deliver them (jobs.samples.releases). Which are made, and which
-entity's tables each fills, is the config's ``sample.entities``.
+stores deliver them (jobs.samples.releases); ``publisher_works`` a
+publisher's feed of its works (titles, ISWCs, writers); ``credits`` the
+writers some tracks credit. Which are made, and
+which entity's table each fills (``entity`` for its input and golden tables,
+``entity.role`` for another of its tables), is the config's ``sample.entities``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features.errors import ConfigError
+from features.schemas import TRACK_INPUT
 from jobs.runtime.config import SampleConfig
-from jobs.samples.catalog import generate_catalog, inject_bad_rows
+from jobs.samples.catalog import generate_catalog_and_works, inject_bad_rows
 
-DATASETS = ("tracks", "videos", "releases")
+DATASETS = ("tracks", "videos", "releases", "publisher_works", "credits")
 
 
 @dataclass(frozen=True)
 class SampleDataset:
     rows: pd.DataFrame  # the input table's rows
-    golden: pd.DataFrame  # their truth
+    golden: pd.DataFrame | None  # their truth (None: the data set has none of its own)
     spoiled: dict[str, int]  # rows spoiled on purpose, per kind
 
 
@@ -31,7 +35,7 @@ def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
     unknown = sorted(set(sample.entities) - set(DATASETS))
     if unknown:
         raise ConfigError(f"sample.entities: unknown data sets {unknown} (known: {DATASETS})")
-    tracks, golden = generate_catalog(sample.n_tracks, seed=sample.seed)
+    tracks, golden, feed, credits = generate_catalog_and_works(sample.n_tracks, seed=sample.seed)
     out: dict[str, SampleDataset] = {}
     # from the clean tracks: a video shows a recording, a release lists its tracks
     if "videos" in sample.entities:
@@ -49,6 +53,8 @@ def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
         releases, spoiled = inject_bad_releases(releases, sample.bad_row_rate, seed=sample.seed)
         out["releases"] = SampleDataset(releases, release_golden, spoiled)
     tracks, spoiled = inject_bad_rows(tracks, sample.bad_row_rate, seed=sample.seed)
-    tracks = tracks.assign(genre=None)  # the generator invents no genres
+    tracks = tracks.assign(genre=None)[TRACK_INPUT.fieldNames()]  # the generator invents no genres
     out["tracks"] = SampleDataset(tracks, golden, spoiled)
+    out["publisher_works"] = SampleDataset(feed, None, {})  # a feed: no truth of its own
+    out["credits"] = SampleDataset(credits, None, {})
     return {name: out[name] for name in DATASETS if name in out and name in sample.entities}

@@ -24,18 +24,22 @@ def _tracks(spark):
             dt.date(1968, 8, 26),
             None,
             None,
+            "T-034.524.680-1",
         ),
-        ("null_title", "s", None, ["A"], None, 200000, None, None, None, None),
-        ("blank_title", "s", "   ", ["A"], None, 200000, None, None, None, None),
-        ("bad_isrc", "s", "Song", ["A"], None, 200000, "US-12-34", None, None, None),
-        ("neg_duration", "s", "Song", ["A"], None, -1000, None, None, None, None),
-        ("huge_duration", "s", "Song", ["A"], None, 99 * 3600 * 1000, None, None, None, None),
-        ("dup", "s", "First", ["A"], None, 200000, None, None, None, None),
-        ("dup", "s", "Second", ["A"], None, 200000, None, None, None, None),
-        ("dup2", "s", " ", ["A"], None, 200000, None, None, None, None),
-        ("dup2", "s", "Usable", ["A"], None, 200000, None, None, None, None),
-        (None, "s", "No id", ["A"], None, 200000, None, None, None, None),
-        ("", "s", "Empty id", ["A"], None, 200000, None, None, None, None),
+        ("null_title", "s", None, ["A"], None, 200000, None, None, None, None, None),
+        ("blank_title", "s", "   ", ["A"], None, 200000, None, None, None, None, None),
+        ("bad_isrc", "s", "Song", ["A"], None, 200000, "US-12-34", None, None, None, None),
+        ("neg_duration", "s", "Song", ["A"], None, -1000, None, None, None, None, None),
+        ("huge_duration", "s", "Song", ["A"], None, 99 * 3600 * 1000, None, None, None, None, None),
+        ("dup", "s", "First", ["A"], None, 200000, None, None, None, None, None),
+        ("dup", "s", "Second", ["A"], None, 200000, None, None, None, None, None),
+        ("dup2", "s", " ", ["A"], None, 200000, None, None, None, None, None),
+        ("dup2", "s", "Usable", ["A"], None, 200000, None, None, None, None, None),
+        (None, "s", "No id", ["A"], None, 200000, None, None, None, None, None),
+        ("", "s", "Empty id", ["A"], None, 200000, None, None, None, None, None),
+        ("iswc_shape", "s", "Song", ["A"], None, 200000, None, None, None, None, "T-12.34"),
+        # T-034.524.680-1 with a slipped check digit
+        ("iswc_check", "s", "Song", ["A"], None, 200000, None, None, None, None, "T0345246802"),
     ]
     return spark.createDataFrame(rows, TRACK_INPUT)
 
@@ -62,20 +66,28 @@ def test_every_bad_input_kind_is_quarantined_with_its_field_and_reason(spark):
         ("dup2", "track_id", RECORD_EXCLUDED),
         (None, "track_id", RECORD_EXCLUDED),
         ("", "track_id", RECORD_EXCLUDED),
+        ("iswc_shape", "iswc", VALUE_NULLED),
+        ("iswc_check", "iswc", VALUE_NULLED),
     }
     kept_rows = {r.track_id: r for r in kept.collect()}
-    assert set(kept_rows) == {"ok", "bad_isrc", "neg_duration", "huge_duration", "dup", "dup2"}
+    assert set(kept_rows) == {
+        "ok", "bad_isrc", "neg_duration", "huge_duration", "dup", "dup2", "iswc_shape", "iswc_check"
+    }
     # no row vanishes: every input row is kept or excluded with a reason
     excluded = quarantine.where(F.col("action") == RECORD_EXCLUDED).count()
-    assert len(kept_rows) + excluded == 12
+    assert len(kept_rows) + excluded == 14
+    assert kept_rows["ok"].iswc == "T-034.524.680-1"  # valid: kept as written
+    assert kept_rows["iswc_check"].iswc is None
     assert kept_rows["bad_isrc"].isrc is None and kept_rows["neg_duration"].duration_ms is None
     assert kept_rows["ok"].isrc == "GBAYE6800531"
     # the duplicate that is kept is the first in content order, whatever the input order
     assert kept_rows["dup"].title == "First"
     # ... and a blank-titled copy never wins over a usable one
     assert kept_rows["dup2"].title == "Usable"
-    reasons = {r.field: r.reason for r in quarantine.collect()}
-    assert "CC-XXX-YY-NNNNN" in reasons["isrc"]
+    reasons = {r.record_id: r.reason for r in quarantine.collect()}
+    assert "CC-XXX-YY-NNNNN" in reasons["bad_isrc"]
+    assert "T-DDD.DDD.DDD-C" in reasons["iswc_shape"]
+    assert "check digit" in reasons["iswc_check"]
 
 
 def test_unparseable_rows_are_quarantined_with_the_raw_text(spark, tmp_path):

@@ -195,9 +195,10 @@ def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
             dt.date(2003, 5, 20),
             "Columbia",
             None,
+            "T-034.524.680-1",
         ),
-        ("t2", "s", "Track 1", ["Various Artists"], "Greatest Hits", None, None, None, None, None),
-        ("t3", "s", "Ещё раз", ["Земфира"], None, 180000, None, None, None, None),
+        ("t2", "s", "Track 1", ["Various Artists"], "Greatest Hits", None, None, None, None, None, None),
+        ("t3", "s", "Ещё раз", ["Земфира"], None, 180000, None, None, None, None, None),
     ]
     out = build_track_features(
         spark.createDataFrame(rows, TRACK_INPUT),
