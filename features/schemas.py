@@ -8,7 +8,7 @@ struct). A change to an output contract is a versioned, documented event: bump
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 from pyspark.sql.types import (
@@ -52,6 +52,7 @@ TRACK_INPUT = StructType(
         _f("release_date", DateType()),
         _f("label", _S),
         _f("genre", _S),  # free text as the source writes it ("Pop , Music , Dance")
+        _f("iswc", _S),  # the work's ISWC as the source writes it (T-034.524.680-1), if known
     ]
 )
 
@@ -112,6 +113,7 @@ TRACK_FEATURES = StructType(
         _f("isrc_registrant", _S),
         _f("isrc_year", IntegerType()),
         _f("release_year", IntegerType()),
+        _f("iswc", _S),  # T + 10 digits, check digit valid (features.work_titles)
     ]
 )
 
@@ -358,6 +360,9 @@ class EntityContracts:
     groups: StructType | None = None
     matches: StructType | None = None
     unmatched: StructType | None = None
+    # further tables by role (config ``tables.<role>``): inputs a derived entity's
+    # builder also reads, and products built from its clusters
+    extra: dict[str, StructType] = field(default_factory=dict)
 
 
 CONTRACTS: dict[str, EntityContracts] = {
@@ -484,4 +489,135 @@ CONTRACTS["releases"] = EntityContracts(
     pairs=RELEASE_PAIRS,
     groups=RELEASE_GROUPS,
     golden=RELEASE_GOLDEN,
+)
+
+
+# --- works (SongDNA) ----------------------------------------------------------------
+# Compositions: recording groups clustered into songs (a derived entity over
+# recording groups), with the typed version relations inside each work.
+
+WORK_FEED = StructType(
+    [
+        _f("work_id", _S),  # the publisher's id
+        _f("title", _S),
+        _f("alternative_titles", _ARR),  # translations, other spellings
+        _f("iswc", _S),  # as the publisher writes it; how the feed meets the tracks
+        _f("writers", _ARR),
+    ]
+)
+
+# who a track credits for what: writers, composers, lyricists (one row per credit)
+TRACK_CREDITS = StructType(
+    [
+        _f("track_id", _S),
+        _f("name", _S),  # as the delivery spells it: "Max Martin", "Martin, Max", "M. Martin"
+        _f("role", _S),  # writer, composer, lyricist, ...
+    ]
+)
+
+# one row per recording group (features.works.work_rows)
+WORK_INPUT = StructType(
+    [
+        _f("recording_group_id", _S),
+        _f("title", _S),  # the group's representative track's title
+        _f("titles", _ARR),  # every distinct title its tracks carry
+        _f("artists", _ARR),  # every artist its tracks credit, normalised
+        _f("primary_artist", _S),  # the representative's
+        _f("iswcs", _ARR),  # the valid ISWCs its tracks carry
+        _f("feed_titles", _ARR),  # titles the works feed gives for those ISWCs
+        _f("writers", _ARR),  # writers its tracks credit, and the works feed gives for its ISWCs
+        _f("version_type", _S),  # most of its tracks' (features.tracks.version_type)
+        _f("first_year", IntegerType()),  # its earliest release year
+        _f("duration_s", _D),  # median
+        _f("n_tracks", _L),
+    ]
+)
+
+WORK_GOLDEN = StructType(
+    [
+        _f("recording_group_id", _S, False),
+        _f("work_id", _S, False),  # same value = same work (most of the group's tracks')
+        _f("recording_kind", _S),  # the kind most of its tracks are: studio, live, cover, ...
+    ]
+)
+
+WORK_FEATURES = StructType(
+    [
+        _f("recording_group_id", _S, False),
+        _f("title", _S),
+        _f("core_title", _S),  # features.work_titles.core_work_title of the representative
+        _f("core_title_key", _S),
+        _f("title_variants", _ARR),  # every title variant of every title, feed titles included
+        _f("title_tokens", _ARR),  # their distinct words (stopwords out)
+        _f("iswcs", _ARR),
+        _f("iswc", _S),  # the smallest of iswcs (a blocking key)
+        _f("writer_keys", _ARR),  # "first last" (an inverted "Last, First" turned round)
+        _f("writer_initial_keys", _ARR),  # "f last": "M. Martin" meets "Max Martin"
+        _f("artist_keys", _ARR),
+        _f("primary_artist_key", _S),
+        _f("version_type", _S),
+        _f("first_year", IntegerType()),
+        _f("duration_s", _D),
+        _f("n_tracks", _L),
+    ]
+)
+
+WORK_PAIRS = pairs_schema("recording_group_id")
+WORK_GROUPS = StructType(
+    [
+        *groups_schema("recording_group_id", "work_id").fields[:-2],
+        _f("is_original", BooleanType(), False),  # the work's original recording group
+        *groups_schema("recording_group_id", "work_id").fields[-2:],
+    ]
+)
+
+# ORIGINAL is the role of a work's original; the others relate a group to it.
+RELATION_TYPES = (
+    "COVER_OF",
+    "RERECORDING_OF",
+    "LIVE_VERSION_OF",
+    "REMIX_OF",
+    "EDIT_OF",
+    "ACOUSTIC_VERSION_OF",
+    "INSTRUMENTAL_OF",
+    "KARAOKE_OF",
+)
+
+WORKS = StructType(
+    [
+        _f("work_id", _S, False),
+        _f("title", _S),  # the original's core title
+        _f("iswc", _S),  # the ISWC most of its groups carry (null: none)
+        _f("n_recording_groups", _L, False),
+        _f("original_recording_group_id", _S, False),
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+    ]
+)
+
+VERSION_RELATIONS = StructType(
+    [
+        _f("src_recording_group_id", _S, False),  # the version
+        _f("dst_recording_group_id", _S, False),  # the work's original
+        _f("work_id", _S, False),
+        _f("relation_type", _S, False),  # RELATION_TYPES
+        _f("confidence", _D),  # match probability of the pair (null: linked through others)
+        _f("evidence", _ARR, False),  # why: version type, artists, the pair's strongest levels
+        _f("run_id", _S, False),
+        _f("model_version", _S, False),
+    ]
+)
+
+CONTRACTS["works"] = EntityContracts(
+    input=WORK_INPUT,
+    features=WORK_FEATURES,
+    pairs=WORK_PAIRS,
+    groups=WORK_GROUPS,
+    golden=WORK_GOLDEN,
+    extra={
+        "feed": WORK_FEED,
+        "credits": TRACK_CREDITS,
+        "works": WORKS,
+        "version_relations": VERSION_RELATIONS,
+    },
 )

@@ -19,6 +19,8 @@ from pyspark.sql import SparkSession
 from jobs import build_features, evaluate, generate_sample, resolve, train
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.job import run_main, stage, start_job
+from jobs.stages.clustered import product_outputs
+from jobs.stages.common import import_named, read_features, read_groups
 from jobs.stages.reporting import report_path
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
     for e in cfg.in_dependency_order():
         r = results[e.name]
         generated = sample.get(datasets.get(e.name, ""), {})
-        lines += entity_lines(cfg, e, generated, r["features"], r["resolve"], r["report"])
+        lines += entity_lines(spark, cfg, e, generated, r["features"], r["resolve"], r["report"])
     lines += [
         f"  tables            {cfg.paths.warehouse}/<table> (quarantine, evaluation, error_analysis)",
         f"  MLflow            mlflow ui --backend-store-uri {cfg.mlflow.tracking_uri}",
@@ -61,8 +63,24 @@ def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
+def example_lines(spark: SparkSession, cfg: AppConfig, e: EntityConfig) -> list[str]:
+    """What the entity's products show of one of its clusters (config ``products.show``)."""
+    assert e.products is not None and e.products.show
+    outputs = {"groups": read_groups(spark, cfg, e), **product_outputs(spark, cfg, e)}
+    show = import_named(e.products.show)
+    return show(
+        outputs, read_features(spark, cfg, e), id_column=e.id_column, group_column=e.group_column
+    )
+
+
 def entity_lines(
-    cfg: AppConfig, e: EntityConfig, generated: dict[str, int], feats, resolved, report
+    spark: SparkSession,
+    cfg: AppConfig,
+    e: EntityConfig,
+    generated: dict[str, int],
+    feats,
+    resolved,
+    report,
 ) -> list[str]:
     """One entity's block of the summary, by kind."""
     s = resolved.summary
@@ -86,6 +104,13 @@ def entity_lines(
         ]
         if report.get("false_merges"):
             body.append(f"  false merges      {report['false_merges']}")
+        if report.get("product_figures"):
+            body.append(
+                "  products          "
+                + ", ".join(f"{k} {_f(report.get(k))}" for k in report["product_figures"])
+            )
+        if e.products is not None and e.products.show:
+            body += example_lines(spark, cfg, e)
     else:
         body = [
             f"  assigned          {s['n_matched']:>9,} at p >= {e.threshold}; "

@@ -19,7 +19,7 @@ from jobs.runtime.config import AppConfig
 from jobs.runtime.delta import write_table
 from jobs.runtime.job import run_main, stage, start_job
 from jobs.samples.datasets import generate_datasets
-from jobs.stages.common import contracts
+from jobs.stages.common import contracts, entity_table
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +32,19 @@ def run(spark: SparkSession, cfg: AppConfig) -> dict[str, dict[str, int]]:
     summary: dict[str, dict[str, int]] = {}
     with stage("write sample tables"):
         for name, data in datasets.items():
-            e = cfg.entity(cfg.sample.entities[name])
+            e = cfg.entity(cfg.sample.entities[name].partition(".")[0])
+            table, contract = entity_table(e, cfg.sample.entities[name].partition(".")[2] or "input")
+            write_table(spark.createDataFrame(data.rows, contract), cfg.table_path(table), contract)
             c = contracts(e)
-            write_table(spark.createDataFrame(data.rows, c.input), cfg.table_path(e.input_table), c.input)
-            if e.golden_table and c.golden is not None:
+            truth = e.golden.truth_column if e.golden and data.golden is not None else None
+            if truth and e.golden_table and c.golden is not None:
                 write_table(
                     spark.createDataFrame(data.golden, c.golden),
                     cfg.table_path(e.golden_table),
                     c.golden,
                 )
-            truth = e.golden.truth_column if e.golden else None
             summary[name] = {
-                "rows": len(data.golden),
+                "rows": len(data.rows),
                 "truths": int(data.golden[truth].nunique()) if truth else 0,
                 "spoiled": sum(data.spoiled.values()),
             }

@@ -110,6 +110,9 @@ def evaluate(
     base_kind: str | None = None,
 ) -> dict[str, Any]:
     """Every quality figure of one run, as a flat dict (the JSON report's keys)."""
+    if truth_column == group_column:  # e.g. work_id, predicted and golden alike
+        golden = golden.withColumnRenamed(truth_column, "_truth")
+        truth_column = "_truth"
     records = groups.select(id_column)
     golden = golden.join(records, id_column)  # only records that took part
     n_true = true_pair_count(golden, truth_column)

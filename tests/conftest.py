@@ -80,3 +80,17 @@ def resolved_sample(spark, cfg):
     resolved = resolve.run(spark, small, entity="recordings", run_id=run_id)
     report = evaluate.run(spark, small, entity="recordings", run_id=run_id)
     return small, report, {"features": feats, "resolve": resolved, "run_id": run_id}
+
+
+@pytest.fixture(scope="session")
+def resolved_works(spark, resolved_sample):
+    """SongDNA works derived from the shared sample's recording groups: features to evaluate."""
+    from jobs import build_features, evaluate, resolve, train
+
+    small, _, results = resolved_sample
+    run_id = results["run_id"]
+    build_features.run(spark, small, entity="works", run_id=run_id)
+    path = train.run(spark, small, entity="works", run_id=run_id)
+    resolve.run(spark, small, entity="works", run_id=run_id, model_path=str(path))
+    report = evaluate.run(spark, small, entity="works", run_id=run_id)
+    return small, report, path

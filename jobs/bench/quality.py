@@ -89,6 +89,7 @@ DATASET_KEYS = (
     "report_splits",
     "holdout_seed",
     "baseline",
+    "through",
 )
 
 
@@ -107,6 +108,9 @@ class QualityDataset:
     report_splits: tuple[str, ...] = (CALIBRATION, HOLDOUT)
     holdout_seed: int = 42  # clusters: which true clusters choose the threshold
     baseline: tuple[str, ...] = ()  # clusters: feature columns whose equality is the baseline
+    # clusters: a derived entity resolved after the mapping's entity; its clusters,
+    # projected onto the mapped records (a record is in its group's cluster), are judged
+    through: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +147,9 @@ def load_bench(path: str | Path = BENCH_CONFIG) -> QualityBench:
         golden = node.get("golden", "labelled_pairs")
         if golden not in GOLDEN_SHAPES:
             problems.append(f"{key}.golden: expected one of {GOLDEN_SHAPES}, got {golden!r}")
-        needed_keys = ("name", "mapping") + (("choose_threshold_on",) if golden != "clusters" else ())
+        needed_keys = ("name", "mapping") + (
+            ("choose_threshold_on",) if golden != "clusters" else ()
+        )
         for needed in needed_keys:
             if not isinstance(node.get(needed), str) or not node[needed]:
                 problems.append(f"{key}.{needed}: missing")
@@ -176,6 +182,7 @@ def load_bench(path: str | Path = BENCH_CONFIG) -> QualityBench:
                 golden=str(golden),
                 holdout_seed=seed,
                 baseline=tuple(baseline),
+                through=node.get("through") if isinstance(node.get("through"), str) else None,
             )
         )
     if problems:
@@ -264,9 +271,14 @@ def run_dataset(
         datasets_dir=datasets_dir,
         entity_contracts={e.name: e.contracts for e in cfg.entities.values()},
     )
-    golden_pairs = mapping.golden_pairs if dataset.golden == "clusters" else mapping.labelled_pairs
-    if golden_pairs is None:
-        key = "golden_pairs" if dataset.golden == "clusters" else "labelled_pairs"
+    if dataset.golden == "clusters":
+        golden = mapping.golden_pairs or getattr(mapping, "golden_clusters", None)
+    else:
+        golden = mapping.labelled_pairs
+    if golden is None:
+        key = (
+            "golden_pairs or golden_clusters" if dataset.golden == "clusters" else "labelled_pairs"
+        )
         raise ConfigError(f"{dataset.name}: mapping {mapping.file} has no {key}")
     entity = cfg.entity(mapping.entity)
     with stage(f"{dataset.name}: ingest", timings):
@@ -277,19 +289,28 @@ def run_dataset(
         build_features(spark, cfg, entity, run_id)
     with stage(f"{dataset.name}: train", timings):
         model, model_path = train(spark, cfg, entity, run_id)
+    judged = entity
     if dataset.golden == "clusters":
         with stage(f"{dataset.name}: resolve", timings):
             resolve(spark, cfg, entity, run_id, str(model_path))
+        if dataset.through:
+            judged = cfg.entity(dataset.through)
+            with stage(f"{dataset.name}: {judged.name} features, train, resolve", timings):
+                build_features(spark, cfg, judged, run_id)
+                model, model_path = train(spark, cfg, judged, run_id)
+                resolve(spark, cfg, judged, run_id, str(model_path))
         with stage(f"{dataset.name}: halves", timings):
-            truth = true_clusters(spark, cfg, entity)
-            pairs = holdout_scores(spark, cfg, entity, truth, seed=dataset.holdout_seed)
+            assert judged.golden is not None
+            truth = true_clusters(spark, cfg, entity, column=judged.golden.truth_column)
+            record_pairs = scored_record_pairs(spark, cfg, entity, judged)
+            pairs = holdout_scores(record_pairs.scored, truth, seed=dataset.holdout_seed)
     else:
         with stage(f"{dataset.name}: score labelled pairs", timings):
             pairs = labelled_scores(spark, cfg, entity, model, dataset.name)
     threshold, rows = choose_and_report(
         pairs, choose_on=dataset.choose_threshold_on, report=dataset.report_splits
     )
-    method = f"{entity.name} model" + (", m from labels" if entity.training.m_from_labels else "")
+    method = f"{judged.name} model" + (", m from labels" if judged.training.m_from_labels else "")
     common = {
         "dataset": dataset.name,
         "threshold_chosen_on": dataset.choose_threshold_on,
@@ -310,9 +331,7 @@ def run_dataset(
         out = [
             {
                 **row,
-                **_rounded(
-                    clusters_at(spark, cfg, entity, truth, row["split"], threshold, dataset)
-                ),
+                **_rounded(clusters_at(record_pairs, truth, row["split"], threshold, dataset)),
             }
             for row in out
         ]
@@ -360,36 +379,87 @@ def labelled_scores(
     return pairs
 
 
-def true_clusters(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, str]:
-    """Every resolved record's true cluster (records quarantined before features are out)."""
+def true_clusters(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, column: str | None = None
+) -> dict[str, str]:
+    """Every resolved record's true cluster (records quarantined before features are out).
+
+    ``column``: the golden column that says it (default: the entity's truth column).
+    """
     assert entity.golden is not None and entity.golden_table is not None
     idc = entity.id_column
     golden = read_table(spark, cfg.table_path(entity.golden_table)).join(
         read_table(spark, cfg.table_path(entity.features_table)).select(idc), idc
     )
-    return {r[0]: r[1] for r in golden.select(idc, entity.golden.truth_column).collect()}
+    column = column or entity.golden.truth_column
+    return {
+        r[0]: r[1] for r in golden.select(idc, column).where(F.col(column).isNotNull()).collect()
+    }
+
+
+# A weight above any model's: two records of one group of the mapped entity are
+# in one cluster of the derived entity whatever its threshold.
+SAME_GROUP_WEIGHT = 1000.0
+
+
+@dataclass(frozen=True)
+class RecordPairs:
+    """The judged entity's scored pairs as pairs of the mapped records.
+
+    ``scored``: (left, right, match weight) per candidate pair. When the judged
+    entity is derived from the mapped one, a pair of its groups stands for
+    every pair of their member records, and two members of one group are a
+    pair at SAME_GROUP_WEIGHT.
+    """
+
+    scored: list[tuple[str, str, float]]
+
+    def edges_at(self, threshold: float) -> list[tuple[str, str]]:
+        return [(a, b) for a, b, w in self.scored if w >= threshold]
+
+
+def scored_record_pairs(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, judged: EntityConfig
+) -> RecordPairs:
+    """The judged entity's candidate pairs over ``entity``'s records (see RecordPairs)."""
+
+    def pairs_of(e: EntityConfig) -> list[tuple[str, str, float]]:
+        idc = e.id_column
+        table = read_table(spark, cfg.table_path(e.pairs_table))
+        return [tuple(r) for r in table.select(f"{idc}_l", f"{idc}_r", "match_weight").collect()]
+
+    if judged.name == entity.name:
+        return RecordPairs(pairs_of(entity))
+    groups = read_table(spark, cfg.table_path(entity.groups_table or "")).select(
+        entity.id_column, entity.group_column
+    )
+    group_of = {r[0]: r[1] for r in groups.collect()}
+    members: dict[str, list[str]] = {}
+    for record, group in group_of.items():
+        members.setdefault(group, []).append(record)
+    scored = [
+        (a, b, SAME_GROUP_WEIGHT)
+        for records in members.values()
+        for i, a in enumerate(sorted(records))
+        for b in sorted(records)[i + 1 :]
+    ]
+    scored += [
+        (a, b, w) for g1, g2, w in pairs_of(judged) for a in members[g1] for b in members[g2]
+    ]
+    return RecordPairs(scored)
 
 
 def holdout_scores(
-    spark: SparkSession,
-    cfg: AppConfig,
-    entity: EntityConfig,
-    truth: dict[str, str],
-    *,
-    seed: int,
+    scored: Sequence[tuple[str, str, float]], truth: dict[str, str], *, seed: int
 ) -> list[LabelledScore]:
     """Every candidate pair and every true pair never generated, labelled by the golden clusters.
 
     Split by the half each true cluster falls in (``half_of``); pairs across
     the halves are left out.
     """
-    idc = entity.id_column
-    scored = read_table(spark, cfg.table_path(entity.pairs_table)).select(
-        f"{idc}_l", f"{idc}_r", "match_weight"
-    )
     out: list[LabelledScore] = []
     generated: set[tuple[str, str]] = set()
-    for left, right, weight in scored.collect():
+    for left, right, weight in scored:
         if left not in truth or right not in truth:
             continue
         generated.add((min(left, right), max(left, right)))
@@ -409,9 +479,7 @@ def holdout_scores(
 
 
 def clusters_at(
-    spark: SparkSession,
-    cfg: AppConfig,
-    entity: EntityConfig,
+    pairs: RecordPairs,
     truth: dict[str, str],
     split: str,
     threshold: float,
@@ -423,14 +491,7 @@ def clusters_at(
         for record, cluster in truth.items()
         if half_of(cluster, dataset.holdout_seed) == split
     }
-    idc = entity.id_column
-    edges = (
-        read_table(spark, cfg.table_path(entity.pairs_table))
-        .where(F.col("match_weight") >= threshold)
-        .select(f"{idc}_l", f"{idc}_r")
-        .collect()
-    )
-    figures = cluster_figures(((r[0], r[1]) for r in edges), inside)
+    figures = cluster_figures(pairs.edges_at(threshold), inside)
     return {
         "cluster_precision": figures["precision"],
         "cluster_recall": figures["recall"],
@@ -536,9 +597,7 @@ def run(
             )
             spark.sparkContext.setCheckpointDir(cfg.paths.checkpoint_dir)
             with stage("rShort"):
-                rows += rshort_rows(
-                    spark, cfg, datasets_dir, entity=bench.rshort, run_id=run_id
-                )
+                rows += rshort_rows(spark, cfg, datasets_dir, entity=bench.rshort, run_id=run_id)
         else:
             logger.warning("rShort skipped: %s not found", datasets_dir / RSHORT_FILE)
     return rows, curves

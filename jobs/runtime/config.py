@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,9 @@ class GoldenConfig:
     truth_column: str  # same value = same cluster (link: the linked entity's truth value)
     kind_column: str | None  # studio, live, remix, ...: false merges and precision by kind
     base_kind: str | None  # the kind that is no hard negative (an original, not a version)
+    # kind -> the relation a record of that kind has to its cluster's original
+    # (products.evaluate of an entity with products; the base kind is the original)
+    relations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,8 +173,30 @@ class DerivedConfig:
     """A ``derived`` entity: input rows built from ``derived_from``'s features and groups."""
 
     derived_from: str
-    # "module:function": builder(features, groups, *, id_column, group_column) -> input rows
+    # "module:function": builder(features, groups, *, id_column, group_column, **inputs)
+    # -> input rows; inputs: each role of ``inputs`` (tables.<role>) as a DataFrame, or
+    # None when that table does not exist (an optional feed)
     builder: str
+    inputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductsConfig:
+    """Tables a clustered entity builds from its clusters, besides its groups.
+
+    ``build(groups, features, pairs, *, id_column, group_column, run_id,
+    model_version)`` returns a frame per role: ``groups`` (replacing the
+    plain groups, in the entity's groups contract) and each of ``roles``
+    (tables.<role>, contracts' extra). ``evaluate(outputs, golden, features,
+    *, id_column, group_column, truth_column, kind_column, base_kind,
+    relations)`` gives more figures for the evaluation report.
+    """
+
+    build: str
+    roles: tuple[str, ...]
+    evaluate: str | None = None
+    # show(outputs, features, *, id_column, group_column) -> lines: an example for the demo
+    show: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,6 +233,10 @@ class EntityConfig:
     unmatched_table: str | None = None
     # derived
     derived: DerivedConfig | None = None
+    products: ProductsConfig | None = None
+    # every table by role (input, golden, features, pairs, groups, ..., and the roles of
+    # derived inputs and products)
+    tables: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def clustered(self) -> bool:
@@ -439,7 +468,36 @@ def _golden(r: _Reader, p: str) -> GoldenConfig | None:
         truth_column=r.get(f"{p}.golden.truth_column", str),
         kind_column=r.get(f"{p}.golden.kind_column", str, default=None),
         base_kind=r.get(f"{p}.golden.base_kind", str, default=None),
+        relations=dict(
+            r.get(f"{p}.golden.relations", dict, default={}, free_form=True) or {}
+        ),
     )
+
+
+def _products(r: _Reader, p: str) -> ProductsConfig | None:
+    if not r.has(f"{p}.products"):
+        return None
+    return ProductsConfig(
+        build=r.get(f"{p}.products.build", str),
+        roles=tuple(r.get(f"{p}.products.roles", list, default=[]) or []),
+        evaluate=r.get(f"{p}.products.evaluate", str, default=None),
+        show=r.get(f"{p}.products.show", str, default=None),
+    )
+
+
+# roles every entity may name under tables (more come from derived inputs and products)
+STANDARD_TABLES = (
+    "input", "golden", "features", "pairs", "labelled_pairs", "groups", "matches", "unmatched",
+)
+
+
+def _tables(r: _Reader, p: str, extra_roles: Sequence[str]) -> dict[str, str]:
+    tables = {}
+    for role in (*STANDARD_TABLES, *extra_roles):
+        name = r.get(f"{p}.tables.{role}", str, default=None)
+        if name:
+            tables[role] = name
+    return tables
 
 
 def _clustering(r: _Reader, p: str) -> ClusteringConfig:
@@ -483,6 +541,17 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         )
     clustered = kind in CLUSTERED_KINDS
     is_link = kind == "link"
+    derived = (
+        DerivedConfig(
+            derived_from=r.get(f"{p}.derived_from", str),
+            builder=r.get(f"{p}.builder", str),
+            inputs=tuple(r.get(f"{p}.inputs", list, default=[]) or []),
+        )
+        if kind == "derived"
+        else None
+    )
+    products = _products(r, p) if clustered else None
+    extra_roles = (*(derived.inputs if derived else ()), *(products.roles if products else ()))
     return EntityConfig(
         name=name,
         kind=kind,
@@ -508,14 +577,9 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         link=_link(r, p) if is_link else None,
         matches_table=r.get(f"{p}.tables.matches", str) if is_link else None,
         unmatched_table=r.get(f"{p}.tables.unmatched", str) if is_link else None,
-        derived=(
-            DerivedConfig(
-                derived_from=r.get(f"{p}.derived_from", str),
-                builder=r.get(f"{p}.builder", str),
-            )
-            if kind == "derived"
-            else None
-        ),
+        derived=derived,
+        products=products,
+        tables=_tables(r, p, extra_roles),
     )
 
 
@@ -629,9 +693,15 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
     )
     entities = {name: _entity(r, name) for name in (r.get("entities", dict, default={}) or {})}
     _check_references(r, entities)
-    for dataset, name in sample.entities.items():
+    for dataset, target in sample.entities.items():
+        name, _, role = target.partition(".")
         if name not in entities:
             r.problems.append(f"sample.entities.{dataset}: unknown entity {name!r}")
+        elif role and role not in entities[name].tables:
+            r.problems.append(
+                f"sample.entities.{dataset}: entity {name!r} has no table {role!r} "
+                f"(its tables: {', '.join(sorted(entities[name].tables))})"
+            )
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)
     error_analysis = r.get("tables.error_analysis", str)

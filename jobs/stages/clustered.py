@@ -20,6 +20,7 @@ from jobs.runtime.output import write_text_atomic
 from jobs.stages.common import (
     Settled,
     contracts,
+    entity_table,
     import_named,
     read_features,
     read_groups,
@@ -119,7 +120,50 @@ def settle(
         run_id=run_id,
         model_version=model_version,
     )
-    return Settled({"groups": groups}, rounds)
+    if entity.products is None:
+        return Settled({"groups": groups}, rounds)
+    return Settled(products(spark, cfg, entity, groups.localCheckpoint(), pairs), rounds)
+
+
+def products(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, groups: DataFrame, pairs: DataFrame
+) -> dict[str, DataFrame]:
+    """The entity's products built from its clusters (config ``products``), by role.
+
+    ``groups`` comes back too, in the entity's groups contract (a product may
+    add columns to it, e.g. which member is the original).
+    """
+    assert entity.products is not None
+    row = groups.select("run_id", "model_version").first()
+    built = import_named(entity.products.build)(
+        groups,
+        read_features(spark, cfg, entity),
+        pairs,
+        id_column=entity.id_column,
+        group_column=entity.group_column,
+        run_id=row["run_id"] if row else "",
+        model_version=row["model_version"] if row else "",
+    )
+    expected = {"groups", *entity.products.roles}
+    if set(built) != expected:
+        raise ResolutionError(
+            f"{entity.products.build} returned tables {sorted(built)}, "
+            f"entities.{entity.name}.products.roles says {sorted(expected)}"
+        )
+    return built
+
+
+def product_outputs(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig
+) -> dict[str, DataFrame]:
+    """The published product tables by role (none without products)."""
+    if entity.products is None:
+        return {}
+    out = {}
+    for role in entity.products.roles:
+        table, contract = entity_table(entity, role)
+        out[role] = read_table(spark, cfg.table_path(table), contract)
+    return out
 
 
 def summarise(
@@ -159,10 +203,11 @@ def golden_report(
     c = contracts(entity)
     if not entity.golden_table or c.golden is None or entity.golden is None:
         raise ResolutionError(f"entity {entity.name} has no golden table configured")
-    return evaluate(
+    golden = read_table(spark, cfg.table_path(entity.golden_table), c.golden)
+    report = evaluate(
         pairs=pairs,
         groups=outputs["groups"],
-        golden=read_table(spark, cfg.table_path(entity.golden_table), c.golden),
+        golden=golden,
         id_column=entity.id_column,
         group_column=entity.group_column,
         truth_column=entity.golden.truth_column,
@@ -170,6 +215,21 @@ def golden_report(
         base_kind=entity.golden.base_kind,
         threshold=entity.threshold,
     )
+    if entity.products is not None and entity.products.evaluate:
+        figures = import_named(entity.products.evaluate)(
+            outputs,
+            golden,
+            read_features(spark, cfg, entity),
+            id_column=entity.id_column,
+            group_column=entity.group_column,
+            truth_column=entity.golden.truth_column,
+            kind_column=entity.golden.kind_column,
+            base_kind=entity.golden.base_kind,
+            relations=entity.golden.relations,
+        )
+        report.update(figures)
+        report["product_figures"] = sorted(figures)
+    return report
 
 
 def evaluate_published(
@@ -206,7 +266,8 @@ def evaluate_published(
             f"--golden clusters: {cfg.table_path(entity.golden_table or '')} does not exist"
         )
     if has_clusters and golden != "pairs":
-        report = golden_report(spark, cfg, entity, pairs, {"groups": groups})
+        outputs = {"groups": groups, **product_outputs(spark, cfg, entity)}
+        report = golden_report(spark, cfg, entity, pairs, outputs)
         report["golden"] = "clusters"
         return report, golden_labelled_pairs(spark, cfg, entity, pairs, groups), None
     if has_pairs:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 from features.errors import ConfigError
 from features.parsing import INGEST_REASON_PREFIX
@@ -50,6 +51,21 @@ def contracts(entity: EntityConfig) -> EntityContracts:
             f"entities.{entity.name}.contracts: {entity.contracts!r} is not in "
             f"features.schemas.CONTRACTS (known: {', '.join(sorted(CONTRACTS))})"
         ) from None
+
+
+def entity_table(entity: EntityConfig, role: str) -> tuple[str, StructType]:
+    """(table name, contract) of one of an entity's tables by role (config ``tables.<role>``)."""
+    c = contracts(entity)
+    contract = getattr(c, role, None) if role != "extra" else None
+    if contract is None:
+        contract = c.extra.get(role)
+    table = entity.tables.get(role)
+    if table is None or contract is None:
+        raise ConfigError(
+            f"entities.{entity.name}.tables.{role}: "
+            + ("not configured" if table is None else f"no contract for role {role!r}")
+        )
+    return table, contract
 
 
 def read_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:

@@ -17,8 +17,8 @@ from features.errors import ResolutionError
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table
 from jobs.stages.clustered import GOLDEN_KINDS, record_errors
-from jobs.stages.common import contracts, read_features
-from jobs.stages.kinds import kind_module, output_table
+from jobs.stages.common import contracts, entity_table, read_features
+from jobs.stages.kinds import kind_module
 from jobs.stages.reporting import record_evaluation, report_path
 from splink_models.evaluation import possible_pairs, reduction_ratio
 
@@ -30,10 +30,10 @@ __all__ = ["GOLDEN_KINDS", "evaluate_entity"]
 def published_lineage(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> tuple[str, str]:
     """(run_id, model_version) of the run that wrote the entity's outputs."""
     role = "groups" if entity.clustered else "matches"
-    table, contract = output_table(entity, role)
+    table, contract = entity_table(entity, role)
     frames = [read_table(spark, cfg.table_path(table), contract)]
     if not entity.clustered:
-        table, contract = output_table(entity, "unmatched")
+        table, contract = entity_table(entity, "unmatched")
         frames.append(read_table(spark, cfg.table_path(table), contract))
     for frame in frames:
         row = frame.select("run_id", "model_version").first()

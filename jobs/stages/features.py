@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
 
 from features.quality import split_bad_input
 from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
-from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.delta import read_table, table_exists, write_table
 from jobs.stages.common import (
     contracts,
+    entity_table,
     import_named,
     read_features,
     read_groups,
@@ -34,21 +36,70 @@ class FeatureResult:
 def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> int:
     """Write a derived entity's input table from its source entity's features and groups.
 
-    Returns the number of input rows built.
+    The builder also gets each of the entity's ``inputs`` tables (None when
+    one does not exist: a feed is optional). With a golden table configured,
+    the golden table is derived too (``derive_golden``). Returns the number
+    of input rows built.
     """
     assert entity.derived is not None
     source = cfg.entity(entity.derived.derived_from)
     builder = import_named(entity.derived.builder)
+    inputs = {}
+    for role in entity.derived.inputs:
+        table, contract = entity_table(entity, role)
+        path = cfg.table_path(table)
+        inputs[role] = read_table(spark, path, contract) if table_exists(spark, path) else None
+    groups = read_groups(spark, cfg, source)
     rows = builder(
         read_features(spark, cfg, source),
-        read_groups(spark, cfg, source),
+        groups,
         id_column=source.id_column,
         group_column=source.group_column,
+        **inputs,
     )
     contract = contracts(entity).input
     path = cfg.table_path(entity.input_table)
     write_table(conform(rows, contract), path, contract)
+    if entity.golden_table and entity.golden is not None:
+        derive_golden(spark, cfg, entity, source, groups)
     return read_table(spark, path).count()
+
+
+def derive_golden(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    source: EntityConfig,
+    groups: DataFrame,
+) -> None:
+    """A derived record's truth: what most of its source records are in the source's golden table.
+
+    A record of a derived entity is a group of the source entity; its truth
+    column and kind column are the values most of the group's members carry
+    (ties: the smallest). Members without truth take no part; without a
+    source golden table nothing is written.
+    """
+    assert entity.golden is not None and entity.golden_table
+    if not source.golden_table or not table_exists(spark, cfg.table_path(source.golden_table)):
+        return
+    columns = [entity.golden.truth_column]
+    if entity.golden.kind_column:
+        columns.append(entity.golden.kind_column)
+    golden = read_table(spark, cfg.table_path(source.golden_table), contracts(source).golden)
+    counts = (
+        groups.select(source.id_column, source.group_column)
+        .join(golden.select(source.id_column, *columns), source.id_column)
+        .groupBy(source.group_column, *columns)
+        .count()
+    )
+    first = Window.partitionBy(source.group_column).orderBy(F.desc("count"), *columns)
+    rows = (
+        counts.withColumn("_rank", F.row_number().over(first))
+        .where("_rank = 1")
+        .select(F.col(source.group_column).alias(entity.id_column), *columns)
+    )
+    contract = contracts(entity).golden
+    write_table(conform(rows, contract), cfg.table_path(entity.golden_table), contract)
 
 
 def build_features(

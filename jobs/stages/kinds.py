@@ -15,23 +15,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from pyspark.sql.types import StructType
-
 from jobs.runtime.config import EntityConfig
 from jobs.stages import clustered, linked
-from jobs.stages.common import contracts
-
-# role of an output table -> the EntityConfig attribute naming it
-OUTPUT_TABLES = {"groups": "groups_table", "matches": "matches_table", "unmatched": "unmatched_table"}
 
 
 def kind_module(entity: EntityConfig) -> ModuleType:
     return linked if entity.kind == "link" else clustered
-
-
-def output_table(entity: EntityConfig, role: str) -> tuple[str, StructType]:
-    """(table name, contract) of one of an entity's outputs besides its pairs."""
-    table = getattr(entity, OUTPUT_TABLES[role])
-    contract = getattr(contracts(entity), role)
-    assert table is not None and contract is not None, (entity.name, role)
-    return table, contract

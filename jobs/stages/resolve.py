@@ -15,8 +15,8 @@ from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
-from jobs.stages.common import contracts
-from jobs.stages.kinds import kind_module, output_table
+from jobs.stages.common import contracts, entity_table
+from jobs.stages.kinds import kind_module
 from splink_models.model import TrainedModel
 from splink_models.spark_backend import predict
 
@@ -60,7 +60,7 @@ def resolve(
             spark, cfg, entity, pairs, run_id=run_id, model_version=model.version
         )
         for role, frame in settled.outputs.items():
-            table, contract = output_table(entity, role)
+            table, contract = entity_table(entity, role)
             write_table(frame, cfg.table_path(table), contract)
     return ResolveResult(
         model_version=model.version,

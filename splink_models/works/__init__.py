@@ -1,0 +1,1 @@
+"""Works model (SongDNA): recording groups clustered into songs."""
