@@ -527,7 +527,7 @@ WORK_INPUT = StructType(
         _f("feed_titles", _ARR),  # titles the works feed gives for those ISWCs
         _f("writers", _ARR),  # writers its tracks credit, and the works feed gives for its ISWCs
         _f("version_type", _S),  # most of its tracks' (features.tracks.version_type)
-        _f("first_year", IntegerType()),  # its earliest release year
+        _f("first_year", IntegerType()),  # its earliest release year or ISRC year
         _f("duration_s", _D),  # median
         _f("n_tracks", _L),
     ]

@@ -61,7 +61,9 @@ def work_rows(
         F.mode("primary_artist", deterministic=True).alias("primary_artist"),
         F.array_sort(F.array_distinct(F.collect_list("iswc"))).alias("iswcs"),
         _version_of_group().alias("version_type"),
-        F.min("release_year").alias("first_year"),
+        # the ISRC's year is when the recording was registered: a re-release's
+        # group (or one without dates) still dates from its recording
+        F.least(F.min("release_year"), F.min("isrc_year")).alias("first_year"),
         F.median("duration_s").alias("duration_s"),
         F.count("*").alias("n_tracks"),
     )

@@ -63,6 +63,11 @@ def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
+def _n(value: float | int | None) -> str:
+    """A figure: counts as whole numbers, shares to four places."""
+    return f"{value:,}" if isinstance(value, int) else _f(value)
+
+
 def example_lines(spark: SparkSession, cfg: AppConfig, e: EntityConfig) -> list[str]:
     """What the entity's products show of one of its clusters (config ``products.show``)."""
     assert e.products is not None and e.products.show
@@ -87,8 +92,9 @@ def entity_lines(
     quarantined = sum(feats.quarantine_by_reason.values())
     head = [
         f"{e.name} ({e.kind}{', links to ' + e.builds_on if e.kind == 'link' else ''})",
-        f"  records           {feats.n_input:>9,} ({generated.get('truths', 0):,} true; "
-        f"{quarantined:,} quarantine rows)",
+        f"  records           {feats.n_input:>9,} ("
+        + (f"{generated['truths']:,} true; " if generated.get("truths") else "")
+        + f"{quarantined:,} quarantine rows)",
     ]
     if e.clustered:
         largest = s["largest_groups"][0][1] if s["largest_groups"] else 0
@@ -107,7 +113,7 @@ def entity_lines(
         if report.get("product_figures"):
             body.append(
                 "  products          "
-                + ", ".join(f"{k} {_f(report.get(k))}" for k in report["product_figures"])
+                + ", ".join(f"{k} {_n(report.get(k))}" for k in report["product_figures"])
             )
         if e.products is not None and e.products.show:
             body += example_lines(spark, cfg, e)

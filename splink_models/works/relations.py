@@ -1,9 +1,11 @@
 """A work's original and the typed relation of every other version to it (SongDNA products).
 
-Within a work (a cluster of recording groups) the original is the earliest
-released studio recording group (version type ``original``), ties broken by
-the most tracks, then the smallest id; a work without one takes its earliest
-group. Every other group gets one relation to the original, typed by its
+Within a work (a cluster of recording groups) the original is a studio
+recording group (version type ``original``): first one whose performer is
+among the song's credited writers (a singer-songwriter's own song; a cover's
+performer rarely is), then the earliest released, then the one with the most
+tracks, then the smallest id; a work without a studio group takes its
+earliest group. Every other group gets one relation to the original, typed by its
 version type and its performers:
 
 - live -> LIVE_VERSION_OF, remix and extended -> REMIX_OF, radio_edit ->
@@ -56,17 +58,30 @@ def relation_type(version_type: Column, shares_performer: Column) -> Column:
     return expr.when(shares_performer, "RERECORDING_OF").otherwise("COVER_OF")
 
 
+def performer_writes() -> Column:
+    """Whether a group's performer is one of the song's credited writers (its own song)."""
+    writers = F.transform(F.coalesce("writer_keys", F.array().cast("array<string>")),
+                          lambda w: F.regexp_replace(w, " ", ""))
+    return F.coalesce(F.arrays_overlap("artist_keys", writers), F.lit(False))
+
+
 def originals(groups: DataFrame, features: DataFrame, *, id_column: str, group_column: str):
     """(group_column, original id): each cluster's original member."""
     first = Window.partitionBy(group_column).orderBy(
         F.desc(F.coalesce(F.col("version_type") == STUDIO_VERSION, F.lit(False))),
+        F.desc(performer_writes()),
         F.asc_nulls_last("first_year"),
         F.desc("n_tracks"),
         F.asc(id_column),
     )
     return (
         groups.select(id_column, group_column)
-        .join(features.select(id_column, "version_type", "first_year", "n_tracks"), id_column)
+        .join(
+            features.select(
+                id_column, "version_type", "first_year", "n_tracks", "artist_keys", "writer_keys"
+            ),
+            id_column,
+        )
         .withColumn("_rank", F.row_number().over(first))
         .where("_rank = 1")
         .select(group_column, F.col(id_column).alias("_original"))
