@@ -56,9 +56,14 @@ _TOP_KEYS = (
     "placeholders",
     "labelled_pairs",
     "golden_pairs",
+    "golden_clusters",
 )
 _SOURCE_KEYS = ("path", "format", "options", "id", "columns", "null_values")
+_ID_KEYS = ("column", "columns", "prefix")
 _LABEL_KEYS = ("path", "files", "format", "options", "left", "right", "label", "split")
+_CLUSTER_KEYS = ("source", "column", "truth")
+# joins the values of an id of several columns: id {columns: [set_id, ver_id]} -> '21-1'
+ID_SEPARATOR = "-"
 _PATH_VARIABLE = re.compile(r"\{([^{}]*)\}")
 
 
@@ -70,14 +75,22 @@ class SourceMapping:
     path: str
     format: str
     options: Mapping[str, str]
-    id_column: str
+    # the column(s) whose values make the record id: one, or several when no single
+    # column is unique (their trimmed values joined by ID_SEPARATOR; a blank part: no id)
+    id_columns: tuple[str, ...]
     id_prefix: str
     fields: tuple[FieldMapping, ...]
 
     @property
+    def id_column(self) -> str:
+        """The column the record id is read from; for several id columns, the one ingest
+        adds joining them (named 'a+b', as quarantine reasons show it)."""
+        return "+".join(self.id_columns)
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """Every source column the mapping reads (id first)."""
-        return tuple(dict.fromkeys([self.id_column, *(f.column for f in self.fields)]))
+        return tuple(dict.fromkeys([*self.id_columns, *(f.column for f in self.fields)]))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +116,15 @@ class LabelledPairsMapping:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GoldenClustersMapping:
+    """Golden data as a cluster id column of a source: same value = same true cluster."""
+
+    source: str  # a source of the mapping: its records (ids as ingested) get the value
+    column: str  # that source's column holding each record's true cluster id
+    truth: str | None  # the golden contract field it fills; None: golden.truth_column
+
+
+@dataclass(frozen=True, kw_only=True)
 class CatalogMapping:
     file: Path
     entity: str
@@ -114,6 +136,8 @@ class CatalogMapping:
     # the duplicate pairs of a closed world (every pair not listed is a non-match):
     # ingest turns them into the entity's golden cluster table
     golden_pairs: LabelledPairsMapping | None = None
+    # or the true clusters as a column of one source: ingest writes the golden table from it
+    golden_clusters: GoldenClustersMapping | None = None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -236,10 +260,10 @@ class _MappingReader:
         id_spec = node.get("id")
         if isinstance(id_spec, str):
             id_spec = {"column": id_spec}
-        if not isinstance(id_spec, dict) or not isinstance(id_spec.get("column"), str):
-            self.problem(f"{key}.id", "missing: {column: <id column>, prefix: <text>}")
+        id_columns = self.id_columns(f"{key}.id", id_spec)
+        if not isinstance(id_spec, dict):
             id_spec = {}
-        self.unknown_keys(f"{key}.id", id_spec, ("column", "prefix"))
+        self.unknown_keys(f"{key}.id", id_spec, _ID_KEYS)
         prefix = id_spec.get("prefix", "")
         if not isinstance(prefix, str):
             self.problem(f"{key}.id.prefix", f"must be text, got {prefix!r}")
@@ -280,10 +304,33 @@ class _MappingReader:
             path=path,
             format=fmt if isinstance(fmt, str) else "",
             options=merged,
-            id_column=id_spec.get("column", ""),
+            id_columns=id_columns or ("",),
             id_prefix=prefix,
             fields=tuple(fields),
         )
+
+    def id_columns(self, key: str, spec: Any) -> tuple[str, ...]:
+        """``id``: {column: c} (one column) or {columns: [a, b, ...]} (no one column unique)."""
+        if isinstance(spec, dict) and "column" in spec and "columns" in spec:
+            self.problem(key, "give column (one) or columns (several), not both")
+            return ()
+        if isinstance(spec, dict) and isinstance(spec.get("column"), str) and spec["column"]:
+            return (spec["column"],)
+        if isinstance(spec, dict) and "columns" in spec:
+            names = _strings(spec["columns"])
+            if names is None or len(names) < 2 or not all(names):
+                self.problem(
+                    f"{key}.columns",
+                    "must list two or more columns (for one, give column: <id column>)",
+                )
+                return ()
+            return names
+        self.problem(
+            key,
+            "missing: {column: <id column>, prefix: <text>} "
+            "(or columns: [<column>, ...] when no one column is unique)",
+        )
+        return ()
 
     def options(self, key: str, node: Any, fmt: Any) -> dict[str, str]:
         options = node if node is not None else {}
@@ -357,6 +404,41 @@ class _MappingReader:
             right=sides["right"],
             label_column=label,
             split_column=split,
+        )
+
+    def golden_clusters(
+        self, node: Any, sources: Mapping[str, SourceMapping], golden: StructType | None
+    ) -> GoldenClustersMapping | None:
+        """``golden_clusters``: {source, column[, truth]}; truth checked against the golden contract."""
+        key = "golden_clusters"
+        if not isinstance(node, dict):
+            self.problem(key, "expected a mapping with source and column (and truth, optional)")
+            return None
+        self.unknown_keys(key, node, _CLUSTER_KEYS)
+        source, column, truth = node.get("source"), node.get("column"), node.get("truth")
+        if not isinstance(source, str) or not source:
+            self.problem(f"{key}.source", "missing: the source whose records the column labels")
+        elif source not in sources:
+            self.problem(
+                f"{key}.source",
+                f"{source!r} is not a source of this mapping (sources: {', '.join(sources)})",
+            )
+        if not isinstance(column, str) or not column:
+            self.problem(
+                f"{key}.column", "missing: the source column holding each record's true cluster id"
+            )
+        if truth is not None and golden is not None:
+            # the first field is the record id: the truth is one of the others
+            fields = golden.fieldNames()[1:]
+            if truth not in fields:
+                self.problem(
+                    f"{key}.truth",
+                    f"{truth!r} is not a field of the entity's golden contract (fields: {fields})",
+                )
+        if not (isinstance(source, str) and source in sources and isinstance(column, str)):
+            return None
+        return GoldenClustersMapping(
+            source=source, column=column, truth=truth if isinstance(truth, str) else None
         )
 
 
@@ -438,12 +520,25 @@ def load_mapping(
                     f"{prefix!r} is also the prefix of {names[0]}: ids could collide across "
                     "sources; give each source its own prefix",
                 )
-    labelled_pairs = golden_pairs = None
+    labelled_pairs = golden_pairs = golden_clusters = None
     if "labelled_pairs" in tree:
         labelled_pairs = r.labelled_pairs(tree["labelled_pairs"], {s.name: s for s in sources})
     if "golden_pairs" in tree:
         golden_pairs = r.labelled_pairs(
             tree["golden_pairs"], {s.name: s for s in sources}, key="golden_pairs"
+        )
+    if "golden_clusters" in tree:
+        if "golden_pairs" in tree:
+            r.problem(
+                "golden_clusters",
+                "the mapping has golden_pairs too: give the golden truth one way, not both",
+            )
+        if contracts is not None and contracts.golden is None:
+            r.problem("golden_clusters", f"entity {entity!r} has no golden contract to fill")
+        golden_clusters = r.golden_clusters(
+            tree["golden_clusters"],
+            {s.name: s for s in sources},
+            contracts.golden if contracts is not None else None,
         )
     if r.problems:
         raise ConfigError(f"source mapping {file} has problems:\n  - " + "\n  - ".join(r.problems))
@@ -456,4 +551,5 @@ def load_mapping(
         sources=tuple(sources),
         labelled_pairs=labelled_pairs,
         golden_pairs=golden_pairs,
+        golden_clusters=golden_clusters,
     )

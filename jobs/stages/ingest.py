@@ -10,7 +10,9 @@ runs on the table as on any other input.
 A mapping's ``labelled_pairs`` (golden data as pairs: left id, right id,
 label, split) are written to the entity's labelled pairs table, their ids
 made into record ids the way the sources' are; rows without both ids or a
-readable label are left out and counted.
+readable label are left out and counted. The golden truth, as ``golden_pairs``
+(a closed world's duplicate pairs) or as ``golden_clusters`` (a source column
+holding each record's true cluster id), becomes the entity's golden table.
 """
 
 from __future__ import annotations
@@ -21,22 +23,32 @@ from dataclasses import dataclass, field, replace
 from functools import reduce
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from features.errors import ConfigError
 from features.parsing import (
+    clean_text,
     map_labelled_pairs,
     map_source,
     mapped_counts,
     mapped_quarantine,
     mapped_records,
+    record_id,
 )
 from features.schemas import conform, labelled_pairs_schema
 from jobs.runtime.config import AppConfig
 from jobs.runtime.delta import write_table
 from jobs.runtime.job import stage
-from jobs.runtime.mapping import CatalogMapping, LabelledPairsMapping, SourceMapping, load_mapping
+from jobs.runtime.mapping import (
+    ID_SEPARATOR,
+    CatalogMapping,
+    GoldenClustersMapping,
+    LabelledPairsMapping,
+    SourceMapping,
+    load_mapping,
+)
 from jobs.stages.common import contracts, write_quarantine
 from splink_models.clustering import connected_components
 
@@ -75,6 +87,12 @@ class IngestResult:
     golden_pairs: int = 0
     golden_pairs_excluded: dict[str, int] = field(default_factory=dict)
     golden_table: str | None = None
+    golden_from: str | None = None  # the mapping section it came from: golden_pairs / _clusters
+    # the mapping's golden clusters: records given a true cluster (and how many clusters
+    # they make), records of the source left out per reason (no cluster id)
+    golden_records: int = 0
+    golden_clusters: int = 0
+    golden_records_excluded: dict[str, int] = field(default_factory=dict)
 
 
 def _target(cfg: AppConfig, entity: str) -> tuple[str, str]:
@@ -99,17 +117,39 @@ def read_source(spark: SparkSession, source: SourceMapping) -> DataFrame:
     return spark.read.options(**source.options).format(source.format).load(source.path)
 
 
-def _missing_columns(source: SourceMapping, raw: DataFrame) -> list[str]:
+def _quoted(name: str) -> Column:
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _missing_columns(
+    source: SourceMapping, raw: DataFrame, clusters: GoldenClustersMapping | None
+) -> list[str]:
     """'key: column is not a column of path (it has: ...)' for each mapped column the file lacks."""
-    wanted = [("id.column", source.id_column)] + [
-        (f"columns.{f.field}", f.column) for f in source.fields
-    ]
+    id_key = "id.column" if len(source.id_columns) == 1 else "id.columns"
+    wanted = [(f"sources.{source.name}.{id_key}", c) for c in source.id_columns]
+    wanted += [(f"sources.{source.name}.columns.{f.field}", f.column) for f in source.fields]
+    if clusters is not None and clusters.source == source.name:
+        wanted.append(("golden_clusters.column", clusters.column))
     return [
-        f"sources.{source.name}.{key}: {column!r} is not a column of {source.path} "
-        f"(it has: {', '.join(raw.columns)})"
+        f"{key}: {column!r} is not a column of {source.path} (it has: {', '.join(raw.columns)})"
         for key, column in wanted
         if column not in raw.columns
     ]
+
+
+def with_id_column(raw: DataFrame, source: SourceMapping) -> DataFrame:
+    """A source whose id is several columns gets ``source.id_column`` joining their values.
+
+    ``map_source`` reads one id column; each part is trimmed, and a blank part
+    leaves the record without an id (excluded and quarantined, as a blank id is).
+    """
+    if len(source.id_columns) == 1:
+        return raw
+    parts = [record_id(_quoted(c)) for c in source.id_columns]
+    joined = [parts[0]]
+    for part in parts[1:]:
+        joined += [F.lit(ID_SEPARATOR), part]
+    return raw.withColumn(source.id_column, F.concat(*joined))
 
 
 def ingest(
@@ -131,18 +171,24 @@ def ingest(
             f"entity {mapping.entity}: config id_column {id_column!r} is not the input "
             f"contract's id {mapping.id_field!r}"
         )
+    truth = _golden_truth(cfg, mapping, mapping.golden_clusters) if mapping.golden_clusters else ""
     contract = mapping.contract
     with stage(f"read {len(mapping.sources)} sources of {mapping.file.name}"):
         raws = {}
         for source in mapping.sources:
             _check_path(source, mapping)
             raws[source.name] = read_source(spark, source)
-        missing = [p for s in mapping.sources for p in _missing_columns(s, raws[s.name])]
+        missing = [
+            p
+            for s in mapping.sources
+            for p in _missing_columns(s, raws[s.name], mapping.golden_clusters)
+        ]
         if missing:
             raise ConfigError(
                 f"source mapping {mapping.file} names columns its files lack:\n  - "
                 + "\n  - ".join(missing)
             )
+        raws = {s.name: with_id_column(raws[s.name], s) for s in mapping.sources}
     with stage(f"parse onto {mapping.entity} input"):
         mapped = reduce(
             DataFrame.unionByName,
@@ -173,6 +219,12 @@ def ingest(
     if mapping.golden_pairs is not None:
         with stage(f"write golden clusters of {mapping.file.name}"):
             result = _write_golden_clusters(spark, cfg, mapping, mapping.golden_pairs, result)
+    if mapping.golden_clusters is not None:
+        clusters = mapping.golden_clusters
+        with stage(f"write golden clusters of {mapping.file.name} from {clusters.source}"):
+            result = _write_golden_from_column(
+                spark, cfg, mapping, clusters, truth, raws[clusters.source], result
+            )
     return result
 
 
@@ -288,13 +340,9 @@ def _write_golden_clusters(
         F.col("node").alias(idc),
         F.concat(F.lit("c"), F.col("component").cast("string")).alias(entity.golden.truth_column),
     )
-    golden = golden.select(
-        *[
-            F.col(f.name) if f.name in golden.columns else F.lit(None).cast(f.dataType).alias(f.name)
-            for f in contract.fields
-        ]
+    write_table(
+        _with_null_fields(golden, contract), cfg.table_path(entity.golden_table), contract
     )
-    write_table(conform(golden, contract), cfg.table_path(entity.golden_table), contract)
     excluded = {
         r["_problem"]: int(r["count"])
         for r in mapped.where(F.col("_problem").isNotNull()).groupBy("_problem").count().collect()
@@ -306,6 +354,95 @@ def _write_golden_clusters(
         golden_pairs=known.count(),
         golden_pairs_excluded=excluded,
         golden_table=cfg.table_path(entity.golden_table),
+        golden_from="golden_pairs",
+    )
+
+
+def _with_null_fields(golden: DataFrame, contract: StructType) -> DataFrame:
+    """The golden contract's columns: those ``golden`` has, the others null."""
+    return conform(
+        golden.select(
+            *golden.columns,
+            *[
+                F.lit(None).cast(f.dataType).alias(f.name)
+                for f in contract.fields
+                if f.name not in golden.columns
+            ],
+        ),
+        contract,
+    )
+
+
+def _golden_truth(cfg: AppConfig, mapping: CatalogMapping, clusters: GoldenClustersMapping) -> str:
+    """The golden contract field ``golden_clusters`` fills, checked before anything is written."""
+    entity = cfg.entity(mapping.entity)
+    truth = clusters.truth or (entity.golden.truth_column if entity.golden else None)
+    golden = contracts(entity).golden
+    if not entity.golden_table or truth is None or golden is None:
+        raise ConfigError(
+            f"mapping {mapping.file} has golden_clusters but entity {entity.name!r} has no "
+            f"golden table: set entities.{entity.name}.tables.golden and, unless "
+            "golden_clusters.truth names the field, .golden.truth_column"
+        )
+    fields = [f.name for f in golden.fields if f.name != mapping.id_field]
+    if truth not in fields:
+        key = (
+            "golden_clusters.truth"
+            if clusters.truth
+            else f"entities.{entity.name}.golden.truth_column (golden_clusters.truth unset)"
+        )
+        raise ConfigError(
+            f"mapping {mapping.file}: {key} is {truth!r}, not a field of entity "
+            f"{entity.name!r}'s golden contract (fields: {fields})"
+        )
+    return truth
+
+
+def _write_golden_from_column(
+    spark: SparkSession,
+    cfg: AppConfig,
+    mapping: CatalogMapping,
+    clusters: GoldenClustersMapping,
+    truth: str,
+    raw: DataFrame,
+    result: IngestResult,
+) -> IngestResult:
+    """The entity's golden table from a source column holding each record's true cluster id.
+
+    One row per ingested record of the source whose value is present (trimmed),
+    its id made as the input table's is; a record without a value is in no
+    true cluster: left out and counted. Records ingest excluded (no id) are
+    already counted as excluded rows, not again here.
+    """
+    entity = cfg.entity(mapping.entity)
+    contract = contracts(entity).golden
+    assert entity.golden_table is not None and contract is not None  # _golden_truth checked
+    idc = mapping.id_field
+    source = next(s for s in mapping.sources if s.name == clusters.source)
+    ingested = spark.read.format("delta").load(result.input_table).select(idc)
+    labelled = (
+        raw.select(
+            record_id(_quoted(source.id_column), source.id_prefix).alias(idc),
+            clean_text(_quoted(clusters.column)).alias(truth),
+        )
+        .join(ingested, idc, "left_semi")
+        .localCheckpoint()
+    )
+    golden = labelled.where(F.col(truth).isNotNull())
+    table_path = cfg.table_path(entity.golden_table)
+    write_table(_with_null_fields(golden, contract), table_path, contract)
+    counts = golden.agg(
+        F.count(F.lit(1)).alias("records"), F.countDistinct(truth).alias("clusters")
+    ).first()
+    blank = labelled.where(F.col(truth).isNull()).count()
+    reason = f"no true cluster ({clusters.source}.{clusters.column} blank)"
+    return replace(
+        result,
+        golden_records=int(counts["records"]),
+        golden_clusters=int(counts["clusters"]),
+        golden_records_excluded={reason: blank} if blank else {},
+        golden_table=table_path,
+        golden_from="golden_clusters",
     )
 
 
@@ -365,8 +502,15 @@ def summary_lines(result: IngestResult) -> list[str]:
         lines.append(f"labelled pairs: {splits} -> {result.labelled_pairs_table}")
     for reason, n in result.labelled_pairs_excluded.items():
         lines.append(f"  labelled pairs left out, {reason}: {n}")
-    if result.golden_table:
+    if result.golden_from == "golden_pairs":
         lines.append(f"golden pairs: {result.golden_pairs} -> clusters in {result.golden_table}")
     for reason, n in result.golden_pairs_excluded.items():
         lines.append(f"  golden pairs left out, {reason}: {n}")
+    if result.golden_from == "golden_clusters":
+        lines.append(
+            f"golden clusters: {result.golden_records} records in {result.golden_clusters} "
+            f"true clusters -> {result.golden_table}"
+        )
+    for reason, n in result.golden_records_excluded.items():
+        lines.append(f"  golden records left out, {reason}: {n}")
     return lines
