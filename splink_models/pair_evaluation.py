@@ -263,17 +263,25 @@ def cluster_figures(
     for record in truth:
         predicted.setdefault(root(record), []).append(record)
     implied = correct = 0
+    true_sizes = Counter(truth.values())
+    b_precision = b_recall = 0.0  # B-cubed: per record, summed over its cluster's members
     for members in predicted.values():
         implied += len(members) * (len(members) - 1) // 2
         sizes = Counter(truth[m] for m in members)
         correct += sum(n * (n - 1) // 2 for n in sizes.values())
-    true_sizes = Counter(truth.values())
+        b_precision += sum(n * n for n in sizes.values()) / len(members)
+        b_recall += sum(n * n / true_sizes[c] for c, n in sizes.items())
     actual = sum(n * (n - 1) // 2 for n in true_sizes.values())
     precision = correct / implied if implied else None
     recall = correct / actual if actual else None
+    bp = b_precision / len(truth) if truth else None
+    br = b_recall / len(truth) if truth else None
     return {
         "precision": precision,
         "recall": recall,
         "f1": f1(precision, recall),
+        "bcubed_precision": bp,
+        "bcubed_recall": br,
+        "bcubed_f1": f1(bp, br),
         "largest": max((len(m) for m in predicted.values()), default=0),
     }

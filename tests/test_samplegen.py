@@ -280,3 +280,73 @@ def test_reissues_come_after_the_original(joined: pd.DataFrame) -> None:
 def test_common_titles_repeat_across_works(joined: pd.DataFrame) -> None:
     works_per_title = joined.groupby(joined["title"].str.casefold())["work_id"].nunique()
     assert sum(works_per_title.get(t.casefold(), 0) > 1 for t in COMMON_TITLES) >= 3
+
+
+# --- works (SongDNA) --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def works_sample():
+    from jobs.samples.catalog import generate_catalog_and_works
+
+    tracks, golden, feed, credits = generate_catalog_and_works(N, seed=42)
+    return tracks.join(golden.drop(columns="track_id")), feed, credits
+
+
+def _iswc_digits(spelt: str) -> str:
+    return spelt.replace("T", "").replace("-", "").replace(".", "")
+
+
+def test_iswcs_are_valid_and_mostly_their_works(works_sample) -> None:
+    from features.identifiers import iswc_check_digit
+
+    joined, feed, _ = works_sample
+    present = joined[joined["iswc"].notna()]
+    assert 0.75 < len(present) / len(joined) < 0.85  # ISWC_PRESENT_RATE
+    digits = present["iswc"].map(_iswc_digits)
+    assert (digits.str.len() == 10).all()
+    assert all(iswc_check_digit(d[:9]) == int(d[9]) for d in digits)
+    # three spellings, one ISWC per work except the few wrong ones
+    assert {"-" in s and "." in s for s in present["iswc"]} == {True, False}
+    per_work = present.assign(d=digits).groupby("work_id")["d"].nunique()
+    assert (per_work > 1).mean() < 0.05
+    # the feed lists ~70% of the works, each with writers, under its own ids
+    assert 0.6 < len(feed) / joined["work_id"].nunique() < 0.8
+    assert feed["work_id"].is_unique and feed["writers"].map(len).min() >= 1
+
+
+def test_covers_are_retitled_in_the_ways_works_are(works_sample) -> None:
+    joined, feed, _ = works_sample
+    covers = joined[joined["recording_kind"] == "cover"]
+    studio_titles = joined[joined["recording_kind"] == "studio"].groupby("work_id")["title"].first()
+    cover_titles = covers["title"]
+    assert cover_titles.str.contains(r" / ").any()  # medleys
+    assert cover_titles.str.contains(r"(?i)theme from").any()
+    assert cover_titles.str.contains(r"(?i)\(from |- from ").any()
+    # translated: shares no word with its work's studio title
+    def shares_a_word(row) -> bool:
+        studio = studio_titles.get(row["work_id"], "")
+        return bool(set(row["title"].lower().split()) & set(studio.lower().split()))
+
+    assert (~covers.apply(shares_a_word, axis=1)).mean() > 0.05
+    # some translated titles reach the feed as alternative titles
+    assert feed["alternative_titles"].notna().sum() > 0
+    # works titled with a leading bracket, which some covers drop
+    assert joined["title"].str.match(r"^\(").any()
+
+
+def test_unrelated_songs_of_one_title_have_their_own_writers(works_sample) -> None:
+    joined, _, credits = works_sample
+    assert set(credits.columns) == {"track_id", "name", "role"}
+    assert 0.5 < credits["track_id"].nunique() / len(joined) < 0.7  # CREDITED_TRACK_RATE
+    # spellings: "Last, First" and "F. Last" besides the plain name
+    assert credits["name"].str.contains(",").any() and credits["name"].str.match(r"^\w\. ").any()
+    # an unrelated song of one title is a work of its own: no other kind of recording has it
+    unrelated = joined[joined["recording_kind"] == "unrelated_same_title"]
+    others = joined[joined["recording_kind"] != "unrelated_same_title"]
+    assert len(unrelated) > 0 and not unrelated["work_id"].isin(others["work_id"]).any()
+    # ... with writers of its own: the feed lists songs of one title by different writers
+    _, feed, _ = works_sample
+    namesakes = feed.groupby("title")["writers"].apply(lambda ws: len({tuple(w) for w in ws}))
+    shared = feed["title"].value_counts()
+    assert (namesakes[shared[shared > 1].index] > 1).all()

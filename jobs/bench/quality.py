@@ -496,6 +496,7 @@ def clusters_at(
         "cluster_precision": figures["precision"],
         "cluster_recall": figures["recall"],
         "cluster_f1": figures["f1"],
+        "bcubed_f1": figures["bcubed_f1"],
         "largest_cluster": figures["largest"],
         "n_split_records": len(inside),
     }
@@ -513,7 +514,10 @@ def baseline_rows(
     idc = entity.id_column
     features = read_table(spark, cfg.table_path(entity.features_table))
     keys = [F.col(c) for c in dataset.baseline]
-    keyed = features.where(F.greatest(*[k.isNull() for k in keys]) == F.lit(False)).select(
+    present = keys[0].isNotNull()
+    for key in keys[1:]:
+        present = present & key.isNotNull()
+    keyed = features.where(present).select(
         idc, F.concat_ws("\u0001", *keys).alias("_key")
     )
     pairs = (
@@ -538,6 +542,7 @@ def baseline_rows(
                 **_rounded({k: figures[k] for k in ("precision", "recall", "f1")}),
                 # equal keys are already transitive: the pairs are the clusters' pairs
                 **_rounded({f"cluster_{k}": figures[k] for k in ("precision", "recall", "f1")}),
+                "bcubed_f1": _rounded({"b": figures["bcubed_f1"]})["b"],
                 "largest_cluster": figures["largest"],
                 "n_split_records": len(inside),
             }
@@ -550,7 +555,7 @@ COLUMNS = ("dataset", "method", "split", "precision", "recall", "f1", "threshold
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as an aligned text table (pair completeness where known)."""
-    return text_table(rows, (*COLUMNS, "pair_completeness", "cluster_f1"))
+    return text_table(rows, (*COLUMNS, "pair_completeness", "cluster_f1", "bcubed_f1"))
 
 
 def run(

@@ -63,6 +63,11 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("splink.internals.linker_components.training").addFilter(
         lambda record: "default value for `max_pairs`" not in record.getMessage()
     )
+    # ... and, one multi-line warning per level, that an EM session saw no pair at a
+    # level a catalog cannot have (no ISWCs, no writers): the level keeps its default m
+    logging.getLogger("splink.internals.expectation_maximisation").addFilter(
+        lambda record: "not observed in dataset" not in record.getMessage()
+    )
 
 
 def common_args(

@@ -111,3 +111,17 @@ def test_threshold_is_chosen_on_one_split_and_reported_on_another():
 def test_an_absent_split_is_named():
     with pytest.raises(ValueError, match=r"no split \['test'\].*'train'"):
         choose_and_report(_pairs((1, 1.0), split="train"), choose_on="train", report=["test"])
+
+
+def test_cluster_figures_pairwise_and_bcubed_by_hand():
+    from splink_models.pair_evaluation import cluster_figures
+
+    truth = {"a": "1", "b": "1", "c": "2", "d": "2", "e": "3"}
+    # edges make {a, b, c}, {d}, {e}; an edge to a record outside truth is ignored
+    figures = cluster_figures([("a", "b"), ("b", "c"), ("e", "x")], truth)
+    assert figures["precision"] == pytest.approx(1 / 3)  # of 3 implied pairs, a-b is right
+    assert figures["recall"] == pytest.approx(1 / 2)  # of a-b and c-d
+    # B-cubed, per record: precision a, b 2/3, c 1/3, d, e 1; recall a, b 1, c, d 1/2, e 1
+    assert figures["bcubed_precision"] == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5)
+    assert figures["bcubed_recall"] == pytest.approx((1 + 1 + 0.5 + 0.5 + 1) / 5)
+    assert figures["largest"] == 3
