@@ -382,4 +382,5 @@ def group_rows(
         F.make_date(F.col("_year"), F.lit(1), F.lit(1)).alias("release_date"),
         F.lit(None).cast("string").alias("label"),
         F.lit(None).cast("string").alias("genre"),
+        "iswc",
     )

@@ -11,13 +11,11 @@ from __future__ import annotations
 import copy
 
 import pytest
-from pyspark.sql import Window
 from pyspark.sql import functions as F
 
-from features.schemas import TRACK_GOLDEN, conform
 from jobs import build_features, evaluate, generate_sample, resolve, train
 from jobs.runtime.config import config_from_tree, config_tree
-from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.delta import read_table
 from jobs.stages.common import contracts
 from tests.conftest import overrides_under
 
@@ -61,39 +59,12 @@ def kinds_run(spark, kinds_cfg):
     generate_sample.run(spark, cfg)
     reports = {}
     for e in cfg.in_dependency_order():
-        if e.kind == "derived":
-            _write_derived_golden(spark, cfg)
+        # a derived entity's golden table is derived too (jobs.stages.features.derive_golden)
         build_features.run(spark, cfg, entity=e.name, run_id="kinds-1")
         path = train.run(spark, cfg, entity=e.name, run_id="kinds-1")
         resolve.run(spark, cfg, entity=e.name, run_id="kinds-1", model_path=str(path))
         reports[e.name] = evaluate.run(spark, cfg, entity=e.name)
     return cfg, reports
-
-
-def _write_derived_golden(spark, cfg):
-    """A group's truth: the recording most of its member tracks are (test data, not a builder)."""
-    tunes = cfg.entity("tunes")
-    groups = read_table(spark, cfg.table_path(tunes.groups_table))
-    golden = read_table(spark, cfg.table_path(tunes.golden_table), TRACK_GOLDEN)
-    counts = (
-        groups.join(golden, "track_id")
-        .groupBy("recording_group_id", "recording_id", "work_id", "recording_kind")
-        .count()
-    )
-    first = Window.partitionBy("recording_group_id").orderBy(F.desc("count"), "recording_id")
-    rows = (
-        counts.withColumn("_r", F.row_number().over(first))
-        .where("_r = 1")
-        .select(
-            F.col("recording_group_id").alias("track_id"),
-            "recording_id",
-            "work_id",
-            "recording_kind",
-            F.lit("group").alias("release_kind"),
-        )
-    )
-    sets = cfg.entity("tune_sets")
-    write_table(conform(rows, TRACK_GOLDEN), cfg.table_path(sets.golden_table), TRACK_GOLDEN)
 
 
 def test_the_kinds_run_in_dependency_order(kinds_cfg):

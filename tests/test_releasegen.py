@@ -255,10 +255,16 @@ def test_duplicate_share_within_target(releases: pd.DataFrame) -> None:
 
 def test_track_count_matches_the_listed_titles(releases: pd.DataFrame) -> None:
     listed = releases["track_titles"].str.len()
-    concatenated = releases["track_titles"].map(lambda t: len(t) == 1 and " / " in t[0])
+    # one element holding several titles (a single's medley title, "A / B", is one title)
+    concatenated = releases["track_titles"].map(lambda t: len(t) == 1 and " / " in t[0]) & (
+        releases["track_count"] > 1
+    )
     assert (releases.loc[~concatenated, "track_count"] == listed[~concatenated]).all()
     joined = releases.loc[concatenated]
-    assert (joined["track_titles"].str[0].str.count(" / ") + 1 == joined["track_count"]).all()
+    parts = joined["track_titles"].str[0].str.count(" / ") + 1
+    # a medley's title holds " / " itself ("Yesterday / Michelle"): at least as many parts
+    assert (parts >= joined["track_count"]).all()
+    assert (parts == joined["track_count"]).mean() > 0.9
 
 
 def test_compilations_various_artists_and_bounded(originals: pd.DataFrame) -> None:

@@ -99,6 +99,12 @@ def derive_golden(
         .select(F.col(source.group_column).alias(entity.id_column), *columns)
     )
     contract = contracts(entity).golden
+    rows = rows.select(  # columns the source's golden table does not say stay null
+        *[
+            F.col(f.name) if f.name in rows.columns else F.lit(None).cast(f.dataType).alias(f.name)
+            for f in contract.fields
+        ]
+    )
     write_table(conform(rows, contract), cfg.table_path(entity.golden_table), contract)
 
 

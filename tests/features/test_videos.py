@@ -106,7 +106,8 @@ TITLE_SHAPES = [
     ("YOASOBI「夜に駆ける」Official Music Video", "Ayase / YOASOBI",
      "yoasobi", "夜に駆ける", "夜に駆ける", "official_video", "original"),
     ("米津玄師『Lemon』MV", None, "米津玄師", "lemon", "lemon", "official_video", "original"),
-    ("【初音ミク】千本桜", None, "初音ミク", "千本桜", "千本桜", "other", "original"),
+    # katakana folds to romaji (features.text), kanji stay
+    ("【初音ミク】千本桜", None, "初音miku", "千本桜", "千本桜", "other", "original"),
     ("【MV】夜に駆ける", None, None, "夜に駆ける", "夜に駆ける", "official_video", "original"),
     ("YOASOBI「群青」(Live)", None, "yoasobi", "群青 live", "群青", "live", "live"),
     # "by"

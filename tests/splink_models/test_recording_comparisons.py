@@ -14,7 +14,7 @@ from splink_models.spark_backend import spark_api
 
 def _track(track_id, title, artists, duration_ms=200_000, isrc=None, album=None, year=None):
     date = dt.date(year, 1, 1) if year else None
-    return (track_id, "test", title, artists, album, duration_ms, isrc, date, None, None)
+    return (track_id, "test", title, artists, album, duration_ms, isrc, date, None, None, None)
 
 
 # (comparison, left track, right track, expected level label)
