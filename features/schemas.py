@@ -499,6 +499,7 @@ CONTRACTS["releases"] = EntityContracts(
 WORK_FEED = StructType(
     [
         _f("work_id", _S),  # the publisher's id
+        _f("source", _S),
         _f("title", _S),
         _f("alternative_titles", _ARR),  # translations, other spellings
         _f("iswc", _S),  # as the publisher writes it; how the feed meets the tracks
@@ -510,6 +511,7 @@ WORK_FEED = StructType(
 TRACK_CREDITS = StructType(
     [
         _f("track_id", _S),
+        _f("source", _S),
         _f("name", _S),  # as the delivery spells it: "Max Martin", "Martin, Max", "M. Martin"
         _f("role", _S),  # writer, composer, lyricist, ...
     ]

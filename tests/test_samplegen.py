@@ -337,7 +337,7 @@ def test_covers_are_retitled_in_the_ways_works_are(works_sample) -> None:
 
 def test_unrelated_songs_of_one_title_have_their_own_writers(works_sample) -> None:
     joined, _, credits = works_sample
-    assert set(credits.columns) == {"track_id", "name", "role"}
+    assert set(credits.columns) == {"track_id", "source", "name", "role"}
     assert 0.5 < credits["track_id"].nunique() / len(joined) < 0.7  # CREDITED_TRACK_RATE
     # spellings: "Last, First" and "F. Last" besides the plain name
     assert credits["name"].str.contains(",").any() and credits["name"].str.match(r"^\w\. ").any()

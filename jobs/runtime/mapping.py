@@ -51,6 +51,7 @@ def _parser_for(field_type: DataType) -> str:
 _TOP_KEYS = (
     "description",
     "entity",
+    "table",
     "linkage",
     "sources",
     "placeholders",
@@ -129,7 +130,7 @@ class CatalogMapping:
     file: Path
     entity: str
     linkage: str
-    contract: StructType  # the entity's input contract
+    contract: StructType  # the contract of the table it fills (the entity's input by default)
     id_field: str  # the contract's record id (its first field)
     sources: tuple[SourceMapping, ...]
     labelled_pairs: LabelledPairsMapping | None = None
@@ -138,6 +139,9 @@ class CatalogMapping:
     golden_pairs: LabelledPairsMapping | None = None
     # or the true clusters as a column of one source: ingest writes the golden table from it
     golden_clusters: GoldenClustersMapping | None = None
+    # the entity's table it fills, by role: input, or another input table its
+    # contracts name (a works feed, track credits: EntityContracts.extra)
+    table: str = "input"
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -474,6 +478,14 @@ def load_mapping(
     contracts = CONTRACTS.get(known.get(entity, "")) if isinstance(entity, str) else None
     if contracts is None:
         r.problem("entity", f"must be one of {tuple(known)}, got {entity!r}")
+    table = tree.get("table", "input")
+    if contracts is not None and table != "input" and table not in contracts.extra:
+        r.problem(
+            "table",
+            f"entity {entity} has no input table {table!r} "
+            f"(its tables beside input: {', '.join(sorted(contracts.extra)) or 'none'})",
+        )
+        contracts = None
     linkage = tree.get("linkage")
     if linkage not in LINKAGES:
         r.problem("linkage", f"must be one of {LINKAGES}, got {linkage!r}")
@@ -496,7 +508,7 @@ def load_mapping(
         raw_sources = {}
     sources: list[SourceMapping] = []
     if contracts is not None:
-        contract = contracts.input
+        contract = contracts.input if table == "input" else contracts.extra[table]
         id_field = contract.fields[0].name
         for name, node in raw_sources.items():
             mapped = r.source(str(name), node, contract, id_field, placeholders)
@@ -552,4 +564,5 @@ def load_mapping(
         labelled_pairs=labelled_pairs,
         golden_pairs=golden_pairs,
         golden_clusters=golden_clusters,
+        table=table,
     )

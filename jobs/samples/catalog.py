@@ -55,8 +55,11 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "label", "iswc",
 )
 _ROW_FIELDS = TRACK_COLUMNS[2:-1] + ("recording", "release_kind")  # collected per release
-WORK_FEED_COLUMNS: tuple[str, ...] = ("work_id", "title", "alternative_titles", "iswc", "writers")
-CREDIT_COLUMNS: tuple[str, ...] = ("track_id", "name", "role")
+WORK_FEED_COLUMNS: tuple[str, ...] = (
+    "work_id", "source", "title", "alternative_titles", "iswc", "writers",
+)
+FEED_SOURCE = "publisher"
+CREDIT_COLUMNS: tuple[str, ...] = ("track_id", "source", "name", "role")
 """A publisher's works feed (``generate_works_feed``): its own work ids, not the catalog's."""
 GOLDEN_COLUMNS: tuple[str, ...] = (
     "track_id", "recording_id", "work_id", "recording_kind", "release_kind",
@@ -826,7 +829,7 @@ class _CatalogBuilder:
             if w.random() >= CREDITED_TRACK_RATE:
                 continue
             for writer in self.works[self.recordings[rec].work_index].writers:
-                rows.append((track_id, spell_person(writer, spellings.draw(w.random())),
+                rows.append((track_id, SOURCE, spell_person(writer, spellings.draw(w.random())),
                              roles.draw(w.random())))
         return pd.DataFrame(rows, columns=list(CREDIT_COLUMNS))
 
@@ -839,7 +842,7 @@ class _CatalogBuilder:
                 continue
             alternatives = [t for t in work.alternative_titles if w.random() < FEED_ALT_TITLE_RATE]
             rows.append(
-                (f"PW{len(rows) + 1:07d}", work.title, alternatives or None,
+                (f"PW{len(rows) + 1:07d}", FEED_SOURCE, work.title, alternatives or None,
                  spell_iswc(work.iswc, "dotted"), list(work.writers))
             )
         return pd.DataFrame(rows, columns=list(WORK_FEED_COLUMNS))

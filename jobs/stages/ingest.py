@@ -49,7 +49,7 @@ from jobs.runtime.mapping import (
     SourceMapping,
     load_mapping,
 )
-from jobs.stages.common import contracts, write_quarantine
+from jobs.stages.common import contracts, entity_table, write_quarantine
 from splink_models.clustering import connected_components
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,11 @@ def ingest(
         entity_contracts={e.name: e.contracts for e in cfg.entities.values()},
     )
     id_column, input_table = _target(cfg, mapping.entity)
+    quarantined_as = mapping.entity  # the quarantine's entity_type (each replaces its own rows)
+    if mapping.table != "input":  # another input table of the entity (a feed, credits)
+        input_table, _ = entity_table(cfg.entity(mapping.entity), mapping.table)
+        id_column = mapping.id_field
+        quarantined_as = f"{mapping.entity}.{mapping.table}"
     if id_column != mapping.id_field:
         raise ConfigError(
             f"entity {mapping.entity}: config id_column {id_column!r} is not the input "
@@ -209,9 +214,9 @@ def ingest(
     with stage(f"write {mapping.entity} input table"):
         write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
         quarantine = mapped_quarantine(
-            mapped, entity_type=mapping.entity, id_field=mapping.id_field, run_id=run_id
+            mapped, entity_type=quarantined_as, id_field=mapping.id_field, run_id=run_id
         )
-        write_quarantine(cfg, mapping.entity, quarantine, stage="ingest")
+        write_quarantine(cfg, quarantined_as, quarantine, stage="ingest")
     result = _summarise(mapping, mapped, quarantine, table_path)
     if mapping.labelled_pairs is not None:
         with stage(f"write labelled pairs of {mapping.file.name}"):

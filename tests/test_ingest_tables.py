@@ -1,0 +1,66 @@
+"""A source mapping may fill an entity's other input tables: a works feed, track credits."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from features.errors import ConfigError
+from features.schemas import QUARANTINE, TRACK_CREDITS
+from jobs import ingest
+from jobs.runtime.delta import read_table
+from jobs.runtime.mapping import load_mapping
+from tests.conftest import test_config as config_in  # not collected as a test
+
+CREDITS = """isrc_or_id,writer,what
+T1,Max Martin,Composer
+T1,"Martin, Max",Lyricist
+T2,Shellback,writer
+,Nobody,writer
+"""
+
+
+def _mapping(tmp_path, csv, table="credits"):
+    tree = {
+        "entity": "works",
+        "table": table,
+        "linkage": "dedupe_only",
+        "sources": {
+            "label": {
+                "path": str(csv),
+                "format": "csv",
+                "options": {"header": True},
+                "id": {"column": "isrc_or_id"},
+                "columns": {"name": "writer", "role": "what"},
+            }
+        },
+    }
+    path = tmp_path / "credits.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    return path
+
+
+def test_a_mapping_fills_the_credits_table_of_works(spark, tmp_path):
+    cfg = config_in(tmp_path)
+    csv = tmp_path / "credits.csv"
+    csv.write_text(CREDITS)
+    result = ingest.run(
+        spark, cfg, mapping_path=_mapping(tmp_path, csv), datasets_dir=None, run_id="r1"
+    )
+    written = read_table(spark, cfg.table_path("track_credits"), TRACK_CREDITS)
+    rows = sorted(tuple(r) for r in written.collect())
+    # a track credits several names: its id repeats; a row without an id is quarantined
+    assert rows == [
+        ("T1", "label", "Martin, Max", "Lyricist"),
+        ("T1", "label", "Max Martin", "Composer"),
+        ("T2", "label", "Shellback", "writer"),
+    ]
+    assert result.rows_excluded == {"label": 1}
+    quarantine = read_table(spark, cfg.table_path(cfg.quarantine_table), QUARANTINE)
+    assert quarantine.where("entity_type = 'works.credits'").count() == 1
+
+
+def test_a_table_the_entity_does_not_have_is_named(tmp_path):
+    path = _mapping(tmp_path, tmp_path / "x.csv", table="lyrics")
+    with pytest.raises(ConfigError, match="no input table 'lyrics'.*credits, feed"):
+        load_mapping(path)
