@@ -47,6 +47,7 @@ VERSION_RELATIONS = {
 STUDIO_VERSION = "original"
 MAX_EVIDENCE = 3  # comparisons kept per relation
 TYPO_EDITS = 2  # a performer name this many edits from the original's is the original's
+SHOWN_CONFIDENCE = 0.9  # show_work prefers a work whose versions all scored this high
 
 
 def relation_type(version_type: Column, shares_performer: Column) -> Column:
@@ -234,14 +235,25 @@ def show_work(
 ) -> list[str]:
     """One work as a person reads it: its original, then each version with its relation.
 
-    The work shown is the one with the most kinds of relation (ties: the most
-    versions, then the smallest id): the demo's example.
+    The work shown is, among the works whose every version was scored directly
+    against the original at p >= 0.9 (else among all), one with a cover and
+    the most kinds of relation (ties: the most versions, then the smallest
+    id): the demo's example.
     """
     rel = outputs["version_relations"]
     kinds = rel.groupBy(group_column).agg(
-        F.countDistinct("relation_type").alias("_kinds"), F.count("*").alias("_n")
+        F.countDistinct("relation_type").alias("_kinds"),
+        F.count("*").alias("_n"),
+        F.min(F.coalesce("confidence", F.lit(0.0))).alias("_weakest"),
+        F.max((F.col("relation_type") == "COVER_OF").cast("int")).alias("_cover"),
     )
-    best = kinds.orderBy(F.desc("_kinds"), F.desc("_n"), group_column).first()
+    best = kinds.orderBy(
+        F.desc(F.col("_weakest") >= SHOWN_CONFIDENCE),
+        F.desc("_cover"),
+        F.desc("_kinds"),
+        F.desc("_n"),
+        group_column,
+    ).first()
     if best is None:
         return ["  example           no work has two versions"]
     work = outputs["works"].where(F.col(group_column) == best[group_column]).first()
