@@ -140,7 +140,7 @@ class CatalogMapping:
     # or the true clusters as a column of one source: ingest writes the golden table from it
     golden_clusters: GoldenClustersMapping | None = None
     # the entity's table it fills, by role: input, or another input table its
-    # contracts name (a works feed, track credits: EntityContracts.extra)
+    # contracts name (a feed, credits: EntityContracts.extra)
     table: str = "input"
 
 
