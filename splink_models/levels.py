@@ -13,3 +13,13 @@ def fixed_mu(level, m: float, u: float):
     return level.configure(
         m_probability=m, u_probability=u, fix_m_probability=True, fix_u_probability=True
     )
+
+
+def jaccard_at_least_sql(column: str, share: float) -> str:
+    """Jaccard of two word sets >= share, in Spark SQL that sqlglot carries to DuckDB.
+
+    |A n B| / |A u B| >= s  <=>  |A n B| * (1 + s) >= s * (|A| + |B|), the sets
+    being distinct: no division, and the intersection computed once.
+    """
+    common = f"size(array_intersect({column}_l, {column}_r))"
+    return f"{common} * {1 + share:g} >= {share:g} * (size({column}_l) + size({column}_r))"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from features.errors import ConfigError
@@ -66,6 +67,21 @@ def entity_table(entity: EntityConfig, role: str) -> tuple[str, StructType]:
             + ("not configured" if table is None else f"no contract for role {role!r}")
         )
     return table, contract
+
+
+def with_null_fields(df: DataFrame, contract: StructType) -> DataFrame:
+    """A table in its contract: the columns ``df`` has, the contract's others null."""
+    return conform(
+        df.select(
+            *df.columns,
+            *[
+                F.lit(None).cast(f.dataType).alias(f.name)
+                for f in contract.fields
+                if f.name not in df.columns
+            ],
+        ),
+        contract,
+    )
 
 
 def read_features(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:

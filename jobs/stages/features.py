@@ -22,6 +22,7 @@ from jobs.stages.common import (
     import_named,
     read_features,
     read_groups,
+    with_null_fields,
     write_quarantine,
 )
 
@@ -99,13 +100,8 @@ def derive_golden(
         .select(F.col(source.group_column).alias(entity.id_column), *columns)
     )
     contract = contracts(entity).golden
-    rows = rows.select(  # columns the source's golden table does not say stay null
-        *[
-            F.col(f.name) if f.name in rows.columns else F.lit(None).cast(f.dataType).alias(f.name)
-            for f in contract.fields
-        ]
-    )
-    write_table(conform(rows, contract), cfg.table_path(entity.golden_table), contract)
+    # columns the source's golden table does not say stay null
+    write_table(with_null_fields(rows, contract), cfg.table_path(entity.golden_table), contract)
 
 
 def build_features(

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
 
 from features.errors import ConfigError
 from features.parsing import (
@@ -49,7 +48,7 @@ from jobs.runtime.mapping import (
     SourceMapping,
     load_mapping,
 )
-from jobs.stages.common import contracts, entity_table, write_quarantine
+from jobs.stages.common import contracts, entity_table, with_null_fields, write_quarantine
 from splink_models.clustering import connected_components
 
 logger = logging.getLogger(__name__)
@@ -346,7 +345,7 @@ def _write_golden_clusters(
         F.concat(F.lit("c"), F.col("component").cast("string")).alias(entity.golden.truth_column),
     )
     write_table(
-        _with_null_fields(golden, contract), cfg.table_path(entity.golden_table), contract
+        with_null_fields(golden, contract), cfg.table_path(entity.golden_table), contract
     )
     excluded = {
         r["_problem"]: int(r["count"])
@@ -360,21 +359,6 @@ def _write_golden_clusters(
         golden_pairs_excluded=excluded,
         golden_table=cfg.table_path(entity.golden_table),
         golden_from="golden_pairs",
-    )
-
-
-def _with_null_fields(golden: DataFrame, contract: StructType) -> DataFrame:
-    """The golden contract's columns: those ``golden`` has, the others null."""
-    return conform(
-        golden.select(
-            *golden.columns,
-            *[
-                F.lit(None).cast(f.dataType).alias(f.name)
-                for f in contract.fields
-                if f.name not in golden.columns
-            ],
-        ),
-        contract,
     )
 
 
@@ -435,7 +419,7 @@ def _write_golden_from_column(
     )
     golden = labelled.where(F.col(truth).isNotNull())
     table_path = cfg.table_path(entity.golden_table)
-    write_table(_with_null_fields(golden, contract), table_path, contract)
+    write_table(with_null_fields(golden, contract), table_path, contract)
     counts = golden.agg(
         F.count(F.lit(1)).alias("records"), F.countDistinct(truth).alias("clusters")
     ).first()

@@ -38,21 +38,11 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m, fixed_mu
+from splink_models.levels import fixed_m, fixed_mu, jaccard_at_least_sql
 
 ENTITY = "releases"
 ID_COLUMN = "release_id"
 SOURCE_COLUMN = "source"  # splits the sides when the model links sources (link_only, ...)
-
-
-def _share_of_tracks_sql(column: str, share: float) -> str:
-    """Jaccard of two word sets >= share, in Spark SQL that sqlglot carries to DuckDB.
-
-    |A n B| / |A u B| >= s  <=>  |A n B| * (1 + s) >= s * (|A| + |B|), the sets
-    being distinct: no division, and the intersection computed once.
-    """
-    common = f"size(array_intersect({column}_l, {column}_r))"
-    return f"{common} * {1 + share:g} >= {share:g} * (size({column}_l) + size({column}_r))"
 
 
 def core_title_comparison() -> cl.CustomComparison:
@@ -100,7 +90,7 @@ SAME_ARTIST_PARTIAL_M_U = (0.03, 0.01)
 
 
 def tracks_comparison() -> cl.CustomComparison:
-    partial = _share_of_tracks_sql("track_tokens", PARTIAL_TRACK_SHARE)
+    partial = jaccard_at_least_sql("track_tokens", PARTIAL_TRACK_SHARE)
     m, u = SAME_ARTIST_PARTIAL_M_U
     levels = [
         cll.CustomLevel(
@@ -111,7 +101,7 @@ def tracks_comparison() -> cl.CustomComparison:
     for share in TRACK_SHARES:
         levels.append(
             cll.CustomLevel(
-                _share_of_tracks_sql("track_tokens", share),
+                jaccard_at_least_sql("track_tokens", share),
                 label_for_charts=f"Track words Jaccard >= {share}",
                 base_dialect_str="spark",
             )

@@ -19,7 +19,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m, fixed_mu
+from splink_models.levels import fixed_m, fixed_mu, jaccard_at_least_sql
 
 ENTITY = "works"
 ID_COLUMN = "recording_group_id"
@@ -28,12 +28,6 @@ SOURCE_COLUMN = "source"
 
 def _overlap(column: str, at_least: int = 1) -> str:
     return f"size(array_intersect({column}_l, {column}_r)) >= {at_least}"
-
-
-def _jaccard_at_least(column: str, share: float) -> str:
-    """|A n B| / |A u B| >= share, without a division (the sets are distinct)."""
-    common = f"size(array_intersect({column}_l, {column}_r))"
-    return f"{common} * {1 + share:g} >= {share:g} * (size({column}_l) + size({column}_r))"
 
 
 # m of "different ISWCs" and "no writer in common": how often one work's
@@ -82,7 +76,7 @@ def title_comparison() -> cl.CustomComparison:
                 base_dialect_str="spark",
             ),
             cll.CustomLevel(
-                _jaccard_at_least("title_tokens", 0.6),
+                jaccard_at_least_sql("title_tokens", 0.6),
                 label_for_charts="Most title words in common",
                 base_dialect_str="spark",
             ),
