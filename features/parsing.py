@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
@@ -32,7 +32,8 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from features.quality import CORRUPT_RECORD_COLUMN, RECORD_EXCLUDED, VALUE_NULLED
+from features.quality import RECORD_EXCLUDED, RECORD_FLAGGED, VALUE_NULLED
+from features.records import FLAG, LINES, LOCATION, ORDER, PROBLEM, RAW, READER_COLUMNS
 from features.schemas import QUARANTINE
 from features.text import blank_to_null
 
@@ -634,12 +635,19 @@ def map_source(
     Built in steps so that each parser runs once per value: Spark does not
     inline a costly column that a later step uses more than once.
     """
-    has_corrupt = CORRUPT_RECORD_COLUMN in raw.columns
-    whole_row = F.to_json(F.struct(*[_col(c) for c in raw.columns if c != CORRUPT_RECORD_COLUMN]))
+    meta = [c for c in READER_COLUMNS if c in raw.columns]
+    own = [c for c in raw.columns if c not in READER_COLUMNS]
+    whole_row = F.to_json(F.struct(*[_col(c) for c in own]))
+    problem = F.col(PROBLEM) if PROBLEM in meta else F.lit(None).cast("string")
+    raw_text = F.col(RAW) if RAW in meta else F.lit(None).cast("string")
+    flag = F.col(FLAG) if FLAG in meta else F.lit(None).cast("string")
     inputs = raw.select(
         blank_to_null(_stripped(_col(id_column))).alias("_id"),
-        (_col(CORRUPT_RECORD_COLUMN) if has_corrupt else F.lit(None)).cast("string").alias("_bad"),
+        problem.alias("_bad"),
+        raw_text.alias("_bad_raw"),
+        flag.alias("_flag"),
         whole_row.alias("_row"),
+        *meta,
         *[
             _without_null_values(_col(m.column), m.null_values).alias(f"_raw{i}")
             for i, m in enumerate(fields)
@@ -652,10 +660,9 @@ def map_source(
             for i, m in enumerate(fields)
         ],
     )
+    carried = ["_id", "_bad", "_bad_raw", "_flag", "_row", *meta]
     parsed = tidied.select(
-        "_id",
-        "_bad",
-        "_row",
+        *carried,
         *[F.col(f"_raw{i}") for i in range(len(fields))],
         *[
             _parse(m, F.col(f"_tidy{i}"), raw.schema[m.column].dataType).alias(f"_parsed{i}")
@@ -667,9 +674,7 @@ def map_source(
         for i, m in enumerate(fields)
     }
     judged = parsed.select(
-        "_id",
-        "_bad",
-        "_row",
+        *carried,
         *[F.col(f"_raw{i}") for i in range(len(fields))],
         *[
             PARSERS[m.parse].value(F.col(f"_parsed{i}"), m.options).alias(f"_value{i}")
@@ -681,8 +686,9 @@ def map_source(
     missing_id = ~corrupt & F.col("_id").isNull()
     kept = ~corrupt & ~missing_id
     problems = [
+        _quarantine_entry(corrupt, "_row", F.col("_bad"), RECORD_EXCLUDED, F.col("_bad_raw")),
         _quarantine_entry(
-            corrupt, "_row", F.lit("unparseable row"), RECORD_EXCLUDED, F.col("_bad")
+            F.col("_flag").isNotNull(), "_row", F.col("_flag"), RECORD_FLAGGED, F.col("_bad_raw")
         ),
         _quarantine_entry(
             missing_id,
@@ -715,7 +721,7 @@ def map_source(
             value = F.lit(None)
         values.append(value.cast(target.dataType).alias(target.name))
     return judged.select(
-        *values, F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems")
+        *values, F.filter(F.array(*problems), lambda p: p.isNotNull()).alias("_problems"), *meta
     )
 
 
@@ -730,6 +736,32 @@ def _excluded() -> Column:
     return F.exists("_problems", lambda p: p["action"] == RECORD_EXCLUDED)
 
 
+def keep_first_in_order(mapped: DataFrame, id_field: str, sources: Sequence[str]) -> DataFrame:
+    """Of the usable records sharing an id, keep the first in file order; exclude the rest.
+
+    File order: sources in the mapping's order, then each source's files in
+    path order, then lines (``ORDER``). Each later copy gets a problem naming
+    where the kept one is, so a user can predict and find which one won.
+    """
+    rank = F.array_position(F.array(*[F.lit(s) for s in sources]), F.col("source"))
+    usable = ~_excluded()
+    by_id = Window.partitionBy(id_field, usable).orderBy(rank, F.col(ORDER))
+    first_at = F.first(F.coalesce(F.col(LOCATION), F.col("source"))).over(
+        by_id.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    )
+    later = usable & (F.row_number().over(by_id) > 1)
+    duplicate = _quarantine_entry(
+        later,
+        id_field,
+        F.concat(F.lit("duplicate id: the first in file order is kept ("), first_at, F.lit(")")),
+        RECORD_EXCLUDED,
+        F.col(id_field),
+    )
+    return mapped.withColumn(
+        "_problems", F.filter(F.array_append("_problems", duplicate), lambda p: p.isNotNull())
+    )
+
+
 def mapped_records(mapped: DataFrame, contract: StructType) -> DataFrame:
     """The rows of ``map_source`` output that go on to the input table, in contract order."""
     return mapped.where(~_excluded()).select(*[f.name for f in contract.fields])
@@ -740,13 +772,18 @@ def mapped_quarantine(
 ) -> DataFrame:
     """QUARANTINE rows for every problem ``map_source`` found (record id null when missing)."""
     return (
-        mapped.select(F.col(id_field).alias("record_id"), F.explode("_problems").alias("p")).select(
+        mapped.select(
+            F.col(id_field).alias("record_id"),
+            (F.col(LOCATION) if LOCATION in mapped.columns else F.lit(None)).alias("location"),
+            F.explode("_problems").alias("p"),
+        ).select(
             F.lit(entity_type).alias("entity_type"),
             "record_id",
             F.col("p.field").alias("field"),
             F.col("p.reason").alias("reason"),
             F.col("p.action").alias("action"),
             F.col("p.raw_value").alias("raw_value"),
+            F.col("location").cast("string"),
             F.lit(run_id).alias("run_id"),
             F.current_timestamp().alias("quarantined_at"),
         )
@@ -765,6 +802,11 @@ def mapped_counts(mapped: DataFrame, fields: Sequence[str]) -> DataFrame:
     parse rate.
     """
     aggs = [F.count(F.lit(1)).alias("rows"), F.count(F.when(_excluded(), 1)).alias("excluded")]
+    if LINES in mapped.columns:  # physical lines of the records written and of those excluded
+        aggs += [
+            F.coalesce(F.sum(F.when(~_excluded(), F.col(LINES))), F.lit(0)).alias("lines_written"),
+            F.coalesce(F.sum(F.when(_excluded(), F.col(LINES))), F.lit(0)).alias("lines_excluded"),
+        ]
     for name in fields:
         aggs += [
             F.count(F.when(~_excluded(), F.col(name))).alias(f"{name}__kept"),

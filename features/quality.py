@@ -19,6 +19,7 @@ from features.tracks import duration_is_invalid, isrc_is_invalid
 
 RECORD_EXCLUDED = "record_excluded"
 VALUE_NULLED = "value_nulled"
+RECORD_FLAGGED = "record_flagged"  # kept as read, with a caveat a person may want to check
 CORRUPT_RECORD_COLUMN = "_corrupt_record"
 
 
@@ -121,6 +122,7 @@ def split_bad_input(
         F.col("p.reason").alias("reason"),
         F.col("p.action").alias("action"),
         F.col("p.raw_value").alias("raw_value"),
+        F.lit(None).cast("string").alias("location"),
         F.lit(run_id).alias("run_id"),
         F.current_timestamp().alias("quarantined_at"),
     )

@@ -155,6 +155,7 @@ QUARANTINE = StructType(
         _f("reason", _S, False),
         _f("action", _S, False),
         _f("raw_value", _S),
+        _f("location", _S),  # "<file> line <n>" of an ingested text record; else null
         _f("run_id", _S, False),
         _f("quarantined_at", TimestampType(), False),
     ]

@@ -114,7 +114,7 @@ def _with_id(tree: dict, id_spec) -> dict:
     [
         (
             lambda t: _with(t, colour="blue"),
-            "golden_clusters.colour: unknown key (known: ('source', 'column', 'truth'))",
+            "golden_clusters.colour: unknown key (did you mean column?)",
         ),
         (
             lambda t: _with(t, source="nowhere"),

@@ -117,8 +117,14 @@ def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined
          "unparseable date: matches none of the formats", "soon"),
         (None, "track_id", RECORD_EXCLUDED, "missing id (source column 'track_ref')",
          '{"track_title":"Nameless","artist_credit":"Nobody","length":"3:00","price":"0.99"}'),
-        (None, "_row", RECORD_EXCLUDED, "unparseable row", '{"id": "s-4", "name": '),
+        (None, "_row", RECORD_EXCLUDED, "invalid JSON (Expecting value at column 23)",
+         '{"id": "s-4", "name": '),
     }  # fmt: skip
+    # each row says where its record is; a record with no id, only there
+    located = {(r.record_id, r.field): r.location for r in quarantine.collect()}
+    assert located[("store-2", "release_date")] == "store.jsonl line 2"
+    assert located[(None, "_row")] == "store.jsonl line 4"
+    assert located[(None, "track_id")].startswith("label_feed.csv line ")
     assert {r.reason[: len(INGEST_REASON_PREFIX)] for r in quarantine.collect()} == {
         INGEST_REASON_PREFIX
     }
@@ -272,10 +278,13 @@ def test_a_missing_column_is_a_config_error_naming_source_key_and_file_columns(s
     assert not Path(cfg.table_path("tracks")).exists()  # nothing was written
 
 
-def test_a_missing_source_path_is_a_config_error_naming_it(spark, tmp_path):
+def test_missing_source_paths_are_one_config_error_naming_each(spark, tmp_path):
     cfg = config_in(tmp_path)
-    with pytest.raises(ConfigError, match=r"source 'label_feed'.*nowhere/example_catalog/label"):
+    with pytest.raises(ConfigError) as err:
         ingest.run(spark, cfg, mapping_path=EXAMPLE, datasets_dir=tmp_path / "nowhere", run_id="r1")
+    message = str(err.value)
+    assert "nowhere/example_catalog/label_feed.csv (sources.label_feed.path)" in message
+    assert "nowhere/example_catalog/store.jsonl (sources.store.path)" in message
 
 
 def test_mapping_problems_are_collected_and_each_named(tmp_path):

@@ -400,7 +400,7 @@ class _Reader:
                 if isinstance(value, Mapping) and any(a.startswith(path + ".") for a in known):
                     walk(value, path + ".")
                 elif path not in self.asked:
-                    self.problems.append(f"{path}: unknown key{_suggestion(path, known)}")
+                    self.problems.append(f"{path}: unknown key{suggestion(path, known)}")
 
         walk(self.tree, "")
 
@@ -411,7 +411,7 @@ class _Reader:
         return value
 
 
-def _suggestion(path: str, known: Sequence[str]) -> str:
+def suggestion(path: str, known: Sequence[str]) -> str:
     """ (did you mean <nearest known key>?), or nothing when no key is close."""
     import difflib
 

@@ -51,7 +51,8 @@ def write_table(
         df = validate_schema(df, contract, path)
     writer = df.write.format("delta").mode(mode)
     if replace_where and DeltaTable.isDeltaTable(df.sparkSession, path):
-        writer = writer.option("replaceWhere", replace_where)
+        # a contract that gained a nullable column adds it to a table shared by writers
+        writer = writer.option("replaceWhere", replace_where).option("mergeSchema", "true")
     elif mode == "overwrite":
         writer = writer.option("overwriteSchema", "true")
     if partition_by:

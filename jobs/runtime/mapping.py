@@ -8,6 +8,7 @@ a mapping is fixed in one pass and before any Spark job runs.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from pyspark.sql.types import ArrayType, DataType, IntegerType, StructType
 
 from features.errors import ConfigError
 from features.parsing import PARSERS, FieldMapping
+from features.records import TextFormat
 from features.schemas import CONTRACTS
-from jobs.runtime.config import resolve_local_path
+from jobs.runtime.config import resolve_local_path, suggestion
 
 LINKAGES = ("dedupe_only", "link_only", "link_and_dedupe")
 FORMATS = ("csv", "json", "parquet", "delta")
@@ -30,6 +32,21 @@ DEFAULT_OPTIONS: Mapping[str, Mapping[str, str]] = {
     "json": {},
     "parquet": {},
     "delta": {},
+}
+# The options each text format's reader (features.records) takes; Parquet and Delta
+# sources pass theirs to Spark.
+TEXT_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "csv": (
+        "header",
+        "sep",
+        "quote",
+        "escape",
+        "multiLine",
+        "encoding",
+        "fallback_encoding",
+        "max_record_lines",
+    ),
+    "json": ("encoding", "fallback_encoding"),
 }
 # The parser a contract field gets when its mapping does not name one.
 DEFAULT_PARSE: Mapping[str, str] = {
@@ -92,6 +109,23 @@ class SourceMapping:
     def columns(self) -> tuple[str, ...]:
         """Every source column the mapping reads (id first)."""
         return tuple(dict.fromkeys([*self.id_columns, *(f.column for f in self.fields)]))
+
+    def text_format(self) -> TextFormat | None:
+        """How ``features.records`` splits this source's files; None for Parquet and Delta."""
+        if self.format not in TEXT_OPTIONS:
+            return None
+        o = self.options
+        return TextFormat(
+            kind=self.format,
+            delimiter=o.get("sep", ","),
+            quote=o.get("quote", '"'),
+            escape=o.get("escape", '"'),
+            header=o.get("header", "true") == "true",
+            multiline=o.get("multiLine", "true") == "true",
+            encoding=o.get("encoding", "utf-8"),
+            fallback_encoding=o.get("fallback_encoding"),
+            max_record_lines=int(o.get("max_record_lines", "50")),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +200,11 @@ class _MappingReader:
 
     def unknown_keys(self, key: str, node: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
         for extra in sorted(set(node) - set(allowed)):
-            self.problem(f"{key}.{extra}" if key else extra, f"unknown key (known: {allowed})")
+            hint = suggestion(str(extra), allowed)
+            self.problem(
+                f"{key}.{extra}" if key else extra,
+                f"unknown key{hint or f' (known: {allowed})'}",
+            )
 
     def path(self, key: str, raw: Any) -> str:
         if not isinstance(raw, str) or not raw.strip():
@@ -261,6 +299,8 @@ class _MappingReader:
             options = {}
         defaults = DEFAULT_OPTIONS.get(fmt, {}) if isinstance(fmt, str) else {}
         merged = {**defaults, **{str(k): _option_value(v) for k, v in options.items()}}
+        if fmt in TEXT_OPTIONS:
+            self.text_options(f"{key}.options", merged, TEXT_OPTIONS[fmt])
         id_spec = node.get("id")
         if isinstance(id_spec, str):
             id_spec = {"column": id_spec}
@@ -312,6 +352,25 @@ class _MappingReader:
             id_prefix=prefix,
             fields=tuple(fields),
         )
+
+    def text_options(self, key: str, options: dict[str, str], allowed: tuple[str, ...]) -> None:
+        """The options of a CSV or JSON-lines source, checked for ``SourceMapping.text_format``."""
+        self.unknown_keys(key, options, allowed)
+        for name in ("sep", "quote", "escape"):
+            if name in options and len(options[name]) != 1:
+                self.problem(f"{key}.{name}", f"must be one character, got {options[name]!r}")
+        for name in ("header", "multiLine"):
+            if options.get(name, "true") not in ("true", "false"):
+                self.problem(f"{key}.{name}", f"must be true or false, got {options[name]!r}")
+        for name in ("encoding", "fallback_encoding"):
+            if name in options:
+                try:
+                    codecs.lookup(options[name])
+                except LookupError:
+                    self.problem(f"{key}.{name}", f"unknown encoding {options[name]!r}")
+        lines = options.get("max_record_lines", "50")
+        if not lines.isdigit() or int(lines) < 1:
+            self.problem(f"{key}.max_record_lines", f"must be a whole number >= 1, got {lines!r}")
 
     def id_columns(self, key: str, spec: Any) -> tuple[str, ...]:
         """``id``: {column: c} (one column) or {columns: [a, b, ...]} (no one column unique)."""

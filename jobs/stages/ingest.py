@@ -26,9 +26,10 @@ from pathlib import Path
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from features.errors import ConfigError
+from features.errors import ConfigError, ResolutionError
 from features.parsing import (
     clean_text,
+    keep_first_in_order,
     map_labelled_pairs,
     map_source,
     mapped_counts,
@@ -36,6 +37,7 @@ from features.parsing import (
     mapped_records,
     record_id,
 )
+from features.records import READER_COLUMNS
 from features.schemas import conform, labelled_pairs_schema
 from jobs.runtime.config import AppConfig
 from jobs.runtime.delta import write_table
@@ -49,6 +51,7 @@ from jobs.runtime.mapping import (
     load_mapping,
 )
 from jobs.stages.common import contracts, entity_table, with_null_fields, write_quarantine
+from jobs.stages.sources import SourceLines, read_table_source, read_text_source
 from splink_models.clustering import connected_components
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,56 @@ class FieldCount:
 
 
 @dataclass(frozen=True)
+class SourceAccount:
+    """Where one source's input went: lines (text formats) or records, written or quarantined.
+
+    For a text source ``lines`` = ``header`` + ``blank`` + ``lines_written`` +
+    ``lines_quarantined``; for Parquet or Delta ``records_read`` = written +
+    quarantined. A malformed line is a quarantined record of one line.
+    """
+
+    records_read: int
+    records_written: int
+    records_quarantined: int
+    lines: int | None = None
+    header: int = 0
+    blank: int = 0
+    lines_written: int = 0
+    lines_quarantined: int = 0
+
+    def problem(self) -> str | None:
+        """What does not add up, or None."""
+        if self.records_read != self.records_written + self.records_quarantined:
+            return (
+                f"{self.records_read} records read, {self.records_written} written + "
+                f"{self.records_quarantined} quarantined"
+            )
+        if self.lines is not None:
+            accounted = self.header + self.blank + self.lines_written + self.lines_quarantined
+            if self.lines != accounted:
+                return (
+                    f"{self.lines} lines read, {accounted} accounted for ({self.header} header, "
+                    f"{self.blank} blank, {self.lines_written} in records written, "
+                    f"{self.lines_quarantined} quarantined)"
+                )
+        return None
+
+
+def check_accounts(result: IngestResult) -> None:
+    """Fail the ingest, naming the numbers, when any source's input is not all accounted for."""
+    problems = [
+        f"{name}: {why}"
+        for name, account in result.accounts.items()
+        if (why := account.problem()) is not None
+    ]
+    if problems:
+        raise ResolutionError(
+            f"ingest of {result.entity} lost input (nothing written):\n  - "
+            + "\n  - ".join(problems)
+        )
+
+
+@dataclass(frozen=True)
 class IngestResult:
     entity: str
     linkage: str
@@ -77,6 +130,7 @@ class IngestResult:
     rows_written: int
     fields: dict[str, dict[str, FieldCount]]  # source -> field -> counts
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)  # "field: reason" -> n
+    accounts: dict[str, SourceAccount] = field(default_factory=dict)  # per source
     # the mapping's labelled pairs: rows written per split ("" when unsplit), rows
     # left out per reason, and the table they went to
     labelled_pairs: dict[str, int] = field(default_factory=dict)
@@ -100,20 +154,31 @@ def _target(cfg: AppConfig, entity: str) -> tuple[str, str]:
     return e.id_column, e.input_table
 
 
-def _check_path(source: SourceMapping, mapping: CatalogMapping) -> None:
-    if "://" in source.path and not source.path.startswith("file://"):
-        return  # object stores: Spark reports what it cannot find
-    local = source.path.removeprefix("file://")
-    if not glob.glob(local):
+def _check_paths(mapping: CatalogMapping) -> None:
+    """Every source whose path matches nothing, in one error."""
+    missing = [
+        f"{source.path} (sources.{source.name}.path)"
+        for source in mapping.sources
+        if ("://" not in source.path or source.path.startswith("file://"))  # object stores:
+        and not glob.glob(source.path.removeprefix("file://"))  # Spark reports those
+    ]
+    if missing:
         raise ConfigError(
-            f"source {source.name!r} of mapping {mapping.file}: {source.path} does not exist "
-            f"(sources.{source.name}.path; {{datasets}} is filled from --datasets-dir)"
+            f"mapping {mapping.file}: these sources do not exist ({{datasets}} is filled from "
+            "--datasets-dir):\n  - " + "\n  - ".join(missing)
         )
 
 
-def read_source(spark: SparkSession, source: SourceMapping) -> DataFrame:
-    """One source as Spark reads it: CSV columns all strings, JSON, Parquet and Delta typed."""
-    return spark.read.options(**source.options).format(source.format).load(source.path)
+def read_source(spark: SparkSession, source: SourceMapping) -> tuple[DataFrame, SourceLines | None]:
+    """One source with the reader's columns (``features.records``) and, for text, its lines.
+
+    CSV columns are all strings; JSON values typed as Spark infers them;
+    Parquet and Delta as stored.
+    """
+    fmt = source.text_format()
+    if fmt is None:
+        return read_table_source(spark, source), None
+    return read_text_source(spark, source, fmt)
 
 
 def _quoted(name: str) -> Column:
@@ -121,16 +186,30 @@ def _quoted(name: str) -> Column:
 
 
 def _missing_columns(
-    source: SourceMapping, raw: DataFrame, clusters: GoldenClustersMapping | None
+    source: SourceMapping,
+    raw: DataFrame,
+    lines: SourceLines | None,
+    clusters: GoldenClustersMapping | None,
 ) -> list[str]:
-    """'key: column is not a column of path (it has: ...)' for each mapped column the file lacks."""
+    """'key: column is not a column of path (it has: ...)' for each mapped column the files lack.
+
+    A CSV source's files are checked one by one: each has its own header.
+    """
     id_key = "id.column" if len(source.id_columns) == 1 else "id.columns"
     wanted = [(f"sources.{source.name}.{id_key}", c) for c in source.id_columns]
     wanted += [(f"sources.{source.name}.columns.{f.field}", f.column) for f in source.fields]
     if clusters is not None and clusters.source == source.name:
         wanted.append(("golden_clusters.column", clusters.column))
+    if lines is not None and lines.columns_by_file:
+        return [
+            f"{key}: {column!r} is not a column of {path} (it has: {', '.join(columns)})"
+            for path, columns in sorted(lines.columns_by_file.items())
+            for key, column in wanted
+            if columns and column not in columns
+        ]
+    own = [c for c in raw.columns if c not in READER_COLUMNS]
     return [
-        f"{key}: {column!r} is not a column of {source.path} (it has: {', '.join(raw.columns)})"
+        f"{key}: {column!r} is not a column of {source.path} (it has: {', '.join(own)})"
         for key, column in wanted
         if column not in raw.columns
     ]
@@ -178,14 +257,14 @@ def ingest(
     truth = _golden_truth(cfg, mapping, mapping.golden_clusters) if mapping.golden_clusters else ""
     contract = mapping.contract
     with stage(f"read {len(mapping.sources)} sources of {mapping.file.name}"):
-        raws = {}
+        _check_paths(mapping)
+        raws, lines = {}, {}
         for source in mapping.sources:
-            _check_path(source, mapping)
-            raws[source.name] = read_source(spark, source)
+            raws[source.name], lines[source.name] = read_source(spark, source)
         missing = [
             p
             for s in mapping.sources
-            for p in _missing_columns(s, raws[s.name], mapping.golden_clusters)
+            for p in _missing_columns(s, raws[s.name], lines[s.name], mapping.golden_clusters)
         ]
         if missing:
             raise ConfigError(
@@ -208,15 +287,19 @@ def ingest(
                 )
                 for s in mapping.sources
             ],
-        ).localCheckpoint()  # read and parsed once for the table, quarantine and counts
-    table_path = cfg.table_path(input_table)
-    with stage(f"write {mapping.entity} input table"):
-        write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
+        )
+        if mapping.table == "input":  # a record id names one record; other tables repeat ids
+            mapped = keep_first_in_order(mapped, mapping.id_field, [s.name for s in mapping.sources])
+        mapped = mapped.localCheckpoint()  # read and parsed once for the table, quarantine, counts
         quarantine = mapped_quarantine(
             mapped, entity_type=quarantined_as, id_field=mapping.id_field, run_id=run_id
         )
+        table_path = cfg.table_path(input_table)
+        result = _summarise(mapping, mapped, quarantine, table_path, lines)
+        check_accounts(result)  # before anything is written
+    with stage(f"write {mapping.entity} input table"):
+        write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
         write_quarantine(cfg, quarantined_as, quarantine, stage="ingest")
-    result = _summarise(mapping, mapped, quarantine, table_path)
     if mapping.labelled_pairs is not None:
         with stage(f"write labelled pairs of {mapping.file.name}"):
             result = _write_labelled_pairs(spark, cfg, mapping, mapping.labelled_pairs, result)
@@ -436,7 +519,11 @@ def _write_golden_from_column(
 
 
 def _summarise(
-    mapping: CatalogMapping, mapped: DataFrame, quarantine: DataFrame, table_path: str
+    mapping: CatalogMapping,
+    mapped: DataFrame,
+    quarantine: DataFrame,
+    table_path: str,
+    lines: dict[str, SourceLines | None],
 ) -> IngestResult:
     names = list(dict.fromkeys(f.field for s in mapping.sources for f in s.fields))
     counts = {r["source"]: r for r in mapped_counts(mapped, names).collect()}
@@ -451,7 +538,30 @@ def _summarise(
     excluded = {
         s.name: int(counts[s.name]["excluded"]) if s.name in counts else 0 for s in mapping.sources
     }
+    accounts = {}
+    for s in mapping.sources:
+        row = counts.get(s.name)
+        read = int(row["rows"]) if row else 0
+        quarantined = int(row["excluded"]) if row else 0
+        text = lines[s.name]
+        accounts[s.name] = SourceAccount(
+            records_read=read,
+            records_written=read - quarantined,
+            records_quarantined=quarantined,
+            **(
+                {}
+                if text is None
+                else {
+                    "lines": text.lines,
+                    "header": text.header,
+                    "blank": text.blank,
+                    "lines_written": int(row["lines_written"]) if row else 0,
+                    "lines_quarantined": int(row["lines_excluded"]) if row else 0,
+                }
+            ),
+        )
     return IngestResult(
+        accounts=accounts,
         entity=mapping.entity,
         linkage=mapping.linkage,
         input_table=table_path,
@@ -477,6 +587,18 @@ def summary_lines(result: IngestResult) -> list[str]:
         + f" -> {result.rows_written} rows written to {result.input_table}, "
         f"{sum(result.rows_excluded.values())} excluded"
     ]
+    for source, a in result.accounts.items():
+        if a.lines is not None:
+            lines.append(
+                f"  {source}: {a.lines} lines = {a.header} header + {a.blank} blank + "
+                f"{a.lines_written} in {a.records_written} records written + "
+                f"{a.lines_quarantined} in {a.records_quarantined} quarantined"
+            )
+        else:
+            lines.append(
+                f"  {source}: {a.records_read} records = {a.records_written} written + "
+                f"{a.records_quarantined} quarantined"
+            )
     for source, fields in result.fields.items():
         for name, c in fields.items():
             rate = c.parse_rate
