@@ -16,11 +16,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from features.errors import ConfigError
+from features.errors import ConfigError, ResolutionError
 from features.parsing import INGEST_REASON_PREFIX
 from features.schemas import CONTRACTS, QUARANTINE, EntityContracts, conform
 from jobs.runtime.config import AppConfig, EntityConfig
-from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.delta import read_table, table_exists, write_table
 from jobs.runtime.sql import sql_literal
 
 
@@ -93,6 +93,49 @@ def read_groups(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> Da
     if entity.groups_table is None:
         raise ConfigError(f"entity {entity.name} is a {entity.kind} entity: it has no groups")
     return read_table(spark, cfg.table_path(entity.groups_table), contracts(entity).groups)
+
+
+def stage_inputs(cfg: AppConfig, entity: EntityConfig, stage: str) -> dict[str, str]:
+    """The tables a stage of an entity reads, by what they are: "features" or "model".
+
+    features: the entity's input table, or for a derived entity the features
+    and groups of the entity it derives from; model (train and resolve): the
+    entity's features, and for a link entity its target's features and groups.
+    """
+    tables: dict[str, str] = {}
+
+    def add(of: EntityConfig, role: str, table: str | None) -> None:
+        if table is not None:
+            tables[f"{role} of {of.name}"] = cfg.table_path(table)
+
+    if stage == "features":
+        if entity.derived is not None:
+            source = cfg.entity(entity.derived.derived_from)
+            add(source, "features", source.features_table)
+            add(source, "groups", source.groups_table)
+        else:
+            add(entity, "input", entity.input_table)
+    else:
+        add(entity, "features", entity.features_table)
+        if entity.link is not None:
+            target = cfg.entity(entity.link.links_to)
+            add(target, "features", target.features_table)
+            add(target, "groups", target.groups_table)
+    return tables
+
+
+def require_inputs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, stage: str) -> None:
+    """Fail before any work, naming every input table of the stage that does not exist yet."""
+    missing = [
+        f"{what}: {path}"
+        for what, path in stage_inputs(cfg, entity, stage).items()
+        if not table_exists(spark, path)
+    ]
+    if missing:
+        raise ResolutionError(
+            f"{stage} of {entity.name} needs tables that do not exist yet (run the jobs that "
+            "write them first; README, 'The jobs'):\n  - " + "\n  - ".join(missing)
+        )
 
 
 def quarantine_scope(entity: str, stage: str) -> str:

@@ -22,6 +22,7 @@ from jobs.stages.common import (
     import_named,
     read_features,
     read_groups,
+    require_inputs,
     with_null_fields,
     write_quarantine,
 )
@@ -107,6 +108,7 @@ def derive_golden(
 def build_features(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> FeatureResult:
+    require_inputs(spark, cfg, entity, "features")
     if entity.derived is not None:
         derive_input(spark, cfg, entity)
     c = contracts(entity)

@@ -15,7 +15,7 @@ from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
-from jobs.stages.common import contracts, entity_table
+from jobs.stages.common import contracts, entity_table, require_inputs
 from jobs.stages.kinds import kind_module
 from splink_models.model import TrainedModel
 from splink_models.spark_backend import predict
@@ -47,6 +47,7 @@ def resolve(
     model_ref: str | None = None,
 ) -> ResolveResult:
     """Score, then cluster or assign, and publish: ``model_ref`` is any model ref (registry)."""
+    require_inputs(spark, cfg, entity, "model")
     kind = kind_module(entity)
     c = contracts(entity)
     model = load_model(cfg, entity.name, entity.model_module, model_ref).model

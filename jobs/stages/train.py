@@ -11,6 +11,7 @@ from pyspark.sql import DataFrame, SparkSession
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.registry import register_version
 from jobs.runtime.tracking import log_flat_metrics, mlflow_run
+from jobs.stages.common import require_inputs
 from jobs.stages.kinds import kind_module
 from jobs.stages.labels import labelled_matches
 from splink_models.model import TrainedModel
@@ -38,6 +39,7 @@ def train(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> tuple[TrainedModel, Path]:
     """Train on the entity's inputs, save the versioned JSON, log it all to MLflow."""
+    require_inputs(spark, cfg, entity, "model")
     inputs = training_inputs(spark, cfg, entity)
     frames = [inputs] if isinstance(inputs, DataFrame) else inputs
     counts = [frame.count() for frame in frames]
