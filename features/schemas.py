@@ -346,6 +346,26 @@ MODEL_COMPARISON = StructType(
 )
 
 
+# What happened to each id of a clustered entity's groups, run by run
+# (splink_models.groups.carry_ids); a reader holding an old id follows merged_into.
+ID_HISTORY = StructType(
+    [
+        _f("id", _S, False),
+        # created, split (a new id for a part split off related_id), merged (into
+        # related_id), retired (no member left), members_moved (a kept id's members changed)
+        _f("event", _S, False),
+        _f("related_id", _S),
+        _f("id_seq", _L),  # the number the id was minted with (created, split)
+        _f("members", _L),  # the id's members after the run
+        _f("members_added", _L),
+        _f("members_removed", _L),
+        _f("run_id", _S, False),
+        _f("model_version", _S),
+        _f("recorded_at", TimestampType(), False),
+    ]
+)
+
+
 @dataclass(frozen=True)
 class EntityContracts:
     """The table contracts that make up one entity type (config: ``entities.<e>.contracts``).
@@ -364,6 +384,7 @@ class EntityContracts:
     # further tables by role (config ``tables.<role>``): inputs a derived entity's
     # builder also reads, and products built from its clusters
     extra: dict[str, StructType] = field(default_factory=dict)
+    id_history: StructType = ID_HISTORY  # clustered kinds
 
 
 CONTRACTS: dict[str, EntityContracts] = {

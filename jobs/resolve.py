@@ -38,7 +38,8 @@ def run(
     s = result.summary
     if e.clustered:
         logger.info(
-            "resolve %s with %s: %d candidate pairs, %d above p >= %.3f, %d groups; largest: %s",
+            "resolve %s with %s: %d candidate pairs, %d above p >= %.3f, %d groups; largest: %s; "
+            "ids: %s",
             entity,
             result.model_version,
             s["n_pairs"],
@@ -46,6 +47,7 @@ def run(
             e.threshold,
             s["n_groups"],
             ", ".join(f"{gid} ({n})" for gid, n in s["largest_groups"]),
+            ", ".join(f"{n} {event}" for event, n in s.get("id_events", {}).items()) or "unchanged",
         )
     else:
         logger.info(

@@ -35,7 +35,7 @@ def kinds_cfg(session_root):
     )
     base = copy.deepcopy(tree["entities"])
     tunes = {**base["recordings"], "group_id_prefix": "tg_"}
-    tunes["tables"] = _tables("tunes", "input", "golden", "features", "pairs", "groups")
+    tunes["tables"] = _tables("tunes", "input", "golden", "features", "pairs", "groups", "id_history")
     clips = {**base["videos"], "links_to": "tunes"}
     clips["tables"] = _tables("clips", "input", "golden", "features", "pairs", "matches", "unmatched")
     sets = {
@@ -45,7 +45,7 @@ def kinds_cfg(session_root):
         "builder": "features.tracks:group_rows",
         "group_id_prefix": "ts_",
         "golden": {"truth_column": "recording_id"},
-        "tables": _tables("sets", "input", "golden", "features", "pairs", "groups"),
+        "tables": _tables("sets", "input", "golden", "features", "pairs", "groups", "id_history"),
     }
     sets["training"] = {**sets["training"], "sample_block_key": None}
     tree["entities"] = {"tunes": tunes, "clips": clips, "tune_sets": sets}

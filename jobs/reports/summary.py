@@ -51,7 +51,9 @@ def entity_lines(
         largest = s["largest_groups"][0][1] if s["largest_groups"] else 0
         body = [
             f"  candidate pairs   {s['n_pairs']:>9,} ({s['n_accepted']:,} at p >= {e.threshold})",
-            f"  groups            {s['n_groups']:>9,} (largest {largest})",
+            f"  groups            {s['n_groups']:>9,} (largest {largest}; ids: "
+            + (", ".join(f"{n:,} {ev}" for ev, n in s.get("id_events", {}).items()) or "unchanged")
+            + ")",
             f"  pairwise          P {_f(report['precision'])}  R {_f(report['recall'])}  "
             f"F1 {_f(report['f1'])}",
             f"  B-cubed           P {_f(report.get('bcubed_precision'))}  "

@@ -226,6 +226,7 @@ class EntityConfig:
     group_column: str | None = None
     group_id_prefix: str | None = None
     groups_table: str | None = None
+    id_history_table: str | None = None  # every id event of the groups (clustered kinds)
     clustering: ClusteringConfig | None = None
     # link
     link: LinkConfig | None = None
@@ -487,7 +488,8 @@ def _products(r: _Reader, p: str) -> ProductsConfig | None:
 
 # roles every entity may name under tables (more come from derived inputs and products)
 STANDARD_TABLES = (
-    "input", "golden", "features", "pairs", "labelled_pairs", "groups", "matches", "unmatched",
+    "input", "golden", "features", "pairs", "labelled_pairs", "groups", "id_history", "matches",
+    "unmatched",
 )
 
 
@@ -573,6 +575,7 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         group_column=r.get(f"{p}.group_column", str) if clustered else None,
         group_id_prefix=r.get(f"{p}.group_id_prefix", str) if clustered else None,
         groups_table=r.get(f"{p}.tables.groups", str) if clustered else None,
+        id_history_table=r.get(f"{p}.tables.id_history", str) if clustered else None,
         clustering=_clustering(r, p) if clustered else None,
         link=_link(r, p) if is_link else None,
         matches_table=r.get(f"{p}.tables.matches", str) if is_link else None,

@@ -36,7 +36,7 @@ from splink_models.evaluation import (
     pair_key,
     with_missed_true_pairs,
 )
-from splink_models.groups import build_groups
+from splink_models.groups import build_groups, carry_ids
 from splink_models.model import TrainedModel, level_labels
 from splink_models.pair_evaluation import (
     LabelledScore,
@@ -120,9 +120,52 @@ def settle(
         run_id=run_id,
         model_version=model_version,
     )
+    groups, events = with_stable_ids(spark, cfg, entity, groups)
+    history = events.select(
+        "*",
+        F.lit(run_id).alias("run_id"),
+        F.lit(model_version).alias("model_version"),
+        F.current_timestamp().alias("recorded_at"),
+    )
     if entity.products is None:
-        return Settled({"groups": groups}, rounds)
-    return Settled(products(spark, cfg, entity, groups.localCheckpoint(), pairs), rounds)
+        return Settled({"groups": groups}, rounds, history)
+    return Settled(products(spark, cfg, entity, groups, pairs), rounds, history)
+
+
+def with_stable_ids(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, groups: DataFrame
+) -> tuple[DataFrame, DataFrame]:
+    """This run's groups under the ids published before (``carry_ids``), and the id events.
+
+    Both are checkpointed: they read the published groups, which resolve is
+    about to replace.
+    """
+    assert entity.groups_table is not None and entity.id_history_table is not None
+    idc, gc = entity.id_column, entity.group_column
+    published = cfg.table_path(entity.groups_table)
+    previous = (
+        read_table(spark, published).select(F.col(idc).alias("node"), F.col(gc).alias("old_id"))
+        if table_exists(spark, published)
+        else None
+    )
+    history_path = cfg.table_path(entity.id_history_table)
+    known, next_seq = None, 0
+    if table_exists(spark, history_path):
+        known = (
+            read_table(spark, history_path, contracts(entity).id_history)
+            .where(F.col("id_seq").isNotNull())
+            .select(F.col("id").alias("old_id"), F.col("id_seq").alias("seq"))
+        )
+        top = known.agg(F.max("seq")).first()[0]
+        next_seq = 0 if top is None else int(top) + 1
+    clusters = groups.select(F.col(idc).alias("node"), F.col(gc).alias("cluster"))
+    ids, events = carry_ids(
+        clusters, previous, known, prefix=entity.group_id_prefix or "", next_seq=next_seq
+    )
+    carried = groups.join(
+        ids.select(F.col("cluster").alias(gc), F.col("id").alias("_stable")), gc
+    ).select(*[F.col("_stable").alias(gc) if c == gc else F.col(c) for c in groups.columns])
+    return carried.localCheckpoint(), events.localCheckpoint()
 
 
 def products(

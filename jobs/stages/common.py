@@ -33,6 +33,8 @@ class Settled:
 
     outputs: dict[str, DataFrame]
     guard_rounds: list[dict[str, Any]]  # clustering guard rounds that split something
+    # what happened to each group id (clustered kinds): appended to the id history on publish
+    id_events: DataFrame | None = None
 
 
 def import_named(dotted: str) -> Callable[..., Any]:

@@ -11,10 +11,12 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
+from jobs.runtime.sql import sql_literal
 from jobs.stages.common import contracts, entity_table, require_inputs
 from jobs.stages.kinds import kind_module
 from splink_models.model import TrainedModel
@@ -24,8 +26,8 @@ from splink_models.spark_backend import predict
 @dataclass(frozen=True)
 class ResolveResult:
     model_version: str
-    # kind-specific counts: n_pairs, n_accepted, n_groups, largest_groups (clustered);
-    # n_pairs, n_records, n_matched, unmatched_by_reason (link)
+    # kind-specific counts: n_pairs, n_accepted, n_groups, largest_groups, id_events
+    # (clustered: event -> ids); n_pairs, n_records, n_matched, unmatched_by_reason (link)
     summary: dict[str, Any]
     guard_rounds: list[dict[str, Any]] = field(default_factory=list)
 
@@ -63,10 +65,22 @@ def resolve(
         for role, frame in settled.outputs.items():
             table, contract = entity_table(entity, role)
             write_table(frame, cfg.table_path(table), contract)
+        if settled.id_events is not None:
+            table, contract = entity_table(entity, "id_history")
+            write_table(
+                conform(settled.id_events, contract),
+                cfg.table_path(table),
+                contract,
+                replace_where=f"run_id = {sql_literal(run_id)}",  # a rerun replaces its own
+            )
+    summary = kind.summarise(spark, cfg, entity, pairs)
+    if settled.id_events is not None:
+        summary["id_events"] = {
+            r["event"]: int(r["count"])
+            for r in settled.id_events.groupBy("event").count().orderBy("event").collect()
+        }
     return ResolveResult(
-        model_version=model.version,
-        summary=kind.summarise(spark, cfg, entity, pairs),
-        guard_rounds=settled.guard_rounds,
+        model_version=model.version, summary=summary, guard_rounds=settled.guard_rounds
     )
 
 
