@@ -23,6 +23,8 @@ from jobs.runtime.mapping import load_mapping
 from jobs.stages.ingest import FieldCount
 from tests.conftest import test_config as config_in  # not collected as a test
 
+NO_GATE = "quality.max_quarantined_share=1"  # these files are hostile on purpose
+
 EXAMPLE = PROJECT_ROOT / "conf" / "sources" / "example_catalog.yaml"
 ITUNES = PROJECT_ROOT / "conf" / "sources" / "itunes_amazon.yaml"
 DATASETS = Path(os.environ.get("MUSIC_RES_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets"))
@@ -72,7 +74,7 @@ def _write_mapping(path: Path, tree: dict) -> Path:
 
 
 def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     datasets = _write_example_files(tmp_path)
 
     result = ingest.run(spark, cfg, mapping_path=EXAMPLE, datasets_dir=datasets, run_id="r1")
@@ -148,7 +150,7 @@ def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined
 def test_ingest_and_features_each_replace_only_their_own_quarantine_rows(spark, tmp_path):
     from jobs.stages.features import build_features
 
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     datasets = _write_example_files(tmp_path)
     ingest.run(spark, cfg, mapping_path=EXAMPLE, datasets_dir=datasets, run_id="r1")
     build_features(spark, cfg, cfg.entity("recordings"), "r2")
@@ -168,7 +170,7 @@ def test_ingest_and_features_each_replace_only_their_own_quarantine_rows(spark, 
 
 
 def test_typed_parquet_source(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     frame = spark.createDataFrame(
         [
             (101, "Hey Jude", ["The Beatles"], 431000, dt.date(1968, 8, 26), 7.5),
@@ -215,7 +217,7 @@ def test_typed_parquet_source(spark, tmp_path):
 
 
 def test_video_source(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     assert cfg.entity("videos").kind == "link"
     (tmp_path / "videos.jsonl").write_text(
         json.dumps({"vid": "a1", "t": "Queen - Don't Stop Me Now (Official Video)",
@@ -265,7 +267,7 @@ def test_video_source(spark, tmp_path):
 
 
 def test_a_missing_column_is_a_config_error_naming_source_key_and_file_columns(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     datasets = _write_example_files(tmp_path)
     tree = yaml.safe_load(EXAMPLE.read_text())
     tree["sources"]["label_feed"]["columns"]["album"] = "album_title"
@@ -279,7 +281,7 @@ def test_a_missing_column_is_a_config_error_naming_source_key_and_file_columns(s
 
 
 def test_missing_source_paths_are_one_config_error_naming_each(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     with pytest.raises(ConfigError) as err:
         ingest.run(spark, cfg, mapping_path=EXAMPLE, datasets_dir=tmp_path / "nowhere", run_id="r1")
     message = str(err.value)
@@ -341,7 +343,7 @@ def test_example_and_itunes_mappings_load():
 def test_itunes_amazon_ingest(spark, tmp_path):
     if not (DATASETS / "itunes_amazon" / "tableA.csv").exists():
         pytest.skip(f"iTunes-Amazon data not found under {DATASETS} (set MUSIC_RES_DATASETS)")
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     result = ingest.run(spark, cfg, mapping_path=ITUNES, datasets_dir=DATASETS, run_id="r1")
     assert result.rows_read == {"itunes": 6907, "amazon": 55923}
     assert result.rows_excluded == {"itunes": 0, "amazon": 0}

@@ -19,6 +19,8 @@ from jobs.runtime.delta import read_table
 from jobs.stages.ingest import SourceAccount, check_accounts, summary_lines
 from tests.conftest import test_config as config_in  # not collected as a test
 
+NO_GATE = "quality.max_quarantined_share=1"  # these files are hostile on purpose
+
 # one physical line per entry; line 1 is the header
 HOSTILE_LINES = [
     b"id,title,artists,length",
@@ -64,7 +66,7 @@ def _mapping(tmp_path: Path, options: dict | None = None, sources: dict | None =
 
 def test_every_line_of_a_hostile_csv_is_a_record_or_a_located_quarantine_row(spark, tmp_path):
     (tmp_path / "feed.csv").write_bytes(b"\n".join(HOSTILE_LINES) + b"\n")
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
 
     result = ingest.run(spark, cfg, mapping_path=_mapping(tmp_path), datasets_dir=None, run_id="r1")
 
@@ -107,7 +109,7 @@ def test_every_line_of_a_hostile_csv_is_a_record_or_a_located_quarantine_row(spa
 
 def test_a_declared_fallback_encoding_keeps_the_line_and_flags_it(spark, tmp_path):
     (tmp_path / "feed.csv").write_bytes(b"\n".join(HOSTILE_LINES[:2] + HOSTILE_LINES[6:7]))
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     mapping = _mapping(tmp_path, {"fallback_encoding": "cp1252"})
 
     result = ingest.run(spark, cfg, mapping_path=mapping, datasets_dir=None, run_id="r1")
@@ -126,7 +128,7 @@ def test_duplicate_ids_keep_the_first_in_file_order(spark, tmp_path):
     (tmp_path / "feed").mkdir()
     (tmp_path / "feed" / "a.csv").write_text("id,title\nx,Zebra First\ny,Only Y\nx,Aardvark 2\n")
     (tmp_path / "feed" / "b.csv").write_text("id,title\nx,Aardvark In B\n")
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     source = {
         "path": str(tmp_path / "feed" / "*.csv"),
         "format": "csv",
@@ -159,7 +161,7 @@ def test_json_lines_account_for_bad_json_and_non_objects(spark, tmp_path):
             "columns": {"title": "title"},
         }
     }
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, NO_GATE)
     result = ingest.run(
         spark, cfg, mapping_path=_mapping(tmp_path, sources=sources), datasets_dir=None, run_id="r"
     )
@@ -209,3 +211,17 @@ def test_unknown_reader_options_are_refused_with_a_suggestion(tmp_path):
     )
     assert "sources.feed.options.sep: must be one character" in message
     assert "sources.feed.options.encoding: unknown encoding 'nope'" in message
+
+
+def test_an_input_mostly_quarantined_fails_after_writing_the_quarantine(spark, tmp_path):
+    (tmp_path / "feed.csv").write_bytes(b"\n".join(HOSTILE_LINES) + b"\n")
+    cfg = config_in(tmp_path, "quality.max_quarantined_share=0.5")
+    with pytest.raises(ResolutionError) as err:
+        ingest.run(spark, cfg, mapping_path=_mapping(tmp_path), datasets_dir=None, run_id="r1")
+    message = str(err.value)
+    assert "mapping.yaml -> tracks: 5 of 9 records (55.6%) quarantined" in message
+    assert "above quality.max_quarantined_share 50%" in message
+    assert "_row: ingest: quote never closed (1)" in message
+    rows = read_table(spark, cfg.table_path(cfg.quarantine_table), QUARANTINE)
+    assert rows.count() == 5  # the rows that explain it are there
+    assert not Path(cfg.table_path("tracks")).exists()  # the input table was not written

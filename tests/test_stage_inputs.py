@@ -32,3 +32,27 @@ def test_a_link_entity_names_its_own_and_its_targets_missing_tables(spark, tmp_p
         f"- features of {target}",
         f"- groups of {target}",
     ]
+
+
+def test_features_fail_when_most_of_the_input_is_quarantined(spark, tmp_path):
+    from pathlib import Path
+
+    from features.schemas import QUARANTINE, TRACK_INPUT
+    from jobs.runtime.delta import read_table, write_table
+
+    cfg = config_in(tmp_path, "quality.max_quarantined_share=0.5")
+    entity = cfg.entity("recordings")
+    names = [f.name for f in TRACK_INPUT.fields]
+    rows = [
+        {**dict.fromkeys(names), "track_id": tid, "title": "Song", "source": "s"}
+        for tid in ("t1", None, " ")
+    ]
+    write_table(
+        spark.createDataFrame([tuple(r[n] for n in names) for r in rows], TRACK_INPUT),
+        cfg.table_path(entity.input_table),
+        TRACK_INPUT,
+    )
+    with pytest.raises(ResolutionError, match=r"tracks: 2 of 3 records \(66.7%\) quarantined"):
+        build_features(spark, cfg, entity, "r1")
+    assert read_table(spark, cfg.table_path(cfg.quarantine_table), QUARANTINE).count() == 2
+    assert not Path(cfg.table_path(entity.features_table)).exists()

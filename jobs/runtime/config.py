@@ -296,6 +296,8 @@ class AppConfig:
     error_analysis_table: str | None = None  # jobs.evaluate: top false positives/negatives
     error_top_n: int = 25  # how many errors of each type it keeps
     lifecycle: LifecycleConfig | None = None
+    # an input whose records are quarantined above this share fails its stage
+    max_quarantined_share: float = 0.2
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
@@ -709,6 +711,9 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
     evaluation = r.get("tables.evaluation", str)
     error_analysis = r.get("tables.error_analysis", str)
     error_top_n = r.get("evaluation.top_errors", int, default=25)
+    max_share = r.get("quality.max_quarantined_share", (int, float), default=0.2)
+    if isinstance(max_share, (int, float)) and not 0.0 < max_share <= 1.0:
+        r.problems.append(f"quality.max_quarantined_share: must be in (0, 1], got {max_share}")
     lifecycle = _lifecycle(r)
     r.unknown_keys()
     if r.problems:
@@ -740,6 +745,7 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
         error_analysis_table=error_analysis,
         error_top_n=error_top_n,
         lifecycle=lifecycle,
+        max_quarantined_share=float(max_share),
     )
 
 

@@ -168,6 +168,32 @@ def write_quarantine(
     )
 
 
+def gate_quarantine(cfg: AppConfig, table: str, n_records: int, quarantine: DataFrame) -> None:
+    """Fail when more than ``max_quarantined_share`` of an input's records were quarantined.
+
+    A record counts once however many quarantine rows it has; a row without
+    a record id (none could be read) counts as a record of its own. Called
+    after the quarantine is written, so the rows that explain it are there.
+    """
+    counts = quarantine.agg(
+        F.countDistinct("record_id").alias("ids"),
+        F.count(F.when(F.col("record_id").isNull(), 1)).alias("no_id"),
+    ).first()
+    hit = int(counts["ids"]) + int(counts["no_id"])
+    share = hit / n_records if n_records else 0.0
+    if share <= cfg.max_quarantined_share:
+        return
+    top = (
+        quarantine.groupBy("field", "reason").count().orderBy(F.desc("count"), "field").limit(3)
+    ).collect()
+    reasons = "; ".join(f"{r['field']}: {r['reason']} ({r['count']:,})" for r in top)
+    raise ResolutionError(
+        f"{table}: {hit:,} of {n_records:,} records ({share:.1%}) quarantined, above "
+        f"quality.max_quarantined_share {cfg.max_quarantined_share:.0%}. Top reasons: "
+        f"{reasons}. The quarantine table holds every row; fix the input or raise the limit"
+    )
+
+
 def run_scope(entity: str, run_id: str) -> str:
     """The rows of one entity's run in a table shared by runs (evaluation, error analysis)."""
     return f"entity_type = {sql_literal(entity)} AND run_id = {sql_literal(run_id)}"

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from features.quality import split_bad_input
+from features.errors import ResolutionError
+from features.quality import RECORD_EXCLUDED, split_bad_input
 from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, table_exists, write_table
 from jobs.stages.common import (
     contracts,
     entity_table,
+    gate_quarantine,
     import_named,
     read_features,
     read_groups,
@@ -124,6 +126,8 @@ def build_features(
     )
     quarantine = quarantine.cache()
     write_quarantine(cfg, entity.name, quarantine)
+    n_input = raw.count()
+    gate_quarantine(cfg, entity.input_table, n_input, quarantine)
     builder = import_named(entity.feature_builder)
     features = builder(usable, generic_values=entity.generic_values)
     write_table(conform(features, c.features), cfg.table_path(entity.features_table), c.features)
@@ -131,10 +135,14 @@ def build_features(
         f"{r['field']}: {r['reason']}": int(r["count"])
         for r in quarantine.groupBy("field", "reason").count().collect()
     }
-    result = FeatureResult(
-        n_input=raw.count(),
-        n_features=read_table(spark, cfg.table_path(entity.features_table)).count(),
-        quarantine_by_reason=by_reason,
-    )
+    n_features = read_table(spark, cfg.table_path(entity.features_table)).count()
+    excluded = quarantine.where(F.col("action") == RECORD_EXCLUDED).count()
     quarantine.unpersist()
-    return result
+    if n_input != n_features + excluded:  # one feature row per usable record
+        raise ResolutionError(
+            f"features of {entity.name}: {n_input:,} records read, {n_features:,} with "
+            f"features + {excluded:,} excluded: {n_input - n_features - excluded:,} unaccounted"
+        )
+    return FeatureResult(
+        n_input=n_input, n_features=n_features, quarantine_by_reason=by_reason
+    )

@@ -50,7 +50,13 @@ from jobs.runtime.mapping import (
     SourceMapping,
     load_mapping,
 )
-from jobs.stages.common import contracts, entity_table, with_null_fields, write_quarantine
+from jobs.stages.common import (
+    contracts,
+    entity_table,
+    gate_quarantine,
+    with_null_fields,
+    write_quarantine,
+)
 from jobs.stages.sources import SourceLines, read_table_source, read_text_source
 from splink_models.clustering import connected_components
 
@@ -298,8 +304,10 @@ def ingest(
         result = _summarise(mapping, mapped, quarantine, table_path, lines)
         check_accounts(result)  # before anything is written
     with stage(f"write {mapping.entity} input table"):
-        write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
         write_quarantine(cfg, quarantined_as, quarantine, stage="ingest")
+        read = sum(a.records_read for a in result.accounts.values())
+        gate_quarantine(cfg, f"{mapping.file.name} -> {input_table}", read, quarantine)
+        write_table(conform(mapped_records(mapped, contract), contract), table_path, contract)
     if mapping.labelled_pairs is not None:
         with stage(f"write labelled pairs of {mapping.file.name}"):
             result = _write_labelled_pairs(spark, cfg, mapping, mapping.labelled_pairs, result)
