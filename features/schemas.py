@@ -97,6 +97,7 @@ TRACK_FEATURES = StructType(
         _f("title_norm", _S),
         _f("core_title", _S),
         _f("core_title_key", _S),
+        _f("title_numbers", _ARR),  # numbers the core title names (features.text.title_numbers)
         _f("version_type", _S),
         _f("version_detail", _S),
         _f("artists_norm", _ARR),
@@ -130,6 +131,7 @@ VIDEO_FEATURES = StructType(
         _f("title_part_keys", _ARR),  # compact keys of title_parts
         _f("core_title", _S),  # parsed_title without version tags / featured artists
         _f("core_title_key", _S),
+        _f("title_numbers", _ARR),  # numbers core_title names, as on tracks
         _f("version_type", _S),  # same vocabulary as TRACK_FEATURES.version_type
         _f("version_detail", _S),  # the version's tags ("live at the bbc 2005"), as on tracks
         _f("video_kind", _S),  # official_video, lyric_video, audio, topic, live, cover, other
@@ -571,6 +573,7 @@ WORK_FEATURES = StructType(
         _f("title", _S),
         _f("core_title", _S),  # features.work_titles.core_work_title of the representative
         _f("core_title_key", _S),
+        _f("title_numbers", _ARR),  # numbers core_title names (features.text.title_numbers)
         _f("title_variants", _ARR),  # every title variant of every title, feed titles included
         _f("title_tokens", _ARR),  # their distinct words (stopwords out)
         _f("iswcs", _ARR),

@@ -145,3 +145,77 @@ def null_if_generic(normalized: Column, generic_values: tuple[str, ...]) -> Colu
     # config says "N/A", the data says "n a": compare in normalised form
     generic = [normalize_text(F.lit(v)) for v in generic_values]
     return F.when(~normalized.isin(*generic), normalized)
+
+
+# --- numbers in titles ---------------------------------------------------------------
+
+# Words after which a Roman numeral is a number: "part ii", "vol iv", "act i". Not
+# "no"/"nr" ("No I Don't"): a catalogue number after them is written in digits.
+_NUMBERED_WORDS = "part|pt|vol|volume|act|book|chapter|scene|movement|episode"
+_ROMAN_NUMERALS = (
+    "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx"
+).split()
+_ROMAN_ALTERNATION = "|".join(sorted(_ROMAN_NUMERALS, key=len, reverse=True))
+# A number written as one word with its label ("op27", "bwv1007", "no5", "pt2").
+_GLUED_NUMBER_PATTERN = r"\b(op|no|nr|pt|vol|bwv|kv|hwv)(\d+)\b"
+# "1,000 miles" is "1 000 miles" once normalised: a group of three digits joins the number.
+_THOUSANDS_PATTERN = r"\b(\d{1,3}) (\d{3})\b"
+# The year of a remaster, re-issue, edition or mix that core_title leaves in because
+# no bracket or dash marks it as a tag ("Song 2011 Remaster", "Song Remastered 2009").
+_VERSION_YEAR_PATTERN = (
+    r"\b(?:19|20)\d{2} (?:digital(?:ly)? )?(?:re ?master(?:ed)?|re ?issue|edition|version|mix)\b"
+    r"|\b(?:re ?master(?:ed)?|re ?issue|edition|version|mix)(?: in)? (?:19|20)\d{2}\b"
+)
+# A bare number (a word of digits), or a Roman numeral after a word of _NUMBERED_WORDS.
+TITLE_NUMBER_PATTERN = (
+    rf"(?<![\p{{L}}\p{{N}}])(\d+|(?<=\b(?:{_NUMBERED_WORDS}) )(?:{_ROMAN_ALTERNATION}))"
+    r"(?![\p{L}\p{N}])"
+)
+
+
+def title_numbers(core_title: Column) -> Column:
+    """The numbers a title names, as sorted distinct strings; null when it names none.
+
+    Two titles that differ only by a number ("Part 1" / "Part 2", "No. 5" /
+    "No. 9", "Fine Song 1" / "Fine Song 10") are different songs, yet a
+    string similarity scores them as near-equal: the numbers are compared on
+    their own. ``core_title`` is a normalised title without version tags
+    (``features.tracks.core_title`` and its video and work counterparts), so
+    a remaster or live tag's year ("(2011 Remaster)", " - Live at ... 1979")
+    is already gone; a remaster, re-issue, edition or mix year the tag
+    patterns did not see ("Song 2011 Remaster") is dropped here.
+
+    What counts as a number:
+
+    - every word made only of digits, leading zeros dropped: "99 problems"
+      -> ["99"], "vol 03" -> ["3"], "k 331" -> ["331"], "#5" and "No. 5" and
+      "No.5" -> ["5"], "op 27 no 2" -> ["2", "27"], "1,000 miles" -> ["1000"];
+      a year in the title is a number like any other ("1979" -> ["1979"]): a
+      differing number is a differing song;
+    - a number glued to its label: "op27", "no5", "bwv1007" -> ["27"], ["5"],
+      ["1007"];
+    - a Roman numeral after part, pt, vol, volume, act, book, chapter, scene,
+      movement or episode, as its value: "part ii" -> ["2"] (so "Part II" and
+      "Part 2" agree); elsewhere a Roman numeral is a word ("i", "v", "x");
+    - not: digits inside a word ("u2", "2pac", "4ever", "1st", "1080p"), or
+      numbers spelt out ("one", "two": out of scope).
+
+    The values are kept without their labels ("No. 5" and "Op. 5" both give
+    "5"), so a label one catalog writes and another leaves out ("Symphony
+    No. 5" / "Symphony 5") does not make a difference.
+    """
+    roman_values = F.create_map(
+        *[F.lit(x) for i, r in enumerate(_ROMAN_NUMERALS) for x in (r, str(i + 1))]
+    )
+    text = F.regexp_replace(core_title, _VERSION_YEAR_PATTERN, " ")
+    text = F.regexp_replace(text, _GLUED_NUMBER_PATTERN, "$1 $2")
+    text = F.regexp_replace(text, _THOUSANDS_PATTERN, "$1$2")
+    tokens = F.regexp_extract_all(text, F.lit(TITLE_NUMBER_PATTERN), 1)
+    values = F.transform(
+        tokens,
+        lambda t: F.coalesce(
+            F.try_element_at(roman_values, t), F.regexp_replace(t, r"^0+(?=\d)", "")
+        ),
+    )
+    numbers = F.array_sort(F.array_distinct(values))
+    return F.when(F.size(numbers) > 0, numbers)

@@ -22,6 +22,7 @@ from features.text import (
     normalize_folded,
     normalize_text,
     null_if_generic,
+    title_numbers,
 )
 
 # Words that make a bracketed or dash-suffixed part of a title a tag, not title.
@@ -273,6 +274,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
         )
         .withColumn("core_title", core_title(F.col("title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
+        .withColumn("title_numbers", title_numbers(F.col("core_title")))
         .drop("_tags")
     )
 

@@ -57,6 +57,7 @@ from features.text import (
     fold_case_and_accents,
     normalize_text,
     null_if_generic,
+    title_numbers,
 )
 from features.tracks import (
     core_title,
@@ -608,6 +609,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             _let(core_title(F.col("_song_part")), lambda t: null_if_generic(t, generic_titles)),
         )
         .withColumn("core_title_key", compact_key(F.col("core_title")))
+        .withColumn("title_numbers", title_numbers(F.col("core_title")))
         .withColumn(
             "version_type",
             version_type(

@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 
 from features.quality import FieldRule, RecordRule
 from features.schemas import WORK_FEATURES
-from features.text import compact_key, normalize_text, null_if_generic
+from features.text import compact_key, normalize_text, null_if_generic, title_numbers
 from features.tracks import valid_iswc
 from features.work_titles import core_work_title, work_title_variants
 
@@ -240,6 +240,7 @@ def build_work_features(
         rows.withColumn("title_variants", _variants(all_titles, generic_titles))
         .withColumn("core_title", core)
         .withColumn("core_title_key", compact_key(F.col("core_title")))
+        .withColumn("title_numbers", title_numbers(F.col("core_title")))
         .withColumn("title_tokens", _words(F.col("title_variants")))
         .withColumn("iswcs", F.coalesce("iswcs", _empty()))
         .withColumn("iswc", F.array_min("iswcs"))

@@ -94,3 +94,20 @@ def resolved_works(spark, resolved_sample):
     resolve.run(spark, small, entity="works", run_id=run_id, model_path=str(path))
     report = evaluate.run(spark, small, entity="works", run_id=run_id)
     return small, report, path
+
+
+@pytest.fixture(scope="session")
+def resolved_videos(spark, resolved_sample):
+    """Music videos of the shared sample linked to its recording groups: features to evaluate.
+
+    Returns (cfg, features result, resolve result, report).
+    """
+    from jobs import build_features, evaluate, resolve, train
+
+    cfg, _, results = resolved_sample
+    run_id = results["run_id"]
+    feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
+    train.run(spark, cfg, entity="videos", run_id=run_id)
+    resolved = resolve.run(spark, cfg, entity="videos", run_id=run_id)
+    report = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
+    return cfg, feats, resolved, report

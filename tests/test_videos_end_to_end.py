@@ -14,19 +14,6 @@ from jobs.runtime.delta import read_table
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def resolved_videos(spark, resolved_sample):
-    from jobs import build_features, evaluate, resolve, train
-
-    cfg, _, results = resolved_sample
-    run_id = results["run_id"]
-    feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
-    train.run(spark, cfg, entity="videos", run_id=run_id)
-    resolved = resolve.run(spark, cfg, entity="videos", run_id=run_id)
-    report = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
-    return cfg, feats, resolved, report
-
-
 def test_assignments_are_accurate_and_never_put_covers_or_live_on_the_wrong_group(resolved_videos):
     _, _, _, report = resolved_videos
     assert report["precision"] >= 0.97, report

@@ -94,6 +94,7 @@ def _group(gid, version, artists, year, n_tracks):
         "title": "Song",
         "core_title": "song",
         "core_title_key": "song",
+        "title_numbers": None,
         "title_variants": ["song"],
         "title_tokens": ["song"],
         "iswcs": None,

@@ -15,7 +15,11 @@ the 3k sample merged hundreds of hard negatives. So:
   recording: durations jitter by 0-2 s, version tags agree) and learned u;
 - album and year are weak evidence by design (the same recording sits on many
   albums and years; an album also holds the song's bonus instrumental), so
-  both m and u are fixed to keep their weights within about +-2 bits.
+  both m and u are fixed to keep their weights within about +-2 bits;
+- a number that differs between the titles ("Part 1" / "Part 2") is a title
+  level with m and u fixed (splink_models.levels.NUMBERS_DIFFER_M_U): a
+  string similarity sees nearly the same title, EM and random sampling would
+  see nothing against.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m, fixed_mu
+from splink_models.levels import fixed_m, fixed_mu, numbers_differ_level
 
 ENTITY = "recordings"
 ID_COLUMN = "track_id"
@@ -51,6 +55,7 @@ def core_title_comparison() -> cl.CustomComparison:
         comparison_description="Title without version tags and featured artists",
         comparison_levels=[
             cll.NullLevel("core_title"),
+            numbers_differ_level(),
             cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
             cll.CustomLevel(
                 "core_title_key_l = core_title_key_r",

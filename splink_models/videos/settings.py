@@ -11,6 +11,8 @@ duration and version/kind levels have fixed m, from what official, lyric,
 topic and fan videos are known to look like, because inside any title block
 EM sees a live video and the studio track as a "match" and learns that a
 version mismatch is nearly free (the same trap as in the recordings model).
+A title number that differs ("Part 1" / "Part 2") is decisive against, with
+m and u fixed, as in the recordings model (splink_models.levels).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m, fixed_mu
+from splink_models.levels import fixed_m, fixed_mu, numbers_differ_level
 
 ENTITY = "videos"
 ID_COLUMN = "link_id"
@@ -59,6 +61,7 @@ def title_comparison() -> cl.CustomComparison:
         comparison_description="Song title: the parsed title, or any part of the video title",
         comparison_levels=[
             cll.NullLevel("core_title"),
+            numbers_differ_level(),
             cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
             cll.CustomLevel(
                 "core_title_key_l = core_title_key_r",

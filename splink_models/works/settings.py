@@ -7,7 +7,9 @@ a remix and a cover of a song are the same work. So is a different performer
 for a match: "no artist in common" is its null level, weight 0.
 
 What does speak against: two different ISWCs, two different writer lists
-(both with m fixed, see DIFFERENT_CODE_M), and a title that shares no variant. Duration is weak evidence (m and u fixed:
+(both with m fixed, see DIFFERENT_CODE_M), a number that differs between the
+titles ("Part 1" / "Part 2": m and u fixed, splink_models.levels), and a
+title that shares no variant. Duration is weak evidence (m and u fixed:
 covers and live takes run longer or shorter, unrelated songs of one title
 anything). Every level renders in Spark's and DuckDB's dialect alike (Spark
 SQL that sqlglot translates), so the model trains on DuckDB in the driver.
@@ -19,7 +21,12 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from splink_models.levels import fixed_m, fixed_mu, jaccard_at_least_sql
+from splink_models.levels import (
+    fixed_m,
+    fixed_mu,
+    jaccard_at_least_sql,
+    numbers_differ_level,
+)
 
 ENTITY = "works"
 ID_COLUMN = "recording_group_id"
@@ -60,6 +67,7 @@ def title_comparison() -> cl.CustomComparison:
                 "title_variants_l IS NULL OR title_variants_r IS NULL",
                 label_for_charts="title is NULL",
             ).configure(is_null_level=True),
+            numbers_differ_level(),
             cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
             cll.CustomLevel(
                 _overlap("title_variants"),

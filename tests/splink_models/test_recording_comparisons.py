@@ -39,6 +39,24 @@ CASES = [
     ),
     (
         "core_title",
+        _track("a", "Fine Song 1", ["X"]),
+        _track("b", "Fine Song 10", ["X"]),
+        "Title numbers differ (Part 1 / Part 2, No. 5 / No. 9)",
+    ),
+    (
+        "core_title",
+        _track("a", "Another Brick in the Wall, Pt. II", ["X"]),
+        _track("b", "Another Brick in the Wall, Part 1", ["X"]),
+        "Title numbers differ (Part 1 / Part 2, No. 5 / No. 9)",
+    ),
+    (
+        "core_title",
+        _track("a", "Symphony No.5 (2011 Remaster)", ["X"]),
+        _track("b", "Symphony #5", ["X"]),
+        "Jaro-Winkler distance of core_title >= 0.92",
+    ),
+    (
+        "core_title",
         _track("a", "Track 1", ["X"]),
         _track("b", "Track 1", ["X"]),
         "core_title is NULL",

@@ -13,6 +13,7 @@ RECORDINGS_READS = {
     "isrc",
     "core_title",
     "core_title_key",
+    "title_numbers",
     "artist_keys",
     "primary_artist",
     "primary_artist_key",
