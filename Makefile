@@ -8,7 +8,7 @@ IVY_DIR    := .cache/ivy
 export PYSPARK_PYTHON := $(abspath $(PY))
 export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
 
-.PHONY: setup demo test test-fast lint bench bench-100k bench-quality dist clean java-check
+.PHONY: setup demo test test-fast lint contracts bench bench-100k bench-quality dist clean java-check
 
 setup: java-check $(VENV)/.installed $(IVY_DIR)/.fetched
 
@@ -41,6 +41,11 @@ test-fast: setup
 
 lint: setup
 	$(PY) -m ruff check jobs features splink_models tests
+
+# The output tables' contracts as files for readers (conf/contracts/: BigQuery JSON and
+# Avro schemas) from features/schemas.py; tests/test_contracts.py fails when they are stale.
+contracts: $(VENV)/.installed
+	$(PY) -m jobs.contracts
 
 # Stage timings, Spark vs DuckDB, at each size (reports/benchmarks/perf.json and perf.png);
 # each size in data/bench/perf/<size>, never the demo's tables.
