@@ -213,7 +213,7 @@ def test_ingest_writes_one_golden_row_per_labelled_record(spark, tmp_path, truth
 
 
 def test_an_id_of_two_columns_is_the_same_in_input_and_golden_tables(spark, tmp_path):
-    cfg = config_in(tmp_path)
+    cfg = config_in(tmp_path, "quality.max_quarantined_share=1")  # a row without an id, on purpose
     csv = tmp_path / "performances.csv"
     csv.write_text(
         "work;ver;video;title;performer\n"
