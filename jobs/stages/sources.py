@@ -1,7 +1,7 @@
 """A mapping's source read into Spark with each record's place in its file.
 
-CSV and JSON-lines files are read by ``features.records`` (one Spark task per
-file, from the bytes Spark's binaryFile reader hands over), so every physical
+CSV and JSON-lines files are read by ``features.records`` (each file whole in
+one Spark task, from the bytes Spark's binaryFile reader hands over), so every physical
 line is accounted for and each record keeps its file and line number;
 malformed lines come through as rows with a reason instead of vanishing or
 shifting values. Parquet and Delta sources are read by Spark as they are:
