@@ -301,7 +301,13 @@ def ingest(
             mapped, entity_type=quarantined_as, id_field=mapping.id_field, run_id=run_id
         )
         table_path = cfg.table_path(input_table)
-        result = _summarise(mapping, mapped, quarantine, table_path, lines)
+        # what each source holds, counted apart from the parsed rows: the parser's
+        # records and malformed lines, or Spark's row count of a Parquet / Delta source
+        held = {
+            s.name: raws[s.name].count() if lines[s.name] is None else None
+            for s in mapping.sources
+        }
+        result = _summarise(mapping, mapped, quarantine, table_path, lines, held)
         check_accounts(result)  # before anything is written
     with stage(f"write {mapping.entity} input table"):
         write_quarantine(cfg, quarantined_as, quarantine, stage="ingest")
@@ -532,6 +538,7 @@ def _summarise(
     quarantine: DataFrame,
     table_path: str,
     lines: dict[str, SourceLines | None],
+    held: dict[str, int | None],
 ) -> IngestResult:
     names = list(dict.fromkeys(f.field for s in mapping.sources for f in s.fields))
     counts = {r["source"]: r for r in mapped_counts(mapped, names).collect()}
@@ -549,12 +556,12 @@ def _summarise(
     accounts = {}
     for s in mapping.sources:
         row = counts.get(s.name)
-        read = int(row["rows"]) if row else 0
+        rows = int(row["rows"]) if row else 0
         quarantined = int(row["excluded"]) if row else 0
         text = lines[s.name]
         accounts[s.name] = SourceAccount(
-            records_read=read,
-            records_written=read - quarantined,
+            records_read=text.records + text.malformed if text else held[s.name] or 0,
+            records_written=rows - quarantined,
             records_quarantined=quarantined,
             **(
                 {}

@@ -69,6 +69,7 @@ class SourceLines:
     header: int
     blank: int
     record_lines: int
+    records: int  # records the files hold (a malformed line is not one)
     malformed: int
     columns_by_file: dict[str, list[str]] = field(default_factory=dict)
 
@@ -112,6 +113,7 @@ def read_text_source(
         blank=sum(a.blank for a in accounts.values()),
         record_lines=sum(a.record_lines for a in accounts.values()),
         malformed=sum(a.malformed for a in accounts.values()),
+        records=sum(a.records for a in accounts.values()),
         columns_by_file={f: a.columns for f, a in accounts.items()},
     )
     rows = parsed.where(F.col("account").isNull())
