@@ -208,4 +208,7 @@ def test_benchmark_at_one_small_size_records_every_stage_of_both_engines(spark, 
     )
     assert spark_resolve["pairs"] > 0 and duckdb_resolve["pairs"] > 0
     assert duckdb_resolve["agreement"]["pairs_only_spark"] == 0
+    # the engines' groups are compared by membership, not by their (differently made) ids:
+    # only records near a Jaro-Winkler difference may land elsewhere
+    assert duckdb_resolve["agreement"]["records_in_another_group"] <= 1500 * 0.01
     assert "spark/duckdb = " in benchmark.table(rows)

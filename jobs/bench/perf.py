@@ -53,7 +53,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 
 from features.errors import ConfigError
@@ -438,11 +438,14 @@ def agreement(
         for i in range(n_comparisons)
         if level_counts[str(i)]
     }
+    # groups compared by membership: each named by its smallest member (Spark's
+    # published ids are minted and carried, DuckDB's are a hash of that member)
+    by_group = Window.partitionBy(e.group_column)
     spark_groups = read_table(spark, cfg.table_path(e.groups_table)).select(
-        idc, F.col(e.group_column).alias("g_spark")
+        idc, F.min(idc).over(by_group).alias("g_spark")
     )
     duckdb_groups = spark.read.parquet(str(groups_path)).select(
-        idc, F.col(e.group_column).alias("g_duckdb")
+        idc, F.min(idc).over(by_group).alias("g_duckdb")
     )
     pairs_row = joined.agg(
         F.count("p_spark").alias("spark"),
