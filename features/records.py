@@ -8,8 +8,8 @@ with its values shifted, and bytes that are not UTF-8 become U+FFFD.
 
 Each physical line ends up in exactly one place: the header, a blank line, a
 record (a record may span lines when a quoted value holds a newline), or a
-malformed line with its reason. ``FileAccount`` counts them, so the caller
-can check that lines read = header + blank + lines in records + malformed.
+malformed line with its reason. ``FileAccount`` counts them; the caller
+checks lines read = header + blank + lines of the records it kept and quarantined.
 
 The rules, in order, for each line that starts a record:
 
@@ -87,13 +87,9 @@ class FileAccount:
     lines: int = 0
     header: int = 0
     blank: int = 0
-    record_lines: int = 0
     malformed: int = 0
     records: int = 0
     columns: list[str] = field(default_factory=list)
-
-    def balanced(self) -> bool:
-        return self.lines == self.header + self.blank + self.record_lines + self.malformed
 
 
 def physical_lines(data: bytes) -> list[bytes]:
@@ -198,7 +194,6 @@ def _csv_records(lines: list[bytes], fmt: TextFormat, account: FileAccount) -> I
         record, used = _csv_record(decoded, i, text, flag, fmt, columns)
         if record.problem is None:
             account.records += 1
-            account.record_lines += used
         else:
             account.malformed += used
         yield record
@@ -279,5 +274,4 @@ def _json_records(lines: list[bytes], fmt: TextFormat, account: FileAccount) -> 
             yield Record(i + 1, 1, problem=problem, raw=_truncate(shown))
             continue
         account.records += 1
-        account.record_lines += 1
         yield Record(i + 1, 1, text=text, flag=flag, raw=_truncate(text) if flag else None)

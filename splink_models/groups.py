@@ -118,6 +118,7 @@ def carry_ids(
         .agg(F.count("*").alias("overlap"))
         .join(ages, "old_id")
         .join(sizes, "cluster")
+        .localCheckpoint()  # the rules and the events both read it
     )
     by_cluster = Window.partitionBy("cluster").orderBy(
         F.desc("overlap"), F.asc("old_seq"), F.asc("old_id")

@@ -158,6 +158,7 @@ def with_stable_ids(
         )
         top = known.agg(F.max("seq")).first()[0]
         next_seq = 0 if top is None else int(top) + 1
+    groups = groups.localCheckpoint()  # read by the carry and joined back: built once
     clusters = groups.select(F.col(idc).alias("node"), F.col(gc).alias("cluster"))
     ids, events = carry_ids(
         clusters, previous, known, prefix=entity.group_id_prefix or "", next_seq=next_seq

@@ -160,13 +160,18 @@ def _target(cfg: AppConfig, entity: str) -> tuple[str, str]:
     return e.id_column, e.input_table
 
 
+def _matches_nothing(path: str) -> bool:
+    """A local path or glob (file:// or none) that names no file; object stores: Spark says."""
+    local = path.removeprefix("file://")
+    return "://" not in local and not glob.glob(local)
+
+
 def _check_paths(mapping: CatalogMapping) -> None:
     """Every source whose path matches nothing, in one error."""
     missing = [
         f"{source.path} (sources.{source.name}.path)"
         for source in mapping.sources
-        if ("://" not in source.path or source.path.startswith("file://"))  # object stores:
-        and not glob.glob(source.path.removeprefix("file://"))  # Spark reports those
+        if _matches_nothing(source.path)
     ]
     if missing:
         raise ConfigError(
@@ -345,8 +350,7 @@ def read_labelled_pair_files(
     """Every labelled-pairs file as ``map_labelled_pairs`` rows (``_problem`` null when usable)."""
     frames = []
     for split, path in labels.files:
-        local = path.removeprefix("file://")
-        if "://" not in local and not glob.glob(local):
+        if _matches_nothing(path):
             section = "labelled_pairs" if labels.label_column else "golden_pairs"
             key = f"{section}.files.{split}" if split is not None else f"{section}.path"
             raise ConfigError(

@@ -36,6 +36,7 @@ from features.records import (
     ORDER,
     PROBLEM,
     RAW,
+    READER_COLUMNS,
     FileAccount,
     TextFormat,
     read_csv,
@@ -68,7 +69,6 @@ class SourceLines:
     lines: int
     header: int
     blank: int
-    record_lines: int
     records: int  # records the files hold (a malformed line is not one)
     malformed: int
     columns_by_file: dict[str, list[str]] = field(default_factory=dict)
@@ -111,7 +111,6 @@ def read_text_source(
         lines=sum(a.lines for a in accounts.values()),
         header=sum(a.header for a in accounts.values()),
         blank=sum(a.blank for a in accounts.values()),
-        record_lines=sum(a.record_lines for a in accounts.values()),
         malformed=sum(a.malformed for a in accounts.values()),
         records=sum(a.records for a in accounts.values()),
         columns_by_file={f: a.columns for f, a in accounts.items()},
@@ -136,11 +135,7 @@ def read_text_source(
         else StructType([])
     )
     parsed_json = rows.select(F.from_json("text", schema).alias("_json"), *meta)
-    return parsed_json.select("_json.*", *meta_names()), lines
-
-
-def meta_names() -> list[str]:
-    return [LOCATION, LINES, ORDER, PROBLEM, RAW, FLAG]
+    return parsed_json.select("_json.*", *READER_COLUMNS), lines
 
 
 def read_table_source(spark: SparkSession, source: SourceMapping) -> DataFrame:
