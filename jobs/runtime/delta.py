@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from features.errors import ResolutionError
@@ -59,3 +60,64 @@ def write_table(
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
 
+
+
+def merge_changes(
+    path: str,
+    contract: StructType,
+    *,
+    keys: Sequence[str],
+    upserts: DataFrame,
+    deletes: DataFrame | None = None,
+    scope: str | None = None,
+    insert_only: bool = False,
+    compare: Sequence[str] = (),
+) -> None:
+    """Apply row changes to a Delta table in one MERGE commit.
+
+    ``upserts`` (in ``contract``) replace the rows with their ``keys`` or are
+    inserted; the rows whose keys ``deletes`` lists (and no upsert) are
+    removed. ``scope`` (SQL on the target as ``t``) limits which rows a key
+    matches. ``insert_only``: upserts never replace (a table whose key is not
+    unique, e.g. the quarantine: delete by key, then add the new rows). With
+    ``compare``, a matched row is replaced only when one of those columns
+    differs (its run id stays that of the run that last changed it). A MERGE
+    rather than an overwrite, so the change feed shows only what changed.
+    """
+    from delta.tables import DeltaTable
+
+    spark = upserts.sparkSession
+    upserts = validate_schema(upserts, contract, path)
+    columns = [f.name for f in contract.fields]
+    source = upserts.select(*columns, F.lit(False).alias("_delete"))
+    if deletes is not None:
+        gone = deletes.select(*keys).distinct()
+        if not insert_only:
+            gone = gone.join(upserts.select(*keys), list(keys), "left_anti")
+        source = source.unionByName(
+            gone.select(
+                *[
+                    F.col(c) if c in keys else F.lit(None).cast(contract[c].dataType).alias(c)
+                    for c in columns
+                ],
+                F.lit(True).alias("_delete"),
+            )
+        )
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+    if scope:
+        on = f"{on} AND ({scope})"
+    if insert_only:
+        on = f"{on} AND s._delete"
+    values = {f"`{c}`": f"s.`{c}`" for c in columns}
+    update = "NOT s._delete"
+    if compare:
+        update += " AND NOT (" + " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in compare) + ")"
+    (
+        DeltaTable.forPath(spark, path)
+        .alias("t")
+        .merge(source.alias("s"), on)
+        .whenMatchedDelete(condition="s._delete")
+        .whenMatchedUpdate(condition=update, set=values)
+        .whenNotMatchedInsert(condition="NOT s._delete", values=values)
+        .execute()
+    )

@@ -85,13 +85,37 @@ def settle(
 
     ``pairs`` should be materialised (a Delta table or a checkpoint): it is read twice.
     """
-    assert entity.clustering is not None
-    threshold = entity.clustering.threshold
     idc = entity.id_column
     edges = pairs.select(
         F.col(f"{idc}_l").alias("node_l"), F.col(f"{idc}_r").alias("node_r"), "match_probability"
     )
     nodes = read_features(spark, cfg, entity).select(F.col(idc).alias("node"))
+    groups, rounds = cluster_groups(
+        entity, edges, nodes, run_id=run_id, model_version=model_version
+    )
+    groups, history = with_stable_ids(
+        spark, cfg, entity, groups, run_id=run_id, model_version=model_version
+    )
+    if entity.products is None:
+        return Settled({"groups": groups}, rounds, history)
+    return Settled(products(spark, cfg, entity, groups, pairs), rounds, history)
+
+
+def cluster_groups(
+    entity: EntityConfig,
+    edges: DataFrame,
+    nodes: DataFrame,
+    *,
+    run_id: str,
+    model_version: str,
+) -> tuple[DataFrame, list[dict[str, Any]]]:
+    """Guarded connected components of scored edges -> group rows (cluster keys, not ids yet).
+
+    ``edges``: (node_l, node_r, match_probability); ``nodes``: (node), every
+    record, singletons included. Returns the rows and the guard's rounds.
+    """
+    assert entity.clustering is not None
+    threshold = entity.clustering.threshold
     assignment, rounds = guarded_clusters(
         edges,
         nodes,
@@ -114,31 +138,32 @@ def settle(
     groups = build_groups(
         assignment,
         same_component,
-        id_column=idc,
+        id_column=entity.id_column,
         group_column=entity.group_column,
         group_id_prefix=entity.group_id_prefix,
         run_id=run_id,
         model_version=model_version,
     )
-    groups, events = with_stable_ids(spark, cfg, entity, groups)
-    history = events.select(
-        "*",
-        F.lit(run_id).alias("run_id"),
-        F.lit(model_version).alias("model_version"),
-        F.current_timestamp().alias("recorded_at"),
-    )
-    if entity.products is None:
-        return Settled({"groups": groups}, rounds, history)
-    return Settled(products(spark, cfg, entity, groups, pairs), rounds, history)
+    return groups, rounds
 
 
 def with_stable_ids(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, groups: DataFrame
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    groups: DataFrame,
+    *,
+    run_id: str,
+    model_version: str,
+    scope: DataFrame | None = None,
 ) -> tuple[DataFrame, DataFrame]:
-    """This run's groups under the ids published before (``carry_ids``), and the id events.
+    """This run's groups under the ids published before (``carry_ids``), and the id history rows.
 
-    Both are checkpointed: they read the published groups, which resolve is
-    about to replace.
+    ``scope`` (node): when only some records were re-clustered (a delivery),
+    the published groups of those records (and of the records the delivery
+    deleted) are the previous state; the other groups keep their ids as they
+    are. Both results are checkpointed: they read the published groups, which
+    the caller is about to replace.
     """
     assert entity.groups_table is not None and entity.id_history_table is not None
     idc, gc = entity.id_column, entity.group_column
@@ -148,6 +173,8 @@ def with_stable_ids(
         if table_exists(spark, published)
         else None
     )
+    if previous is not None and scope is not None:
+        previous = previous.join(F.broadcast(scope.select("node")), "node", "left_semi")
     history_path = cfg.table_path(entity.id_history_table)
     known, next_seq = None, 0
     if table_exists(spark, history_path):
@@ -166,7 +193,13 @@ def with_stable_ids(
     carried = groups.join(
         ids.select(F.col("cluster").alias(gc), F.col("id").alias("_stable")), gc
     ).select(*[F.col("_stable").alias(gc) if c == gc else F.col(c) for c in groups.columns])
-    return carried.localCheckpoint(), events.localCheckpoint()
+    history = events.select(
+        "*",
+        F.lit(run_id).alias("run_id"),
+        F.lit(model_version).alias("model_version"),
+        F.current_timestamp().alias("recorded_at"),
+    )
+    return carried.localCheckpoint(), history.localCheckpoint()
 
 
 def products(

@@ -140,20 +140,27 @@ def require_inputs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, st
         )
 
 
-def quarantine_scope(entity: str, stage: str) -> str:
+# Quarantine rows of delivery rows jobs.deliver could not apply start their reason with this.
+DELIVERY_REASON_PREFIX = "delivery: "
+
+
+def quarantine_scope(entity: str, stage: str, alias: str = "") -> str:
     """The quarantine rows one stage owns: ingest's reasons start with INGEST_REASON_PREFIX.
 
     The table is shared by every entity type and by two stages (ingest, features),
     so each replaces only its own rows: rerunning features keeps what ingest set
-    aside, and the other way round.
+    aside, and the other way round. Delivery rows a delivery could not apply
+    (reason DELIVERY_REASON_PREFIX) are never replaced: those records are in no table.
     """
     if stage not in ("ingest", "features"):
         raise ValueError(f"quarantine stage must be ingest or features, got {stage!r}")
-    op = "LIKE" if stage == "ingest" else "NOT LIKE"
-    return (
-        f"entity_type = {sql_literal(entity)} "
-        f"AND reason {op} {sql_literal(INGEST_REASON_PREFIX + '%')}"
-    )
+    t = f"{alias}." if alias else ""  # the table's alias in a MERGE condition
+    ingest = f"{t}reason LIKE {sql_literal(INGEST_REASON_PREFIX + '%')}"
+    own = f"{t}entity_type = {sql_literal(entity)}"
+    if stage == "ingest":
+        return f"{own} AND {ingest}"
+    delivery = f"{t}reason LIKE {sql_literal(DELIVERY_REASON_PREFIX + '%')}"
+    return f"{own} AND NOT {ingest} AND NOT {delivery}"
 
 
 def write_quarantine(
@@ -197,3 +204,22 @@ def gate_quarantine(cfg: AppConfig, table: str, n_records: int, quarantine: Data
 def run_scope(entity: str, run_id: str) -> str:
     """The rows of one entity's run in a table shared by runs (evaluation, error analysis)."""
     return f"entity_type = {sql_literal(entity)} AND run_id = {sql_literal(run_id)}"
+
+
+def write_id_history(cfg: AppConfig, entity: EntityConfig, rows: DataFrame, run_id: str) -> None:
+    """Add one run's id events to the entity's id history (a rerun replaces its own)."""
+    table, contract = entity_table(entity, "id_history")
+    write_table(
+        conform(rows, contract),
+        cfg.table_path(table),
+        contract,
+        replace_where=f"run_id = {sql_literal(run_id)}",
+    )
+
+
+def event_counts(history: DataFrame) -> dict[str, int]:
+    """Id events by kind (created, merged, ...), for a summary."""
+    return {
+        r["event"]: int(r["count"])
+        for r in history.groupBy("event").count().orderBy("event").collect()
+    }

@@ -11,13 +11,17 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
-from jobs.runtime.sql import sql_literal
-from jobs.stages.common import contracts, entity_table, require_inputs
+from jobs.stages.common import (
+    contracts,
+    entity_table,
+    event_counts,
+    require_inputs,
+    write_id_history,
+)
 from jobs.stages.kinds import kind_module
 from splink_models.model import TrainedModel
 from splink_models.spark_backend import predict
@@ -66,19 +70,10 @@ def resolve(
             table, contract = entity_table(entity, role)
             write_table(frame, cfg.table_path(table), contract)
         if settled.id_events is not None:
-            table, contract = entity_table(entity, "id_history")
-            write_table(
-                conform(settled.id_events, contract),
-                cfg.table_path(table),
-                contract,
-                replace_where=f"run_id = {sql_literal(run_id)}",  # a rerun replaces its own
-            )
+            write_id_history(cfg, entity, settled.id_events, run_id)
     summary = kind.summarise(spark, cfg, entity, pairs)
     if settled.id_events is not None:
-        summary["id_events"] = {
-            r["event"]: int(r["count"])
-            for r in settled.id_events.groupBy("event").count().orderBy("event").collect()
-        }
+        summary["id_events"] = event_counts(settled.id_events)
     return ResolveResult(
         model_version=model.version, summary=summary, guard_rounds=settled.guard_rounds
     )
