@@ -56,6 +56,11 @@ TRACK_INPUT = StructType(
     ]
 )
 
+# A delivery (jobs.deliver) is rows of an entity's input contract plus this column.
+CHANGE_COLUMN = "change"
+NEW, CHANGED, DELETED = "new", "changed", "deleted"
+CHANGE_KINDS = (NEW, CHANGED, DELETED)
+
 TRACK_GOLDEN = StructType(
     [
         _f("track_id", _S, False),

@@ -18,7 +18,7 @@ from pyspark.sql import SparkSession
 from jobs.runtime.config import AppConfig
 from jobs.runtime.delta import write_table
 from jobs.runtime.job import run_main, stage, start_job
-from jobs.samples.datasets import generate_datasets
+from jobs.samples.datasets import SampleDataset, generate_datasets
 from jobs.stages.common import contracts, entity_table
 
 logger = logging.getLogger(__name__)
@@ -48,15 +48,42 @@ def run(spark: SparkSession, cfg: AppConfig) -> dict[str, dict[str, int]]:
                 "truths": int(data.golden[truth].nunique()) if truth else 0,
                 "spoiled": sum(data.spoiled.values()),
             }
+        delivered = ""
+        if s.delivery_rate and "tracks" in datasets:
+            summary["delivery"] = d = write_delivery(spark, cfg, datasets["tracks"])
+            delivered = (
+                f"; day-2 delivery {d['rows']:,} rows ({d.get('new', 0)} new, "
+                f"{d.get('changed', 0)} changed, {d.get('deleted', 0)} deleted) -> "
+                f"{s.delivery_table}"
+            )
     logger.info(
-        "sample: %s",
+        "sample: %s%s",
         "; ".join(
             f"{name} {n['rows']:,} rows ({n['truths']:,} true, {n['spoiled']} spoiled) -> "
             f"{cfg.sample.entities[name]}"
             for name, n in summary.items()
+            if name in datasets
         ),
+        delivered,
     )
     return summary
+
+
+def write_delivery(spark: SparkSession, cfg: AppConfig, tracks: SampleDataset) -> dict[str, int]:
+    """The tracks' day-2 delivery (jobs.samples.delivery) to ``sample.delivery_table``."""
+    from features.schemas import CHANGE_COLUMN
+    from jobs.samples.delivery import generate_delivery
+    from jobs.stages.deliver import delivery_contract
+
+    s = cfg.sample
+    delivery = generate_delivery(tracks.rows, tracks.golden, rate=s.delivery_rate, seed=s.seed)
+    contract = delivery_contract(cfg.entity(s.entities["tracks"].partition(".")[0]))
+    assert s.delivery_table is not None  # the config requires it with a rate
+    write_table(
+        spark.createDataFrame(delivery.rows, contract), cfg.table_path(s.delivery_table), contract
+    )
+    kinds = delivery.rows[CHANGE_COLUMN].value_counts()
+    return {"rows": len(delivery.rows), **{str(k): int(n) for k, n in kinds.items()}}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -103,6 +103,10 @@ class SampleConfig:
     # generated data set -> the entity whose input
     # and golden tables it fills
     entities: Mapping[str, str]
+    # a day-2 delivery of the tracks data set (jobs.deliver): this share of the
+    # catalog as new, changed and deleted tracks, written to delivery_table; 0: none
+    delivery_rate: float = 0.0
+    delivery_table: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -690,12 +694,16 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
         seed=r.get("sample.seed", int),
         bad_row_rate=r.get("sample.bad_row_rate", (int, float), default=0.0),
         video_rate=r.get("sample.video_rate", (int, float), default=0.3),
+        delivery_rate=r.get("sample.delivery_rate", (int, float), default=0.0),
+        delivery_table=r.get("sample.delivery_table", str, default=None),
         entities={
             str(k): str(v)
             for k, v in (r.get("sample.entities", dict, default={}, free_form=True) or {}).items()
             if v not in (None, "")
         },
     )
+    if sample.delivery_rate and not sample.delivery_table:
+        raise ConfigError("sample.delivery_rate is set: sample.delivery_table must name its table")
     entities = {name: _entity(r, name) for name in (r.get("entities", dict, default={}) or {})}
     _check_references(r, entities)
     for dataset, target in sample.entities.items():
