@@ -2,7 +2,8 @@
 
 generate the sample, then for every configured entity, each after the one it
 builds on: build features -> train -> resolve (cluster, or assign for a link
-entity) -> evaluate against the sample's truth; then a short summary.
+entity) -> evaluate against the sample's truth; then the sample's day-2
+delivery of tracks (jobs.deliver) and a short summary with its id events.
 `make demo` runs this.
 
     python -m jobs.demo [--set sample.n_tracks=20000]
@@ -16,7 +17,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from jobs import build_features, evaluate, generate_sample, resolve, train
+from jobs import build_features, deliver, evaluate, generate_sample, resolve, train
 from jobs.reports.summary import entity_lines
 from jobs.runtime.config import AppConfig
 from jobs.runtime.job import run_main, stage, start_job
@@ -42,12 +43,34 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
         with stage(f"evaluate {e.name}", timings):
             report = evaluate.run(spark, cfg, entity=e.name, run_id=run_id)
         results[e.name] = {"features": feats, "resolve": resolved, "report": report}
+    delivered = None
+    if "delivery" in sample:  # day 2: the generator's delivery into the tracks' entity
+        tracks_entity = cfg.sample.entities["tracks"].partition(".")[0]
+        with stage(f"deliver {tracks_entity}", timings):
+            delivered = deliver.run(
+                spark,
+                cfg,
+                entity=tracks_entity,
+                delivery=str(cfg.sample.delivery_table),
+                run_id=f"{run_id}-day2",
+            )
     datasets = {entity: name for name, entity in cfg.sample.entities.items()}
     lines = ["", f"Demo run {run_id}"]
     for e in cfg.in_dependency_order():
         r = results[e.name]
         generated = sample.get(datasets.get(e.name, ""), {})
         lines += entity_lines(spark, cfg, e, generated, r["features"], r["resolve"], r["report"])
+    if delivered is not None:
+        n = delivered.counts
+        lines += [
+            f"day-2 delivery    {cfg.sample.delivery_table} -> {tracks_entity}: {n['new']} new, "
+            f"{n['changed']} changed, {n['deleted']} deleted, {n['rejected']} rejected; "
+            f"{n['touched_records']:,} records re-clustered, pairs -{n['pairs_removed']:,} "
+            f"+{n['pairs_added']:,}",
+            "  id events         "
+            + (", ".join(f"{k} {ev}" for ev, k in delivered.id_events.items()) or "none")
+            + f" ({cfg.entity(tracks_entity).id_history_table})",
+        ]
     lines += [
         f"  tables            {cfg.paths.warehouse}/<table> (quarantine, evaluation, error_analysis)",
         f"  MLflow            mlflow ui --backend-store-uri {cfg.mlflow.tracking_uri}",

@@ -24,7 +24,15 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 from features.errors import ConfigError, ResolutionError
 from features.quality import RECORD_EXCLUDED, split_bad_input
-from features.schemas import QUARANTINE, conform, validate_schema
+from features.schemas import (
+    CHANGE_COLUMN,
+    CHANGE_KINDS,
+    DELETED,
+    NEW,
+    QUARANTINE,
+    conform,
+    validate_schema,
+)
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import merge_changes, read_table, table_exists
 from jobs.runtime.job import stage
@@ -44,10 +52,6 @@ from jobs.stages.common import (
 from splink_models.clustering import materialise
 from splink_models.incremental import predict_delivery, touched_records
 from splink_models.model import TrainedModel
-
-CHANGE_COLUMN = "change"
-NEW, CHANGED, DELETED = "new", "changed", "deleted"
-CHANGE_KINDS = (NEW, CHANGED, DELETED)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,19 @@ def _rejected_rows(checked: DataFrame, entity: EntityConfig, run_id: str) -> Dat
         F.lit(run_id).alias("run_id"),
         F.current_timestamp().alias("quarantined_at"),
     )
+
+
+def input_after_delivery(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str
+) -> DataFrame:
+    """The entity's input table as the delivery leaves it: what a full rebuild would start from."""
+    c = contracts(entity)
+    idc = entity.id_column
+    current = read_table(spark, cfg.table_path(entity.input_table), c.input)
+    checked = _checked(read_delivery(spark, cfg, entity, delivery), current, idc)
+    applied = checked.where(F.col("_problem").isNull())
+    rows = conform(applied.where(F.col(CHANGE_COLUMN) != DELETED), c.input)
+    return current.join(applied.select(idc), idc, "left_anti").unionByName(rows)
 
 
 def deliver(

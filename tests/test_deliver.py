@@ -1,0 +1,159 @@
+"""A day-2 delivery (jobs.deliver) gives what a full rebuild of the day-2 catalog gives.
+
+On two copies of the shared resolved sample (day 1): one takes the sample's
+day-2 delivery (new, changed and deleted tracks, a merge and a split forced
+on purpose, plus a row it cannot apply); the other rebuilds the day-2 catalog
+in full with the same model. Same partition, same candidate pairs and levels,
+the day-1 id kept by every group the delivery left alone, and id events
+exactly where groups changed, with the forced merge and split among them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pyspark.sql import functions as F
+
+from jobs import deliver
+from jobs.bench.incremental import compare_outcomes, membership, rebuild
+from jobs.runtime.delta import read_table, write_table
+from jobs.samples.datasets import generate_datasets
+from jobs.samples.delivery import generate_delivery
+from jobs.stages.deliver import delivery_contract
+from tests.conftest import E2E_TRACKS
+from tests.conftest import test_config as config_in  # not collected as a test
+
+ENTITY = "recordings"
+
+
+def _copy(shared_cfg, root: Path):
+    shutil.copytree(Path(shared_cfg.paths.warehouse).parent, root)
+    return config_in(root, f"sample.n_tracks={E2E_TRACKS}")
+
+
+def _groups(spark, cfg) -> dict[str, frozenset]:
+    e = cfg.entity(ENTITY)
+    rows = read_table(spark, cfg.table_path(e.groups_table)).groupBy(e.group_column).agg(
+        F.collect_set(e.id_column).alias("members")
+    )
+    return {r[0]: frozenset(r["members"]) for r in rows.collect()}
+
+
+def _pairs(spark, cfg) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    e = cfg.entity(ENTITY)
+    rows = read_table(spark, cfg.table_path(e.pairs_table)).collect()
+    return {
+        (r[f"{e.id_column}_l"], r[f"{e.id_column}_r"]): [
+            (c["comparison"], c["level"]) for c in r["comparison_levels"]
+        ]
+        for r in rows
+    }
+
+
+@pytest.fixture(scope="module")
+def day2(spark, resolved_sample, tmp_path_factory):
+    """(cfg of the delivered copy, cfg of the rebuilt copy, day-1 groups, forced, result)."""
+    shared_cfg, _, _ = resolved_sample
+    base = tmp_path_factory.mktemp("deliver")
+    delivered_cfg, rebuilt_cfg = _copy(shared_cfg, base / "a"), _copy(shared_cfg, base / "b")
+    e = delivered_cfg.entity(ENTITY)
+    s = delivered_cfg.sample
+    tracks = generate_datasets(s)["tracks"]  # the same seed: the delivery's own forced changes
+    forced = generate_delivery(tracks.rows, tracks.golden, rate=s.delivery_rate, seed=s.seed).forced
+    contract = delivery_contract(e)
+    bad = spark.createDataFrame(
+        [("T_BAD_1", "sample", "Some Title", ["Someone"], None, 200000, None, None, None, None,
+          None, "renamed")],
+        contract,
+    )
+    for cfg in (delivered_cfg, rebuilt_cfg):  # the same delivery for both, plus a bad row
+        path = cfg.table_path(s.delivery_table)
+        write_table(read_table(spark, path).unionByName(bad).localCheckpoint(), path, contract)
+    day1 = _groups(spark, delivered_cfg)
+    day1_membership = membership(
+        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
+    ).localCheckpoint()
+    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    model_path = f"{delivered_cfg.paths.models_dir}/{ENTITY}/{model}.json"
+    result = deliver.run(
+        spark, delivered_cfg, entity=ENTITY, delivery=s.delivery_table, run_id="day2"
+    )
+    rebuild(spark, rebuilt_cfg, ENTITY, s.delivery_table, "rebuild", model_path)
+    outcome = compare_outcomes(spark, ENTITY, day1_membership, delivered_cfg, rebuilt_cfg)
+    return delivered_cfg, rebuilt_cfg, day1, forced, result, outcome
+
+
+def test_the_delivery_partitions_and_names_groups_as_a_full_rebuild(spark, day2):
+    delivered_cfg, rebuilt_cfg, day1, _, result, outcome = day2
+    assert outcome["same_partition_as_rebuild"], outcome
+    assert outcome["unchanged_groups"] > 0.9 * len(day1)
+    assert outcome["unchanged_ids_share"] == 1.0
+    assert outcome["same_ids_as_rebuild_share"] == 1.0
+    # only the delivery's pairs were scored, and they are the candidates a rebuild finds
+    pairs, rebuilt_pairs = _pairs(spark, delivered_cfg), _pairs(spark, rebuilt_cfg)
+    assert set(pairs) == set(rebuilt_pairs)
+    assert all(pairs[k] == rebuilt_pairs[k] for k in pairs)
+    assert 0 < result.counts["pairs_added"] < 0.2 * len(pairs)
+
+
+def test_id_events_say_exactly_what_changed(spark, day2):
+    delivered_cfg, _, day1, forced, result, _ = day2
+    after = _groups(spark, delivered_cfg)
+    id_of = {m: g for g, m in after.items()}
+    history = read_table(
+        spark, delivered_cfg.table_path(delivered_cfg.entity(ENTITY).id_history_table)
+    ).where(F.col("run_id") == "day2")
+    events = [r.asDict() for r in history.collect()]
+    changed = {g for g, m in after.items() if day1.get(g) != m}
+    gone = set(day1) - set(after)
+    assert {r["id"] for r in events} == changed | gone
+    assert result.id_events == {
+        ev: sum(1 for r in events if r["event"] == ev) for ev in {r["event"] for r in events}
+    }
+
+    def group_of(track: str) -> str:
+        return next(g for g, m in after.items() if track in m)
+
+    def day1_group_of(track: str) -> str:
+        return next(g for g, m in day1.items() if track in m)
+
+    # the forced merge: A's and B's tracks in one group; every other day-1 id of theirs merged into it
+    merge = forced["merge"]
+    merged_into = {group_of(t) for t in merge["into"] + merge["moved"]}
+    assert len(merged_into) == 1
+    survivor = merged_into.pop()
+    before = {day1_group_of(t) for t in merge["into"] + merge["moved"]}
+    assert survivor in before
+    merged = {r["id"]: r["related_id"] for r in events if r["event"] == "merged"}
+    for old in before - {survivor}:
+        assert merged.get(old) == survivor
+    # the forced split: the moved track leaves its group, which keeps its id
+    split = forced["split"]
+    kept = {group_of(t) for t in split["stay"]}
+    assert kept == {day1_group_of(split["stay"][0])}
+    moved_to = group_of(split["moved"][0])
+    assert moved_to not in kept
+    split_events = {r["id"]: r["related_id"] for r in events if r["event"] == "split"}
+    assert split_events.get(moved_to) == kept.pop()
+    # deleted tracks are gone; a group left empty is retired
+    deleted = set(forced["deleted"]["ids"])
+    assert not deleted & set().union(*after.values())
+    emptied = {g for g, m in day1.items() if m <= deleted}
+    retired = {r["id"] for r in events if r["event"] == "retired"}
+    assert emptied <= retired
+    assert id_of  # groups exist after the delivery
+
+
+def test_a_row_the_delivery_cannot_apply_is_quarantined(spark, day2):
+    delivered_cfg, _, _, _, result, _ = day2
+    e = delivered_cfg.entity(ENTITY)
+    q = read_table(spark, delivered_cfg.table_path(delivered_cfg.quarantine_table)).where(
+        (F.col("run_id") == "day2") & (F.col("record_id") == "T_BAD_1")
+    )
+    reasons = [r["reason"] for r in q.collect()]
+    assert reasons == ["delivery: change must be one of new, changed, deleted"]
+    assert result.counts["rejected"] == 1
+    ids = read_table(spark, delivered_cfg.table_path(e.input_table)).select(e.id_column)
+    assert ids.where(F.col(e.id_column) == "T_BAD_1").count() == 0
