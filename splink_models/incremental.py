@@ -109,7 +109,11 @@ def touched_records(
             accepted.join(inside.toDF("node_l", "in_l"), "node_l", "left")
             .join(inside.toDF("node_r", "in_r"), "node_r", "left")
             .where(F.col("in_l").isNull() != F.col("in_r").isNull())
-            .select(F.when(F.col("in_l").isNull(), F.col("node_l")).otherwise("node_r").alias("node"))
+            .select(
+                F.when(F.col("in_l").isNull(), F.col("node_l"))
+                .otherwise(F.col("node_r"))
+                .alias("node")
+            )
         )
         reached = crossing.join(groups, "node").select("group").distinct()
         more = reached.join(touched, "group", "left_anti")

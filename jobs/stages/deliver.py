@@ -229,7 +229,8 @@ def deliver(
             )
         )
         threshold = entity.threshold
-        accepted = after.where(F.col("match_probability") >= threshold)
+        # read by every round of the closure: built once
+        accepted = materialise(after.where(F.col("match_probability") >= threshold))
         groups_before = old_groups.select(
             F.col(idc).alias("node"), F.col(entity.group_column).alias("group")
         )
