@@ -12,7 +12,8 @@ goes through jobs.deliver, timed as ``delivery_seconds``. Then the two are
 compared: the same partition of records (``same_partition_as_rebuild``), and
 of the groups whose members the delivery left as they were on day 1, the share
 that kept their day-1 id (``unchanged_ids_share``) and the share with the
-rebuild's id. Writes reports/benchmarks/incremental.json and prints a table.
+rebuild's id; the candidate pairs on one side only, and how far the scores of
+the pairs the delivery kept (day 1's term frequencies) are from the rebuild's. Writes reports/benchmarks/incremental.json and prints a table.
 Both runs are in one session, one after the other: compare the ratio, not the
 seconds across runs.
 """
@@ -85,7 +86,32 @@ def compare_outcomes(
         .first()
     )
     unchanged = int(kept["unchanged"])
+    idc = e.id_column
+    keys = [f"{idc}_l", f"{idc}_r"]
+
+    def pairs_of(cfg: AppConfig, side: str) -> DataFrame:
+        return read_table(spark, cfg.table_path(e.pairs_table)).select(
+            *keys,
+            F.col("match_probability").alias(f"p_{side}"),
+            F.col("above_threshold").alias(f"accepted_{side}"),
+            F.col("run_id").alias(f"run_{side}"),
+        )
+
+    # pairs the delivery kept as day 1 scored them, against the rebuild's fresh scores
+    drift = (
+        pairs_of(delivered, "a")
+        .join(pairs_of(rebuilt, "b"), keys, "full")
+        .agg(
+            F.sum((F.col("p_a").isNull() | F.col("p_b").isNull()).cast("long")).alias("unmatched"),
+            F.max(F.abs(F.col("p_a") - F.col("p_b"))).alias("max_shift"),
+            F.sum((F.col("accepted_a") != F.col("accepted_b")).cast("long")).alias("flipped"),
+        )
+        .first()
+    )
     return {
+        "pairs_only_on_one_side": int(drift["unmatched"] or 0),
+        "kept_pairs_max_probability_shift": drift["max_shift"],
+        "pairs_accepted_differently": int(drift["flipped"] or 0),
         "groups": a.count(),
         "groups_only_in_delivery": only_a,
         "groups_only_in_rebuild": only_b,
