@@ -41,7 +41,7 @@ def run(
     n = result.counts
     logger.info(
         "delivery %s to %s with %s: %d rows (%d new, %d changed, %d deleted, %d rejected, "
-        "%d excluded); pairs -%d +%d; %d records re-clustered into %d groups; ids: %s",
+        "%d excluded); pairs -%d +%d, %d rescored; %d records re-clustered into %d groups; ids: %s",
         delivery,
         entity,
         result.model_version,
@@ -53,6 +53,7 @@ def run(
         n["excluded"],
         n["pairs_removed"],
         n["pairs_added"],
+        n["pairs_rescored"],
         n["touched_records"],
         n["groups_after"],
         ", ".join(f"{k} {event}" for event, k in result.id_events.items()) or "unchanged",

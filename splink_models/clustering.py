@@ -223,6 +223,14 @@ def connected_components(edges: DataFrame, nodes: DataFrame) -> DataFrame:
     return keys.named(linked_components(keys.edges(edges)))
 
 
+def guard_levels(threshold: float, step: float) -> list[float]:
+    """The thresholds ``guarded_clusters`` may cluster at: the threshold, then each stricter one."""
+    levels = [threshold]
+    while levels[-1] < 0.9999:
+        levels.append(min(0.9999, levels[-1] + step))
+    return levels
+
+
 def guarded_clusters(
     edges: DataFrame,
     nodes: DataFrame,

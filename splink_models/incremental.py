@@ -12,8 +12,11 @@ gives the partition a full clustering would.
 from __future__ import annotations
 
 import logging
+import math
+import re
+from collections.abc import Sequence
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from splink import Linker
 
@@ -82,6 +85,93 @@ def predict_delivery(
         F.when(swap, right).otherwise(left).alias(f"{idc}_l"),
         F.when(swap, left).otherwise(right).alias(f"{idc}_r"),
     )
+
+
+def _tf_levels(settings: dict) -> dict[str, tuple[bool, float]]:
+    """TF column -> (every level it adjusts is an exact match on it, the largest weight)."""
+    out: dict[str, tuple[bool, float]] = {}
+    for c in settings["comparisons"]:
+        for lv in c["comparison_levels"]:
+            column = lv.get("tf_adjustment_column")
+            if not column:
+                continue
+            sql = re.sub(r"[\s`\"]", "", lv["sql_condition"])
+            exact = sql == f"{column}_l={column}_r"
+            weight = float(lv.get("tf_adjustment_weight") or 1.0)
+            was = out.get(column, (True, 0.0))
+            out[column] = (was[0] and exact, max(was[1], weight))
+    return out
+
+
+def frequency_shifted_pairs(
+    pairs: DataFrame,
+    before: DataFrame,
+    after: DataFrame,
+    applied: DataFrame,
+    settings: dict,
+    levels: Sequence[float],
+) -> DataFrame:
+    """The kept ``pairs`` a full rebuild over ``after`` would score differently enough to matter.
+
+    A term-frequency adjustment reads how often a side's value occurs among
+    the catalog's non-null values of its column. A delivery changes the count
+    of every value its records (``applied``: ids added, changed or deleted)
+    held before or hold now, and the non-null total of each column. Returned:
+    (1) the pairs whose TF-adjusted value is one of those (both sides the same
+    value where every adjusted level is an exact match on the column, else
+    either side); (2) the pairs whose match weight lies within the largest
+    shift the new totals can cause (sum over TF columns of weight x
+    |log2(total after / total before)|) of a clustering level (``levels``:
+    probabilities): only those can cross one. Other pairs move by less than
+    that and cross nothing, so clustering does not see them.
+    """
+    idc = settings["unique_id_column_name"]
+    keys = [f"{idc}_l", f"{idc}_r"]
+    ids = F.broadcast(applied.select(idc).distinct())
+    tf = _tf_levels(settings)
+    totals = {
+        name: frame.agg(*[F.count(c).alias(c) for c in tf] or [F.lit(0)]).first()
+        for name, frame in (("before", before), ("after", after))
+    }
+    band = sum(
+        weight * abs(math.log2(max(totals["after"][c], 1) / max(totals["before"][c], 1)))
+        for c, (_, weight) in tf.items()
+    )
+    near = F.lit(False)
+    for p in levels:
+        near = near | (F.abs(F.col("match_weight") - math.log2(p / (1 - p))) <= band + 1e-9)
+    found = pairs.where(near).select(*keys)
+    for column, (exact, _) in tf.items():
+        values = (
+            before.join(ids, idc, "left_semi")
+            .select(column)
+            .unionByName(after.join(ids, idc, "left_semi").select(column))
+            .where(F.col(column).isNotNull())
+            .distinct()
+        )
+        holders = F.broadcast(
+            after.join(ids, idc, "left_anti")
+            .join(F.broadcast(values), column, "left_semi")
+            .select(idc, F.col(column).alias("_v"))
+        )
+        sides = pairs.select(*keys).join(
+            holders.toDF(keys[0], "_v_l"), keys[0], "left"
+        ).join(holders.toDF(keys[1], "_v_r"), keys[1], "left")
+        hit = (
+            (F.col("_v_l") == F.col("_v_r"))
+            if exact
+            else (F.col("_v_l").isNotNull() | F.col("_v_r").isNotNull())
+        )
+        found = found.unionByName(sides.where(hit).select(*keys))
+    return found.distinct()
+
+
+def crosses(before: Column, after: Column, levels: Sequence[float]) -> Column:
+    """Whether a probability moving from ``before`` to ``after`` crosses one of ``levels``."""
+    out = F.lit(False)
+    for p in levels:
+        out = out | ((before >= p) != (after >= p))
+    return out
 
 
 def touched_records(

@@ -41,6 +41,15 @@ def _groups(spark, cfg) -> dict[str, frozenset]:
     return {r[0]: frozenset(r["members"]) for r in rows.collect()}
 
 
+def _group_rows(spark, cfg) -> dict[str, tuple]:
+    e = cfg.entity(ENTITY)
+    rows = read_table(spark, cfg.table_path(e.groups_table)).collect()
+    return {
+        r[e.id_column]: (r[e.group_column], r["group_size"], r[f"representative_{e.id_column}"])
+        for r in rows
+    }
+
+
 def _pairs(spark, cfg) -> dict[tuple[str, str], list[tuple[str, int]]]:
     e = cfg.entity(ENTITY)
     rows = read_table(spark, cfg.table_path(e.pairs_table)).collect()
@@ -72,6 +81,7 @@ def day2(spark, resolved_sample, tmp_path_factory):
         path = cfg.table_path(s.delivery_table)
         write_table(read_table(spark, path).unionByName(bad).localCheckpoint(), path, contract)
     day1 = _groups(spark, delivered_cfg)
+    day1_rows = _group_rows(spark, delivered_cfg)
     day1_membership = membership(
         read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
     ).localCheckpoint()
@@ -82,11 +92,11 @@ def day2(spark, resolved_sample, tmp_path_factory):
     )
     rebuild(spark, rebuilt_cfg, ENTITY, s.delivery_table, "rebuild", model_path)
     outcome = compare_outcomes(spark, ENTITY, day1_membership, delivered_cfg, rebuilt_cfg)
-    return delivered_cfg, rebuilt_cfg, day1, forced, result, outcome
+    return delivered_cfg, rebuilt_cfg, day1, forced, result, outcome, day1_rows
 
 
 def test_the_delivery_partitions_and_names_groups_as_a_full_rebuild(spark, day2):
-    delivered_cfg, rebuilt_cfg, day1, _, result, outcome = day2
+    delivered_cfg, rebuilt_cfg, day1, _, result, outcome, _ = day2
     assert outcome["same_partition_as_rebuild"], outcome
     assert outcome["unchanged_groups"] > 0.9 * len(day1)
     assert outcome["unchanged_ids_share"] == 1.0
@@ -99,7 +109,7 @@ def test_the_delivery_partitions_and_names_groups_as_a_full_rebuild(spark, day2)
 
 
 def test_id_events_say_exactly_what_changed(spark, day2):
-    delivered_cfg, _, day1, forced, result, _ = day2
+    delivered_cfg, _, day1, forced, result, _, _ = day2
     after = _groups(spark, delivered_cfg)
     id_of = {m: g for g, m in after.items()}
     history = read_table(
@@ -147,7 +157,7 @@ def test_id_events_say_exactly_what_changed(spark, day2):
 
 
 def test_a_row_the_delivery_cannot_apply_is_quarantined(spark, day2):
-    delivered_cfg, _, _, _, result, _ = day2
+    delivered_cfg, _, _, _, result, _, _ = day2
     e = delivered_cfg.entity(ENTITY)
     q = read_table(spark, delivered_cfg.table_path(delivered_cfg.quarantine_table)).where(
         (F.col("run_id") == "day2") & (F.col("record_id") == "T_BAD_1")
@@ -157,3 +167,24 @@ def test_a_row_the_delivery_cannot_apply_is_quarantined(spark, day2):
     assert result.counts["rejected"] == 1
     ids = read_table(spark, delivered_cfg.table_path(e.input_table)).select(e.id_column)
     assert ids.where(F.col(e.id_column) == "T_BAD_1").count() == 0
+
+
+def test_the_groups_change_feed_holds_only_the_rows_the_delivery_changed(spark, day2):
+    delivered_cfg, _, _, _, _, _, day1_rows = day2
+    from delta.tables import DeltaTable
+
+    path = delivered_cfg.table_path(delivered_cfg.entity(ENTITY).groups_table)
+    version = DeltaTable.forPath(spark, path).history(1).first()["version"]  # the delivery's MERGE
+    changes = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", version)
+        .load(path)
+        .collect()
+    )
+    after = _group_rows(spark, delivered_cfg)
+    changed = {t for t in set(after) | set(day1_rows) if after.get(t) != day1_rows.get(t)}
+    assert changed and len(changed) < 0.2 * len(after)
+    assert {r["track_id"] for r in changes} == changed
+    kinds = {r["_change_type"] for r in changes}
+    assert kinds <= {"insert", "delete", "update_preimage", "update_postimage"}

@@ -49,16 +49,22 @@ from jobs.stages.common import (
     require_inputs,
     write_id_history,
 )
-from splink_models.clustering import materialise
-from splink_models.incremental import predict_delivery, touched_records
+from splink_models.clustering import guard_levels, materialise
+from splink_models.incremental import (
+    crosses,
+    frequency_shifted_pairs,
+    predict_delivery,
+    touched_records,
+)
 from splink_models.model import TrainedModel
+from splink_models.spark_backend import predict_given_pairs
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     model_version: str
-    # delivered rows by change kind, rejected, excluded, pairs_removed, pairs_added,
-    # touched_records, groups_rows_changed, n_groups_touched
+    # rows, delivered rows by change kind, rejected, excluded, pairs_removed, pairs_added,
+    # pairs_rescored (kept pairs whose term frequencies moved), touched_records, groups_after
     counts: dict[str, int]
     id_events: dict[str, int]
     guard_rounds: list[dict[str, Any]] = field(default_factory=list)
@@ -143,16 +149,26 @@ def _rejected_rows(checked: DataFrame, entity: EntityConfig, run_id: str) -> Dat
     )
 
 
+def _applied(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """(every delivery row with its ``_problem``, the rows that apply, their input rows)."""
+    c = contracts(entity)
+    current = read_table(spark, cfg.table_path(entity.input_table), c.input)
+    checked = materialise(
+        _checked(read_delivery(spark, cfg, entity, delivery), current, entity.id_column)
+    )
+    applied = checked.where(F.col("_problem").isNull())
+    return checked, applied, conform(applied.where(F.col(CHANGE_COLUMN) != DELETED), c.input)
+
+
 def input_after_delivery(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str
 ) -> DataFrame:
     """The entity's input table as the delivery leaves it: what a full rebuild would start from."""
-    c = contracts(entity)
     idc = entity.id_column
-    current = read_table(spark, cfg.table_path(entity.input_table), c.input)
-    checked = _checked(read_delivery(spark, cfg, entity, delivery), current, idc)
-    applied = checked.where(F.col("_problem").isNull())
-    rows = conform(applied.where(F.col(CHANGE_COLUMN) != DELETED), c.input)
+    current = read_table(spark, cfg.table_path(entity.input_table), contracts(entity).input)
+    _, applied, rows = _applied(spark, cfg, entity, delivery)
     return current.join(applied.select(idc), idc, "left_anti").unionByName(rows)
 
 
@@ -174,6 +190,7 @@ def deliver(
     require_inputs(spark, cfg, entity, "model")
     c = contracts(entity)
     idc = entity.id_column
+    pair_key = [f"{idc}_l", f"{idc}_r"]
     input_path = cfg.table_path(entity.input_table)
     pairs_path = cfg.table_path(entity.pairs_table)
     pairs = read_table(spark, pairs_path, c.pairs)
@@ -181,12 +198,8 @@ def deliver(
     model = _delivery_model(spark, cfg, entity, pairs, model_ref)
 
     with stage(f"check {entity.name} delivery"):
-        checked = materialise(
-            _checked(read_delivery(spark, cfg, entity, delivery), read_table(spark, input_path), idc)
-        )
+        checked, applied, rows = _applied(spark, cfg, entity, delivery)
         rejected = _rejected_rows(checked, entity, run_id)
-        applied = checked.where(F.col("_problem").isNull())
-        rows = conform(applied.where(F.col(CHANGE_COLUMN) != DELETED), c.input)
         record_rules, field_rules = import_named(entity.quality_rules)()
         usable, quality = split_bad_input(
             rows,
@@ -206,22 +219,32 @@ def deliver(
         delivered = features.select(idc)  # new and changed records with features
         gone = applied_ids.join(delivered, idc, "left_anti")  # deleted, or changed and now excluded
     with stage(f"score {entity.name} delivery"):
-        catalog = (
-            read_features(spark, cfg, entity).join(applied_ids, idc, "left_anti").unionByName(features)
-        )
+        before = read_features(spark, cfg, entity)
+        catalog = before.join(applied_ids, idc, "left_anti").unionByName(features)
         scored = predict_delivery(spark, catalog, delivered, model)
         new_pairs = materialise(pair_rows(cfg, entity, scored, model, run_id))
-        ids = F.broadcast(applied_ids.withColumn("_hit", F.lit(True)))
-        old_touching = materialise(
-            pairs.join(ids.toDF(f"{idc}_l", "_hit_l"), f"{idc}_l", "left")
-            .join(ids.toDF(f"{idc}_r", "_hit_r"), f"{idc}_r", "left")
-            .where(F.col("_hit_l").isNotNull() | F.col("_hit_r").isNotNull())
-            .select(f"{idc}_l", f"{idc}_r")
+        old_touching = materialise(_with_a_side_in(pairs, applied_ids, idc).select(*pair_key))
+        # pairs the delivery left whose term frequencies it moved: scored again, as a
+        # rebuild over the new catalog would score them
+        assert entity.clustering is not None
+        levels = guard_levels(entity.clustering.threshold, entity.clustering.strict_threshold_step)
+        kept = pairs.join(old_touching, pair_key, "left_anti")
+        drifting = materialise(
+            frequency_shifted_pairs(kept, before, catalog, applied_ids, model.settings, levels)
+            .join(kept, pair_key)
+            .select(*pair_key, F.col("match_probability").alias("_p_before"))
+        )
+        rescored = materialise(
+            pair_rows(
+                cfg, entity, predict_given_pairs(spark, catalog, model, drifting), model, run_id
+            )
         )
     with stage(f"cluster the {entity.name} the delivery touches"):
+        upserts = new_pairs.unionByName(rescored)
         after = (
-            pairs.join(old_touching, [f"{idc}_l", f"{idc}_r"], "left_anti")
-            .unionByName(new_pairs)
+            pairs.join(old_touching, pair_key, "left_anti")
+            .join(rescored.select(*pair_key), pair_key, "left_anti")
+            .unionByName(upserts)
             .select(
                 F.col(f"{idc}_l").alias("node_l"),
                 F.col(f"{idc}_r").alias("node_r"),
@@ -236,9 +259,16 @@ def deliver(
         )
         remaining = groups_before.join(gone.toDF("node"), "node", "left_anti")
         hit_groups = groups_before.join(applied_ids.toDF("node"), "node").select("group")
+        # a rescored pair that crossed a clustering level (the threshold, or a stricter
+        # one the size guard uses) can change its component
+        moved = drifting.join(rescored.select(*pair_key, "match_probability"), pair_key).where(
+            crosses(F.col("_p_before"), F.col("match_probability"), levels)
+        )
         seeds = (
             delivered.toDF("node")
             .unionByName(remaining.join(hit_groups, "group").select("node"))
+            .unionByName(moved.select(F.col(f"{idc}_l").alias("node")))
+            .unionByName(moved.select(F.col(f"{idc}_r").alias("node")))
             .distinct()
         )
         touched = touched_records(accepted, remaining, seeds)
@@ -261,6 +291,7 @@ def deliver(
             scope=touched.unionByName(gone.toDF("node")),
         )
         counts = _counts(checked, quality, old_touching, new_pairs, touched, groups, entity)
+        counts["pairs_rescored"] = rescored.count()
     with stage(f"write {entity.name} delivery"):
         merge_changes(
             input_path,
@@ -290,9 +321,10 @@ def deliver(
         merge_changes(
             pairs_path,
             c.pairs,
-            keys=[f"{idc}_l", f"{idc}_r"],
-            upserts=new_pairs,
+            keys=pair_key,
+            upserts=upserts,
             deletes=old_touching,
+            compare=["match_weight", "match_probability", "comparison_levels"],
         )
         gc = entity.group_column
         merge_changes(
@@ -309,6 +341,17 @@ def deliver(
         counts=counts,
         id_events=event_counts(history),
         guard_rounds=rounds,
+    )
+
+
+def _with_a_side_in(pairs: DataFrame, ids: DataFrame, idc: str) -> DataFrame:
+    """The pairs with ``<idc>_l`` or ``<idc>_r`` among ``ids`` (a small set: broadcast)."""
+    hit = F.broadcast(ids.select(idc).distinct().withColumn("_hit", F.lit(True)))
+    return (
+        pairs.join(hit.toDF(f"{idc}_l", "_hit_l"), f"{idc}_l", "left")
+        .join(hit.toDF(f"{idc}_r", "_hit_r"), f"{idc}_r", "left")
+        .where(F.col("_hit_l").isNotNull() | F.col("_hit_r").isNotNull())
+        .drop("_hit_l", "_hit_r")
     )
 
 
