@@ -110,20 +110,24 @@ def frequency_shifted_pairs(
     applied: DataFrame,
     settings: dict,
     levels: Sequence[float],
-) -> DataFrame:
-    """The kept ``pairs`` a full rebuild over ``after`` would score differently enough to matter.
+    allowance: float = 0.0,
+) -> tuple[DataFrame, float]:
+    """The kept ``pairs`` whose score a full rebuild over ``after`` could move across a level.
 
-    A term-frequency adjustment reads how often a side's value occurs among
-    the catalog's non-null values of its column. A delivery changes the count
+    A term-frequency adjustment of weight ``w`` reads the share of a column's
+    non-null values that equal a side's value. A delivery changes the count
     of every value its records (``applied``: ids added, changed or deleted)
-    held before or hold now, and the non-null total of each column. Returned:
-    (1) the pairs whose TF-adjusted value is one of those (both sides the same
-    value where every adjusted level is an exact match on the column, else
-    either side); (2) the pairs whose match weight lies within the largest
-    shift the new totals can cause (sum over TF columns of weight x
-    |log2(total after / total before)|) of a clustering level (``levels``:
-    probabilities): only those can cross one. Other pairs move by less than
-    that and cross nothing, so clustering does not see them.
+    held before or hold now, and each column's non-null total, so a pair's
+    match weight moves by at most, per TF column, ``w x |log2(total
+    after / total before)|``, plus ``w x |log2(count after / count before)|``
+    of its value when that value's count changed (the larger side's, where an
+    adjusted level is not an exact match on the column). A pair farther than
+    that from every clustering level (``levels``: probabilities) crosses none
+    and is left; the others are returned, to be scored again. ``allowance``:
+    how far earlier deliveries may already have left a kept pair's weight
+    from its rebuild's (added to every pair's shift). Returns the pairs and
+    the largest shift a pair left here may have (the next delivery's
+    allowance, added to this one's).
     """
     idc = settings["unique_id_column_name"]
     keys = [f"{idc}_l", f"{idc}_r"]
@@ -137,11 +141,8 @@ def frequency_shifted_pairs(
         weight * abs(math.log2(max(totals["after"][c], 1) / max(totals["before"][c], 1)))
         for c, (_, weight) in tf.items()
     )
-    near = F.lit(False)
-    for p in levels:
-        near = near | (F.abs(F.col("match_weight") - math.log2(p / (1 - p))) <= band + 1e-9)
-    found = pairs.where(near).select(*keys)
-    for column, (exact, _) in tf.items():
+    shifts = pairs.select(*keys, "match_weight", F.lit(band + allowance).alias("_shift"))
+    for column, (exact, weight) in tf.items():
         values = (
             before.join(ids, idc, "left_semi")
             .select(column)
@@ -149,21 +150,43 @@ def frequency_shifted_pairs(
             .where(F.col(column).isNotNull())
             .distinct()
         )
+        counts = [
+            frame.join(F.broadcast(values), column, "left_semi").groupBy(column).count()
+            for frame in (before, after)
+        ]
+        # a value that appears or disappears: as far as a shift can go (always rescored)
+        moved = (
+            counts[0]
+            .toDF(column, "_n0")
+            .join(counts[1].toDF(column, "_n1"), column, "full")
+            .select(
+                column,
+                F.coalesce(F.abs(F.log2(F.col("_n1") / F.col("_n0"))), F.lit(1e9)).alias("_s"),
+            )
+        )
         holders = F.broadcast(
             after.join(ids, idc, "left_anti")
-            .join(F.broadcast(values), column, "left_semi")
-            .select(idc, F.col(column).alias("_v"))
+            .join(F.broadcast(moved), column)
+            .select(idc, F.col(column).alias("_v"), "_s")
         )
-        sides = pairs.select(*keys).join(
-            holders.toDF(keys[0], "_v_l"), keys[0], "left"
-        ).join(holders.toDF(keys[1], "_v_r"), keys[1], "left")
-        hit = (
-            (F.col("_v_l") == F.col("_v_r"))
-            if exact
-            else (F.col("_v_l").isNotNull() | F.col("_v_r").isNotNull())
+        side = {s: holders.toDF(keys[i], f"_v_{s}", f"_s_{s}") for i, s in enumerate("lr")}
+        joined = shifts.join(side["l"], keys[0], "left").join(side["r"], keys[1], "left")
+        if exact:  # the adjustment applies only when both sides hold the value
+            own = F.when(F.col("_v_l") == F.col("_v_r"), F.col("_s_l"))
+        else:
+            own = F.greatest(F.col("_s_l"), F.col("_s_r"))
+        shifts = joined.select(
+            *keys,
+            "match_weight",
+            (F.col("_shift") + weight * F.coalesce(own, F.lit(0.0))).alias("_shift"),
         )
-        found = found.unionByName(sides.where(hit).select(*keys))
-    return found.distinct()
+    near = F.lit(False)
+    for p in levels:
+        target = math.log2(p / (1 - p))
+        near = near | (F.abs(F.col("match_weight") - target) <= F.col("_shift") + 1e-9)
+    shifts = materialise(shifts.withColumn("_near", near))
+    left = shifts.where(~F.col("_near")).agg(F.max("_shift")).first()[0]
+    return shifts.where("_near").select(*keys), float(left if left is not None else allowance)
 
 
 def crosses(before: Column, after: Column, levels: Sequence[float]) -> Column:

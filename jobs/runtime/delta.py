@@ -72,6 +72,7 @@ def merge_changes(
     scope: str | None = None,
     insert_only: bool = False,
     compare: Sequence[str] = (),
+    user_metadata: str | None = None,
 ) -> None:
     """Apply row changes to a Delta table in one MERGE commit.
 
@@ -81,7 +82,8 @@ def merge_changes(
     matches. ``insert_only``: upserts never replace (a table whose key is not
     unique, e.g. the quarantine: delete by key, then add the new rows). With
     ``compare``, a matched row is replaced only when one of those columns
-    differs (its run id stays that of the run that last changed it). A MERGE
+    differs (its run id stays that of the run that last changed it).
+    ``user_metadata`` goes into the commit's info. A MERGE
     rather than an overwrite, so the change feed shows only what changed.
     """
     from delta.tables import DeltaTable
@@ -112,12 +114,19 @@ def merge_changes(
     update = "NOT s._delete"
     if compare:
         update += " AND NOT (" + " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in compare) + ")"
-    (
-        DeltaTable.forPath(spark, path)
-        .alias("t")
-        .merge(source.alias("s"), on)
-        .whenMatchedDelete(condition="s._delete")
-        .whenMatchedUpdate(condition=update, set=values)
-        .whenNotMatchedInsert(condition="NOT s._delete", values=values)
-        .execute()
-    )
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    if user_metadata is not None:
+        spark.conf.set(key, user_metadata)
+    try:
+        (
+            DeltaTable.forPath(spark, path)
+            .alias("t")
+            .merge(source.alias("s"), on)
+            .whenMatchedDelete(condition="s._delete")
+            .whenMatchedUpdate(condition=update, set=values)
+            .whenNotMatchedInsert(condition="NOT s._delete", values=values)
+            .execute()
+        )
+    finally:
+        if user_metadata is not None:
+            spark.conf.unset(key)

@@ -14,6 +14,7 @@ change feed shows only what the delivery changed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class DeliveryResult:
     model_version: str
     # rows, delivered rows by change kind, rejected, excluded, pairs_removed, pairs_added,
     # pairs_rescored (kept pairs whose term frequencies moved), touched_records, groups_after
-    counts: dict[str, int]
+    counts: dict[str, float]  # counts, and the term-frequency drift bounds (bits)
     id_events: dict[str, int]
     guard_rounds: list[dict[str, Any]] = field(default_factory=list)
 
@@ -229,10 +230,14 @@ def deliver(
         assert entity.clustering is not None
         levels = guard_levels(entity.clustering.threshold, entity.clustering.strict_threshold_step)
         kept = pairs.join(old_touching, pair_key, "left_anti")
+        allowance = drift_allowance(spark, pairs_path)
+        near, drift = frequency_shifted_pairs(
+            kept, before, catalog, applied_ids, model.settings, levels, allowance
+        )
         drifting = materialise(
-            frequency_shifted_pairs(kept, before, catalog, applied_ids, model.settings, levels)
-            .join(kept, pair_key)
-            .select(*pair_key, F.col("match_probability").alias("_p_before"))
+            near.join(kept, pair_key).select(
+                *pair_key, F.col("match_probability").alias("_p_before")
+            )
         )
         rescored = materialise(
             pair_rows(
@@ -292,6 +297,8 @@ def deliver(
         )
         counts = _counts(checked, quality, old_touching, new_pairs, touched, groups, entity)
         counts["pairs_rescored"] = rescored.count()
+        counts["tf_drift_allowance_bits"] = allowance  # from earlier deliveries
+        counts["tf_drift_bits"] = drift  # the next delivery's allowance
     with stage(f"write {entity.name} delivery"):
         merge_changes(
             input_path,
@@ -325,6 +332,7 @@ def deliver(
             upserts=upserts,
             deletes=old_touching,
             compare=["match_weight", "match_probability", "comparison_levels"],
+            user_metadata=json.dumps({DRIFT_KEY: drift, "run_id": run_id}),
         )
         gc = entity.group_column
         merge_changes(
@@ -342,6 +350,27 @@ def deliver(
         id_events=event_counts(history),
         guard_rounds=rounds,
     )
+
+
+DRIFT_KEY = "tf_drift_bits"  # in the userMetadata of a delivery's pairs commit
+
+
+def drift_allowance(spark: SparkSession, pairs_path: str) -> float:
+    """How far the pairs' weights may be from a rebuild's: the deliveries' drifts since a resolve.
+
+    Each delivery records, in its pairs commit's userMetadata, the largest
+    shift a pair it did not rescore may have; a full resolve overwrites the
+    table and starts again from zero.
+    """
+    from delta.tables import DeltaTable
+
+    total = 0.0
+    for commit in DeltaTable.forPath(spark, pairs_path).history().orderBy(F.desc("version")).collect():
+        if commit["operation"] != "MERGE":
+            break
+        meta = json.loads(commit["userMetadata"] or "{}")
+        total += float(meta.get(DRIFT_KEY, 0.0))
+    return total
 
 
 def _with_a_side_in(pairs: DataFrame, ids: DataFrame, idc: str) -> DataFrame:
@@ -363,7 +392,7 @@ def _counts(
     touched: DataFrame,
     groups: DataFrame,
     entity: EntityConfig,
-) -> dict[str, int]:
+) -> dict[str, float]:
     by_kind = {
         r[CHANGE_COLUMN]: int(r["count"])
         for r in checked.where(F.col("_problem").isNull()).groupBy(CHANGE_COLUMN).count().collect()
