@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from features.errors import ConfigError, ResolutionError
-from features.quality import RECORD_EXCLUDED, split_bad_input
+from features.quality import RECORD_EXCLUDED
 from features.schemas import (
     CHANGE_COLUMN,
     CHANGE_KINDS,
@@ -43,13 +43,13 @@ from jobs.stages.common import (
     DELIVERY_REASON_PREFIX,
     contracts,
     event_counts,
-    import_named,
     quarantine_scope,
     read_features,
     read_groups,
     require_inputs,
     write_id_history,
 )
+from jobs.stages.features import features_of
 from splink_models.clustering import guard_levels, materialise
 from splink_models.incremental import (
     crosses,
@@ -201,21 +201,8 @@ def deliver(
     with stage(f"check {entity.name} delivery"):
         checked, applied, rows = _applied(spark, cfg, entity, delivery)
         rejected = _rejected_rows(checked, entity, run_id)
-        record_rules, field_rules = import_named(entity.quality_rules)()
-        usable, quality = split_bad_input(
-            rows,
-            entity_type=entity.name,
-            id_column=idc,
-            run_id=run_id,
-            record_rules=record_rules,
-            field_rules=field_rules,
-        )
-        features = materialise(
-            conform(
-                import_named(entity.feature_builder)(usable, generic_values=entity.generic_values),
-                c.features,
-            )
-        )
+        built, quality = features_of(rows, entity, run_id)
+        features = materialise(conform(built, c.features))
         applied_ids = applied.select(idc)
         delivered = features.select(idc)  # new and changed records with features
         gone = applied_ids.join(delivered, idc, "left_anti")  # deleted, or changed and now excluded

@@ -107,14 +107,13 @@ def derive_golden(
     write_table(with_null_fields(rows, contract), cfg.table_path(entity.golden_table), contract)
 
 
-def build_features(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
-) -> FeatureResult:
-    require_inputs(spark, cfg, entity, "features")
-    if entity.derived is not None:
-        derive_input(spark, cfg, entity)
-    c = contracts(entity)
-    raw = read_table(spark, cfg.table_path(entity.input_table), c.input)
+def features_of(
+    raw: DataFrame, entity: EntityConfig, run_id: str
+) -> tuple[DataFrame, DataFrame]:
+    """(features, quarantine rows) of input rows: the entity's quality rules, then its builder.
+
+    Lazy: the features frame reads the split's usable rows.
+    """
     record_rules, field_rules = import_named(entity.quality_rules)()
     usable, quarantine = split_bad_input(
         raw,
@@ -124,12 +123,23 @@ def build_features(
         record_rules=record_rules,
         field_rules=field_rules,
     )
+    builder = import_named(entity.feature_builder)
+    return builder(usable, generic_values=entity.generic_values), quarantine
+
+
+def build_features(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+) -> FeatureResult:
+    require_inputs(spark, cfg, entity, "features")
+    if entity.derived is not None:
+        derive_input(spark, cfg, entity)
+    c = contracts(entity)
+    raw = read_table(spark, cfg.table_path(entity.input_table), c.input)
+    features, quarantine = features_of(raw, entity, run_id)
     quarantine = quarantine.cache()
     write_quarantine(cfg, entity.name, quarantine)
     n_input = raw.count()
     gate_quarantine(cfg, entity.input_table, n_input, quarantine)
-    builder = import_named(entity.feature_builder)
-    features = builder(usable, generic_values=entity.generic_values)
     write_table(conform(features, c.features), cfg.table_path(entity.features_table), c.features)
     by_reason = {
         f"{r['field']}: {r['reason']}": int(r["count"])
