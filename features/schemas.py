@@ -96,75 +96,86 @@ VIDEO_GOLDEN = StructType(
 
 TRACK_FEATURES = StructType(
     [
-        _f("track_id", _S, False),
-        _f("source", _S),
-        _f("title", _S),
+        _f("track_id", _S, False),  # the track's id, as its input has it
+        _f("source", _S),  # the catalog the track came from, as its input names it
+        _f("title", _S),  # as delivered
+        # the title folded (case, accents, Cyrillic/Greek/kana), without punctuation
+        # (features.text.normalize_text)
         _f("title_norm", _S),
+        # title_norm without version tags or featured artists (null: generic, e.g. "Track 1")
         _f("core_title", _S),
-        _f("core_title_key", _S),
+        _f("core_title_key", _S),  # core_title without spaces and a leading "the" (blocking key)
         _f("title_numbers", _ARR),  # numbers the core title names (features.text.title_numbers)
+        # what the title's tags say the recording is: original, karaoke, instrumental, live,
+        # acoustic, remix, extended, radio_edit, re_recording or demo
         _f("version_type", _S),
-        _f("version_detail", _S),
-        _f("artists_norm", _ARR),
-        _f("artist_keys", _ARR),
-        _f("primary_artist", _S),
-        _f("primary_artist_key", _S),
-        _f("primary_artist_phonetic", _S),
-        _f("featured_artists", _ARR),
+        _f("version_detail", _S),  # the title's tags, normalised (null: an original)
+        _f("artists_norm", _ARR),  # credited artists, then those the title features, normalised
+        _f("artist_keys", _ARR),  # compact keys of artists_norm (null: no artist)
+        _f("primary_artist", _S),  # the first credited artist, normalised
+        _f("primary_artist_key", _S),  # compact key of primary_artist
+        _f("primary_artist_phonetic", _S),  # Soundex of primary_artist_key
+        _f("featured_artists", _ARR),  # artists_norm other than the primary artist
+        # the album without edition tags ("(Deluxe Edition)", " - Single"), normalised
+        # (null: none, or generic)
         _f("album_norm", _S),
-        _f("duration_s", _D),
-        _f("duration_bucket", _L),
-        _f("isrc", _S),
-        _f("isrc_country", _S),
-        _f("isrc_registrant", _S),
-        _f("isrc_year", IntegerType()),
-        _f("release_year", IntegerType()),
+        _f("duration_s", _D),  # seconds (null: missing, not positive or over 4 hours)
+        _f("duration_bucket", _L),  # floor(duration_s / 10): 10-second buckets
+        _f("isrc", _S),  # CCXXXYYNNNNN, no separators, upper case (null: none or malformed)
+        _f("isrc_country", _S),  # the ISRC's country code (its first two characters)
+        _f("isrc_registrant", _S),  # the ISRC's registrant code (characters 3 to 5)
+        _f("isrc_year", IntegerType()),  # the ISRC's reference year (YY: 40-99 -> 19YY, else 20YY)
+        _f("release_year", IntegerType()),  # year of release_date (null: outside 1900-2100)
         _f("iswc", _S),  # T + 10 digits, check digit valid (features.work_titles)
     ]
 )
 
 VIDEO_FEATURES = StructType(
     [
-        _f("video_id", _S, False),
-        _f("source", _S),
-        _f("title", _S),
-        _f("channel_name", _S),
+        _f("video_id", _S, False),  # the video's id, as its input has it
+        _f("source", _S),  # the source the video came from, as its input names it
+        _f("title", _S),  # as published
+        _f("channel_name", _S),  # as published
         _f("title_norm", _S),  # whole title, normalised
         _f("parsed_artist", _S),  # the parser's artist part, normalised (null if none)
         _f("parsed_title", _S),  # the parser's song part, noise removed, normalised
         _f("title_parts", _ARR),  # every part the separators cut, noise removed, normalised
         _f("title_part_keys", _ARR),  # compact keys of title_parts
         _f("core_title", _S),  # parsed_title without version tags / featured artists
-        _f("core_title_key", _S),
+        _f("core_title_key", _S),  # core_title without spaces and a leading "the"
         _f("title_numbers", _ARR),  # numbers core_title names, as on tracks
         _f("version_type", _S),  # same vocabulary as TRACK_FEATURES.version_type
         _f("version_detail", _S),  # the version's tags ("live at the bbc 2005"), as on tracks
         _f("video_kind", _S),  # official_video, lyric_video, audio, topic, live, cover, other
         _f("artists_norm", _ARR),  # parsed artist(s) plus featured, normalised
-        _f("artist_keys", _ARR),
-        _f("primary_artist", _S),
-        _f("primary_artist_key", _S),
-        _f("featured_artists", _ARR),
+        _f("artist_keys", _ARR),  # compact keys of artists_norm (null: no artist)
+        _f("primary_artist", _S),  # the parsed credit's first artist, normalised
+        _f("primary_artist_key", _S),  # compact key of primary_artist
+        _f("featured_artists", _ARR),  # artists_norm other than the primary artist
         _f("channel_artist", _S),  # channel without VEVO / - Topic / Official / Records / Music
-        _f("channel_artist_key", _S),
+        _f("channel_artist_key", _S),  # compact key of channel_artist
         _f("cover_artist", _S),  # "cover by X" -> x
-        _f("duration_s", _D),
-        _f("isrc", _S),
-        _f("published_year", IntegerType()),
+        _f("duration_s", _D),  # seconds, as on tracks (null: missing, not positive or over 4 h)
+        _f("isrc", _S),  # normalised as on tracks (null: none or malformed)
+        _f("published_year", IntegerType()),  # year of published_at (null: outside 1900-2100)
     ]
 )
 
 QUARANTINE = StructType(
     [
-        _f("entity_type", _S, False),
-        _f("record_id", _S),
-        _f("field", _S, False),
-        _f("reason", _S, False),
+        _f("entity_type", _S, False),  # the entity whose input holds the record
+        _f("record_id", _S),  # the record's id (null: it has none)
+        _f("field", _S, False),  # the field at fault (_row: a row that could not be parsed)
+        _f("reason", _S, False),  # what is wrong, in words
+        # record_excluded, value_nulled (the record goes on without the value) or
+        # record_flagged (kept as read, with a caveat a person may want to check)
         _f("action", _S, False),
+        # the value at fault as text; for a missing or duplicate id the row as JSON, for
+        # an unparseable row the text read
         _f("raw_value", _S),
         _f("location", _S),  # "<file> line <n>" of an ingested text record; else null
-        _f("run_id", _S, False),
-        _f("quarantined_at", TimestampType(), False),
+        _f("run_id", _S, False),  # the run that quarantined it
+        _f("quarantined_at", TimestampType(), False),  # when it was quarantined
     ]
 )
 
@@ -172,8 +183,9 @@ QUARANTINE = StructType(
 
 COMPARISON_LEVEL = StructType(
     [
-        _f("comparison", _S, False),
-        _f("level", IntegerType(), False),
+        _f("comparison", _S, False),  # the model's comparison (its output column name)
+        _f("level", IntegerType(), False),  # the level the pair reached (Splink gamma; -1 = null)
+        # the level's weight (log2 Bayes factor), with its term-frequency adjustment
         _f("match_weight", _D),
     ]
 )
@@ -183,13 +195,17 @@ def pairs_schema(id_column: str) -> StructType:
     """Scored candidate pairs of one entity type (``<id>_l`` < ``<id>_r``)."""
     return StructType(
         [
-            _f(f"{id_column}_l", _S, False),
-            _f(f"{id_column}_r", _S, False),
+            _f(f"{id_column}_l", _S, False),  # one record of the pair (the smaller id)
+            _f(f"{id_column}_r", _S, False),  # the other record (the larger id)
+            # log2 Bayes factor: the prior plus every comparison's weight
             _f("match_weight", _D, False),
-            _f("match_probability", _D, False),
+            _f("match_probability", _D, False),  # posterior probability of one entity
+            # each comparison's level and weight: the score's explanation
             _f("comparison_levels", ArrayType(COMPARISON_LEVEL, False), False),
+            # match_probability >= the entity's clustering threshold (an accepted link)
             _f("above_threshold", BooleanType(), False),
-            _f("run_id", _S, False),
+            _f("run_id", _S, False),  # the run that scored the pair
+            # the scoring model's content version (<entity>-<hash of its settings>)
             _f("model_version", _S, False),
         ]
     )
@@ -199,12 +215,14 @@ def groups_schema(id_column: str, group_column: str) -> StructType:
     """One row per resolved record with its stable group id."""
     return StructType(
         [
-            _f(id_column, _S, False),
+            _f(id_column, _S, False),  # a resolved record (one row each)
+            # its group's stable id: prefix + 10 base-36 digits (README "Stable ids")
             _f(group_column, _S, False),
-            _f("group_size", _L, False),
+            _f("group_size", _L, False),  # records in the group
+            # the group's best-connected member (most accepted links; ties: smallest id)
             _f(f"representative_{id_column}", _S, False),
-            _f("run_id", _S, False),
-            _f("model_version", _S, False),
+            _f("run_id", _S, False),  # the run that last wrote the row
+            _f("model_version", _S, False),  # that run's model (<entity>-<hash of its settings>)
         ]
     )
 
@@ -237,13 +255,16 @@ def link_pairs_schema(id_column: str, target_id_column: str, group_column: str) 
     """Scored record x target candidate pairs of a link entity, with the target's group."""
     return StructType(
         [
-            _f(id_column, _S, False),
-            _f(target_id_column, _S, False),
-            _f(group_column, _S),
+            _f(id_column, _S, False),  # the record to link
+            _f(target_id_column, _S, False),  # a candidate member of the linked-to entity
+            _f(group_column, _S),  # that member's group (null: it is in none)
+            # log2 Bayes factor: the prior plus every comparison's weight
             _f("match_weight", _D, False),
-            _f("match_probability", _D, False),
+            _f("match_probability", _D, False),  # posterior probability of a match
+            # each comparison's level and weight: the score's explanation
             _f("comparison_levels", ArrayType(COMPARISON_LEVEL, False), False),
-            _f("run_id", _S, False),
+            _f("run_id", _S, False),  # the run that scored the pair
+            # the scoring model's content version (<entity>-<hash of its settings>)
             _f("model_version", _S, False),
         ]
     )
@@ -255,17 +276,20 @@ def link_matches_schema(
     """One row per assigned record: its group, score, kind, primary flag and explanation."""
     return StructType(
         [
-            _f(id_column, _S, False),
-            _f(group_column, _S, False),
+            _f(id_column, _S, False),  # an assigned record (one row each)
+            _f(group_column, _S, False),  # the group it is assigned to
+            # the group's score: that of its best-scoring member
             _f("match_probability", _D, False),
-            _f("match_weight", _D, False),
-            _f(kind_column, _S),
+            _f("match_weight", _D, False),  # log2 Bayes factor of that member's pair
+            _f(kind_column, _S),  # the record's kind, from its features (null: none detected)
+            # one per group: the record of the kind link.primary_order puts first, then the
+            # most probable
             _f("is_primary", BooleanType(), False),
             _f(f"matched_{target_id_column}", _S, False),  # the group's member that scored best
             _f("runner_up_match_weight", _D),  # the next group's weight (null: no other group)
             _f("explanation", ArrayType(COMPARISON_LEVEL, False), False),  # top comparisons
-            _f("run_id", _S, False),
-            _f("model_version", _S, False),
+            _f("run_id", _S, False),  # the run that assigned it
+            _f("model_version", _S, False),  # the scoring model (<entity>-<hash of its settings>)
         ]
     )
 
@@ -274,14 +298,14 @@ def link_unmatched_schema(id_column: str, group_column: str) -> StructType:
     """One row per record left unassigned, with the reason and the best candidates."""
     return StructType(
         [
-            _f(id_column, _S, False),
+            _f(id_column, _S, False),  # a record left unassigned (one row each)
             _f("reason", _S, False),  # no candidate | below threshold | ambiguous
-            _f(f"best_{group_column}", _S),
-            _f("best_match_probability", _D),
-            _f(f"runner_up_{group_column}", _S),
-            _f("runner_up_match_probability", _D),
-            _f("run_id", _S, False),
-            _f("model_version", _S, False),
+            _f(f"best_{group_column}", _S),  # the best-scoring group (null: no candidate)
+            _f("best_match_probability", _D),  # its score (its best member's)
+            _f(f"runner_up_{group_column}", _S),  # the next group (null: no other group)
+            _f("runner_up_match_probability", _D),  # its score
+            _f("run_id", _S, False),  # the run that left it unassigned
+            _f("model_version", _S, False),  # the scoring model (<entity>-<hash of its settings>)
         ]
     )
 
@@ -292,45 +316,65 @@ UNMATCHED_VIDEOS = link_unmatched_schema("video_id", "recording_group_id")
 
 EVALUATION = StructType(
     [
-        _f("entity_type", _S, False),
-        _f("metric", _S, False),
-        _f("value", _D),
-        _f("threshold", _D, False),
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
-        _f("evaluated_at", TimestampType(), False),
+        _f("entity_type", _S, False),  # the entity evaluated
+        _f("metric", _S, False),  # the report's key (nested keys joined with ".")
+        _f("value", _D),  # the metric's value (null: not defined for this run)
+        _f("threshold", _D, False),  # the match probability the run is judged at
+        _f("run_id", _S, False),  # the run evaluated: the one that wrote the groups or matches
+        _f("model_version", _S, False),  # that run's model
+        _f("evaluated_at", TimestampType(), False),  # when the evaluation was written
     ]
 )
 
+
+# The release manifest (jobs.runtime.release): one row per table a publishing run
+# (resolve, deliver) committed, written after all of them. A reader that needs
+# tables that belong together reads each at its table_version (VERSION AS OF).
+PUBLISHED_RUNS = StructType(
+    [
+        _f("run_id", _S, False),  # the run that published the release
+        _f("entity_type", _S, False),  # the entity whose tables it published
+        _f("job", _S, False),  # the job that published it: resolve or deliver
+        _f("table_name", _S, False),  # the table's name in the warehouse
+        _f("table_version", _L, False),  # the Delta version the run committed
+        _f("row_count", _L, False),  # the table's rows at that version
+        _f("contract_version", _S, False),  # CONTRACT_VERSION of the writing code
+        _f("model_version", _S),  # the model that scored the run, when one did
+        _f("txn_app_id", _S, False),  # the Delta txnAppId of the run's commits (job:entity)
+        _f("txn_version", _L, False),  # their txnVersion: the release's number for that app id
+        _f("summary", _S),  # the run's summary counts as JSON (the same on each of its rows)
+        _f("finished_at", TimestampType(), False),  # when the manifest was committed
+    ]
+)
 
 # jobs.evaluate: the errors behind the figures. The top false positives and
 # false negatives of one evaluated run, each with its comparisons' levels and
 # match weights (waterfall data: prior_weight + the weights = match_weight).
 ERROR_ANALYSIS = StructType(
     [
-        _f("entity_type", _S, False),
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
+        _f("entity_type", _S, False),  # the entity evaluated
+        _f("run_id", _S, False),  # the run evaluated
+        _f("model_version", _S, False),  # that run's model
         # false_positive (scored >= threshold, not the same entity), false_negative
         # (the same entity, scored < threshold), missed_by_blocking (the same
         # entity, never compared: no score)
         _f("error_type", _S, False),
         _f("rank", IntegerType(), False),  # 1 = the most confident mistake of its type
-        _f("id_l", _S, False),
-        _f("id_r", _S, False),
-        _f("match_probability", _D),
-        _f("match_weight", _D),
-        _f("prior_weight", _D),
+        _f("id_l", _S, False),  # the pair's left record (the entity's id)
+        _f("id_r", _S, False),  # its right record
+        _f("match_probability", _D),  # the pair's score (null: never compared)
+        _f("match_weight", _D),  # log2 Bayes factor (null: never compared)
+        _f("prior_weight", _D),  # match_weight less the comparisons' weights: the prior
         # COMPARISON_LEVEL's fields, nullable: a pair never compared has no levels
         _f(
             "comparison_levels",
             ArrayType(StructType([_f(f.name, f.dataType) for f in COMPARISON_LEVEL.fields])),
         ),
         _f("negative_kind", _S),  # why a false positive is not a match (live, remix, ...)
-        _f("record_l", _S),  # the two records as a person reads them
-        _f("record_r", _S),
-        _f("threshold", _D, False),
-        _f("evaluated_at", TimestampType(), False),
+        _f("record_l", _S),  # the left record as a person reads it (title | artists | ...)
+        _f("record_r", _S),  # the right record, likewise
+        _f("threshold", _D, False),  # the match probability the run is judged at
+        _f("evaluated_at", TimestampType(), False),  # when the evaluation was written
     ]
 )
 
@@ -338,17 +382,17 @@ ERROR_ANALYSIS = StructType(
 # per kind of change (splink_models.impact.CHANGES) per comparison run.
 MODEL_COMPARISON = StructType(
     [
-        _f("entity_type", _S, False),
-        _f("run_id", _S, False),
+        _f("entity_type", _S, False),  # the entity whose features both models score
+        _f("run_id", _S, False),  # the comparison run
         _f("model_a", _S, False),  # the reference as resolved, e.g. models:/<name>/1 (@champion)
-        _f("model_b", _S, False),
-        _f("model_version_a", _S, False),  # the models' content versions (lineage columns)
-        _f("model_version_b", _S, False),
-        _f("threshold", _D, False),
+        _f("model_b", _S, False),  # the model compared with it, as resolved
+        _f("model_version_a", _S, False),  # model_a's content version (lineage)
+        _f("model_version_b", _S, False),  # model_b's content version (lineage)
+        _f("threshold", _D, False),  # the match probability pairs and groups are compared at
         _f("change", _S, False),  # pairs_gained, pairs_lost, groups_merged, groups_split, ...
-        _f("count", _L, False),
+        _f("count", _L, False),  # the pairs, groups or records that changed so
         _f("examples", _ARR, False),  # a few, readable
-        _f("compared_at", TimestampType(), False),
+        _f("compared_at", TimestampType(), False),  # when the comparison was written
     ]
 )
 
@@ -357,18 +401,18 @@ MODEL_COMPARISON = StructType(
 # (splink_models.groups.carry_ids); a reader holding an old id follows merged_into.
 ID_HISTORY = StructType(
     [
-        _f("id", _S, False),
+        _f("id", _S, False),  # the group id
         # created, split (a new id for a part split off related_id), merged (into
         # related_id), retired (no member left), members_moved (a kept id's members changed)
         _f("event", _S, False),
-        _f("related_id", _S),
+        _f("related_id", _S),  # the id merged into, or split from (null: other events)
         _f("id_seq", _L),  # the number the id was minted with (created, split)
         _f("members", _L),  # the id's members after the run
-        _f("members_added", _L),
-        _f("members_removed", _L),
-        _f("run_id", _S, False),
-        _f("model_version", _S),
-        _f("recorded_at", TimestampType(), False),
+        _f("members_added", _L),  # members it gained in the run
+        _f("members_removed", _L),  # members it lost in the run
+        _f("run_id", _S, False),  # the run the event happened in
+        _f("model_version", _S),  # that run's model
+        _f("recorded_at", TimestampType(), False),  # when the event was recorded
     ]
 )
 
@@ -482,30 +526,32 @@ RELEASE_GOLDEN = StructType(
 
 RELEASE_FEATURES = StructType(
     [
-        _f("release_id", _S, False),
-        _f("source", _S),
-        _f("title", _S),
-        _f("title_norm", _S),
+        _f("release_id", _S, False),  # the release's id, as its input has it
+        _f("source", _S),  # the catalog the release came from, as its input names it
+        _f("title", _S),  # as delivered
+        _f("title_norm", _S),  # the title folded, without punctuation (mostly mojibake: a digest)
         _f("core_title", _S),  # without edition words, disc/volume numbers, "soundtrack"
-        _f("core_title_key", _S),
+        _f("core_title_key", _S),  # core_title without spaces and a leading "the"
         _f("edition", _S),  # deluxe, remaster, expanded, regional, ... (null: none named)
         _f("disc_number", IntegerType()),  # "CD2" -> 2
         _f("volume_number", IntegerType()),  # "Vol. 04", "Part II", "Now 45" -> 4, 2, 45
         _f("title_years", _ARR),  # years the title names ("1962-1966" -> ["1962", "1966"])
         _f("artists_norm", _ARR),  # null: none, or only "various artists"
-        _f("artist_keys", _ARR),
-        _f("primary_artist", _S),
-        _f("primary_artist_key", _S),
+        _f("artist_keys", _ARR),  # compact keys of artists_norm
+        _f("primary_artist", _S),  # the first of artists_norm
+        _f("primary_artist_key", _S),  # compact key of primary_artist
         _f("artist_tokens", _ARR),  # distinct words of all artist names
         _f("track_tokens", _ARR),  # distinct informative words of all track titles
         _f("track_band_1", _L),  # MinHash bands of track_tokens (blocking keys)
-        _f("track_band_2", _L),
-        _f("track_band_3", _L),
+        _f("track_band_2", _L),  # the second band
+        _f("track_band_3", _L),  # the third band
+        # as given (1 to 500), else the number of track titles when there are several
         _f("track_count", IntegerType()),
+        # release_date's year, else the catalog's release_year (null: outside 1900-2100)
         _f("release_year", IntegerType()),
         _f("upc", _S),  # 13 digits, check digit valid
-        _f("label_norm", _S),
-        _f("genre_norm", _S),
+        _f("label_norm", _S),  # the label normalised, without company words (records, inc, ...)
+        _f("genre_norm", _S),  # the genre normalised
     ]
 )
 
@@ -553,7 +599,7 @@ WORK_INPUT = StructType(
         _f("title", _S),  # the group's representative track's title
         _f("titles", _ARR),  # every distinct title its tracks carry
         _f("artists", _ARR),  # every artist its tracks credit, normalised
-        _f("primary_artist", _S),  # the representative's
+        _f("primary_artist", _S),  # the primary artist most of its tracks have
         _f("iswcs", _ARR),  # the valid ISWCs its tracks carry
         _f("feed_titles", _ARR),  # titles the works feed gives for those ISWCs
         _f("writers", _ARR),  # writers its tracks credit, and the works feed gives for its ISWCs
@@ -574,23 +620,25 @@ WORK_GOLDEN = StructType(
 
 WORK_FEATURES = StructType(
     [
-        _f("recording_group_id", _S, False),
-        _f("title", _S),
+        _f("recording_group_id", _S, False),  # the recording group (one row each)
+        _f("title", _S),  # its representative track's title
         _f("core_title", _S),  # features.work_titles.core_work_title of the representative
-        _f("core_title_key", _S),
+        _f("core_title_key", _S),  # core_title without spaces and a leading "the"
         _f("title_numbers", _ARR),  # numbers core_title names (features.text.title_numbers)
         _f("title_variants", _ARR),  # every title variant of every title, feed titles included
         _f("title_tokens", _ARR),  # their distinct words (stopwords out)
-        _f("iswcs", _ARR),
+        _f("iswcs", _ARR),  # the valid ISWCs its tracks carry (null: none)
         _f("iswc", _S),  # the smallest of iswcs (a blocking key)
         _f("writer_keys", _ARR),  # "first last" (an inverted "Last, First" turned round)
         _f("writer_initial_keys", _ARR),  # "f last": "M. Martin" meets "Max Martin"
+        # compact keys of its tracks' artists and of the performers its titles copy
+        # ("originally performed by X")
         _f("artist_keys", _ARR),
-        _f("primary_artist_key", _S),
-        _f("version_type", _S),
-        _f("first_year", IntegerType()),
-        _f("duration_s", _D),
-        _f("n_tracks", _L),
+        _f("primary_artist_key", _S),  # compact key of the primary artist most tracks have
+        _f("version_type", _S),  # the group's version type (WORK_INPUT.version_type)
+        _f("first_year", IntegerType()),  # its earliest release year or ISRC year
+        _f("duration_s", _D),  # its tracks' median duration, seconds
+        _f("n_tracks", _L),  # tracks in the group
     ]
 )
 
@@ -617,13 +665,13 @@ RELATION_TYPES = (
 
 WORKS = StructType(
     [
-        _f("work_id", _S, False),
+        _f("work_id", _S, False),  # the work's stable id (work_groups.work_id)
         _f("title", _S),  # the original's core title
         _f("iswc", _S),  # the ISWC most of its groups carry (null: none)
-        _f("n_recording_groups", _L, False),
-        _f("original_recording_group_id", _S, False),
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
+        _f("n_recording_groups", _L, False),  # recording groups in the work
+        _f("original_recording_group_id", _S, False),  # the work's original recording group
+        _f("run_id", _S, False),  # the run that built it
+        _f("model_version", _S, False),  # that run's model (<entity>-<hash of its settings>)
     ]
 )
 
@@ -631,12 +679,12 @@ VERSION_RELATIONS = StructType(
     [
         _f("src_recording_group_id", _S, False),  # the version
         _f("dst_recording_group_id", _S, False),  # the work's original
-        _f("work_id", _S, False),
+        _f("work_id", _S, False),  # the work both belong to
         _f("relation_type", _S, False),  # RELATION_TYPES
         _f("confidence", _D),  # match probability of the pair (null: linked through others)
         _f("evidence", _ARR, False),  # why: version type, artists, the pair's strongest levels
-        _f("run_id", _S, False),
-        _f("model_version", _S, False),
+        _f("run_id", _S, False),  # the run that built it
+        _f("model_version", _S, False),  # that run's model (<entity>-<hash of its settings>)
     ]
 )
 

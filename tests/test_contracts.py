@@ -40,6 +40,7 @@ from jobs.runtime.contracts import (
     avro_schema,
     bigquery_schema,
     breaking_changes,
+    column_comments,
     contract_problems,
     output_tables,
     render_contracts,
@@ -312,6 +313,142 @@ def test_the_schemas_comments_reach_the_files():
     assert comments.describer(schemas.VIDEO_MATCHES)("matched_track_id")  # f-string name
     assert comments.describer(schemas.VERSION_RELATIONS)("confidence")
     assert comments.table_doc(schemas.ID_HISTORY)
+
+
+def _undescribed_bigquery(fields: list[dict[str, Any]], where: str) -> list[str]:
+    missing = []
+    for field in fields:
+        at = f"{where}.{field['name']}"
+        missing += [at] if not str(field.get("description", "")).strip() else []
+        missing += _undescribed_bigquery(field.get("fields", []), at)
+    return missing
+
+
+def _undescribed_avro(schema: Any, where: str) -> list[str]:
+    """Fields of the records in an Avro type (unions, arrays, records) that have no doc."""
+    if isinstance(schema, list):
+        return [m for branch in schema for m in _undescribed_avro(branch, where)]
+    if not isinstance(schema, dict):
+        return []
+    if schema.get("type") == "array":
+        return _undescribed_avro(schema["items"], where)
+    missing = []
+    for field in schema.get("fields", []):
+        at = f"{where}.{field['name']}"
+        missing += [at] if not str(field.get("doc", "")).strip() else []
+        missing += _undescribed_avro(field["type"], at)
+    return missing
+
+
+def test_every_output_column_is_described(tables):
+    """Every column of every output table, and every field of its nested structs, has a
+    description in both files: write a comment beside its ``_f(...)`` in features/schemas.py."""
+    rendered = render_contracts(tables, CONTRACT_VERSION)
+    missing = []
+    for table in sorted(tables):
+        missing += _undescribed_bigquery(json.loads(rendered[table + BIGQUERY_SUFFIX]), table)
+        missing += _undescribed_avro(json.loads(rendered[table + AVRO_SUFFIX]), table)
+    assert not missing, "no description (comment it in features/schemas.py):\n" + "\n".join(
+        sorted(set(missing))
+    )
+
+
+def test_the_description_check_can_fail():
+    contract = StructType(
+        [
+            StructField("a", StringType()),
+            StructField(
+                "s", StructType([StructField("x", LongType()), StructField("y", LongType())])
+            ),
+        ]
+    )
+    described = {"a": "an a", "s": "an s", "s.x": "an x"}.get
+    bq = bigquery_schema(contract, lambda c: described(c, ""), "t")
+    avro = avro_schema(contract, lambda c: described(c, ""), "t")
+    assert _undescribed_bigquery(bq, "t") == ["t.s.y"]
+    assert _undescribed_avro(avro, "t") == ["t.s.y"]
+
+
+def test_a_nested_field_is_described_by_its_own_struct():
+    comments = SchemaComments.of_module(schemas)
+    pairs = comments.describer(schemas.RECORDING_PAIRS)
+    level = comments.describer(schemas.COMPARISON_LEVEL)
+    assert pairs("comparison_levels.match_weight") == level("match_weight")
+    assert pairs("comparison_levels.match_weight") != pairs("match_weight")
+    errors = comments.describer(schemas.ERROR_ANALYSIS)  # a copy of COMPARISON_LEVEL's fields
+    assert errors("comparison_levels.level") == level("level")
+    assert pairs("comparison_levels.nothing") == pairs("nothing.level") == ""
+
+
+BUILT_SOURCE = '''
+def groups(id_column, group_column="group_id"):
+    """One row per thing."""
+    return StructType([
+        _f(id_column, _S, False),  # the thing
+        _f(group_column, _S, False),  # its group
+        _f(f"best_{id_column}", _S),  # the best one
+    ])
+
+
+CONTRACTS = {"things": Entity(groups=groups("thing_id", group_column="thing_group"))}
+'''
+
+
+def _groups(id_column: str, group_column: str = "group_id") -> StructType:
+    names = (id_column, group_column, f"best_{id_column}")
+    return StructType([StructField(n, StringType()) for n in names])
+
+
+def test_a_contract_a_function_builds_in_place_is_described():
+    """No constant holds it: the top-level call that builds an equal contract is its source."""
+    module = type("Module", (), {})()
+    module.groups = _groups
+    comments = SchemaComments(BUILT_SOURCE, module)
+    built = _groups("thing_id", "thing_group")  # a new object, as a job would build it
+    describe = comments.describer(built)
+    assert [describe(f.name) for f in built.fields] == ["the thing", "its group", "the best one"]
+    assert comments.table_doc(built) == "One row per thing."
+    assert comments.describer(_groups("other_id"))("other_id") == ""  # built nowhere
+
+
+def test_schema_functions_describe_their_columns_by_argument():
+    comments = SchemaComments.of_module(schemas)
+    groups = comments.describer(schemas.RELEASE_GROUPS)
+    assert groups("release_id") and groups("release_group_id")  # _f(id_column), _f(group_column)
+    assert groups("representative_release_id")
+    copy = schemas.pairs_schema("track_id")  # equal to RECORDING_PAIRS, not the constant
+    assert copy is not schemas.RECORDING_PAIRS
+    described = comments.describer(copy)("track_id_l")
+    assert described and described == comments.describer(schemas.RECORDING_PAIRS)("track_id_l")
+    matches = comments.describer(schemas.VIDEO_MATCHES)
+    assert matches("video_kind") and matches("recording_group_id")  # kind and group parameters
+
+
+# --- column comments for table writers ----------------------------------------------------
+
+
+def test_column_comments_are_the_top_level_descriptions():
+    comments = column_comments(schemas.RECORDING_PAIRS)
+    describe = SchemaComments.of_module(schemas).describer(schemas.RECORDING_PAIRS)
+    assert comments == {f.name: describe(f.name) for f in schemas.RECORDING_PAIRS.fields}
+    assert "comparison_levels.level" not in comments
+    undescribed = StructType([StructField("no_such_column", StringType())])
+    assert column_comments(undescribed) == {}  # empty descriptions are left out
+
+
+def test_column_comments_parse_once_and_describe_each_contract_once(monkeypatch):
+    from jobs.runtime import contracts as runtime
+
+    assert runtime.schema_comments() is runtime.schema_comments()  # parsed once per process
+    first = column_comments(schemas.WORKS)
+    first["work_id"] = "changed by a caller"  # a copy: the cache keeps its own
+
+    def described_again(contract: StructType) -> Callable[[str], str]:
+        raise AssertionError("described again")
+
+    monkeypatch.setattr(runtime.schema_comments(), "describer", described_again)
+    again = column_comments(schemas.WORKS)
+    assert again["work_id"] != "changed by a caller" and set(again) == set(first)
 
 
 # --- breaking changes need a new version ----------------------------------------------------

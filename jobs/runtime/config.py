@@ -302,6 +302,8 @@ class AppConfig:
     lifecycle: LifecycleConfig | None = None
     # an input whose records are quarantined above this share fails its stage
     max_quarantined_share: float = 0.2
+    # the release manifest: one row per table a publishing run committed (jobs.runtime.release)
+    published_runs_table: str = "published_runs"
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
@@ -718,6 +720,7 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
     quarantine = r.get("tables.quarantine", str)
     evaluation = r.get("tables.evaluation", str)
     error_analysis = r.get("tables.error_analysis", str)
+    published_runs = r.get("tables.published_runs", str, default="published_runs")
     error_top_n = r.get("evaluation.top_errors", int, default=25)
     max_share = r.get("quality.max_quarantined_share", (int, float), default=0.2)
     if isinstance(max_share, (int, float)) and not 0.0 < max_share <= 1.0:
@@ -754,6 +757,7 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
         error_top_n=error_top_n,
         lifecycle=lifecycle,
         max_quarantined_share=float(max_share),
+        published_runs_table=published_runs,
     )
 
 

@@ -10,27 +10,38 @@ with a new ``CONTRACT_VERSION``: ``contract_problems`` says what breaks.
 
 Output tables are the ones the jobs publish: each entity's features, pairs,
 groups, id_history, matches, unmatched and product tables (``OUTPUT_ROLES``,
-``products.roles``), and the shared quarantine, evaluation, error_analysis and
-model_comparison tables. Inputs, derived inputs, golden and labelled pairs are
-read, not published.
+``products.roles``), and the shared quarantine, evaluation, error_analysis,
+model_comparison and published_runs tables. Inputs, derived inputs, golden and
+labelled pairs are read, not published.
 
 Descriptions come from the comments of ``features/schemas.py`` (the StructFields
 carry no metadata): a column's description is the comment on the lines of its
 ``_f(...)`` call, else the comment lines just above it. The call is looked for in
-the constant's own assignment first, then in what it names (the schema
-functions it calls, the constants it nests), by exact name before f-string
-pattern (``f"{id_column}_l"``). A column no comment describes gets none.
+the source that builds the contract first (its constant's assignment; for a
+contract that is no module constant, a constant equal to it, else a top-level
+call of a schema function returning an equal one), then in what that names:
+the constants it nests, and the schema functions it calls, their parameters
+bound to the call's literal arguments (``pairs_schema("track_id")``: both
+``_f(id_column, ...)`` and ``_f(f"{id_column}_l", ...)`` name a column exactly);
+an exact name wins over an f-string of unknown parts taken as a pattern. A
+nested struct's field (``comparison_levels.level``) is described from what its
+parent column's type names. A column no comment describes gets none.
+``column_comments`` gives a contract's top-level descriptions, cached, for
+writers of table metadata (Delta column comments).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import io
 import json
 import re
 import tokenize
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +111,7 @@ def output_tables(cfg: AppConfig) -> dict[str, StructType]:
     add(cfg.quarantine_table, schemas.QUARANTINE, "tables.quarantine")
     add(cfg.evaluation_table, schemas.EVALUATION, "tables.evaluation")
     add(cfg.error_analysis_table, schemas.ERROR_ANALYSIS, "tables.error_analysis")
+    add(cfg.published_runs_table, schemas.PUBLISHED_RUNS, "tables.published_runs")
     if cfg.lifecycle is not None:
         add(cfg.lifecycle.comparison_table, schemas.MODEL_COMPARISON, "tables.model_comparison")
     return tables
@@ -107,14 +119,29 @@ def output_tables(cfg: AppConfig) -> dict[str, StructType]:
 
 # --- descriptions from the comments of features/schemas.py -----------------------------
 
+FIELD_CALLS = ("_f", "StructField")  # what declares a column: its first argument is the name
+
+# a scope of the source: a node, and the literal arguments its function was called with
+_Scope = tuple[ast.AST, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A column's declaring call, its description, and its scope's bound arguments."""
+
+    call: ast.Call
+    text: str
+    bound: dict[str, str]
+
 
 class SchemaComments:
     """The comments of a schemas module's source, looked up by constant and column."""
 
     def __init__(self, source: str, module: Any = None) -> None:
         self.module = module
+        self.tree = ast.parse(source)
         self.defs: dict[str, ast.stmt] = {}
-        for node in ast.parse(source).body:
+        for node in self.tree.body:
             if isinstance(node, ast.FunctionDef):
                 self.defs[node.name] = node
             elif isinstance(node, ast.Assign):
@@ -127,6 +154,7 @@ class SchemaComments:
                 self.comments[tok.start[0]] = tok.string.lstrip("#").strip()
             elif tok.type not in skip:
                 self.code_lines.add(tok.start[0])
+        self._builds: list[tuple[ast.AST, StructType]] | None = None
 
     @classmethod
     def of_module(cls, module: Any = schemas) -> SchemaComments:
@@ -140,6 +168,58 @@ class SchemaComments:
         names = vars(self.module) if self.module is not None else {}
         return next((n for n, v in names.items() if v is contract and n in self.defs), None)
 
+    def origin(self, contract: StructType) -> ast.AST | None:
+        """The source that builds ``contract``: its constant's assignment, else one building it.
+
+        A contract that is no module constant (a schema function called again,
+        an EntityContracts field built in place) is found by value: a constant
+        equal to it, else a call of a schema function with literal arguments at
+        the module's top level (``pairs=pairs_schema("x_id")``) that returns an
+        equal contract. None for a contract the module does not build.
+        """
+        name = self.constant_name(contract)
+        if name is not None:
+            return self.defs[name]
+        return next((node for node, built in self._built() if built == contract), None)
+
+    def _built(self) -> list[tuple[ast.AST, StructType]]:
+        """(source, value) of every contract the module builds at its top level, in order."""
+        if self._builds is None:
+            names = vars(self.module) if self.module is not None else {}
+            self._builds = [
+                (self.defs[n], v)
+                for n, v in names.items()
+                if isinstance(v, StructType) and n in self.defs
+            ]
+            for stmt in self.tree.body:
+                if isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+                    continue
+                for call in ast.walk(stmt):
+                    if (built := self._call_result(call)) is not None:
+                        self._builds.append((call, built))
+        return self._builds
+
+    def _call_result(self, node: ast.AST) -> StructType | None:
+        """What a top-level call of a schema function with literal arguments returns."""
+        if not (isinstance(node, ast.Call) and self._builder(node) is not None):
+            return None
+        try:
+            args = [ast.literal_eval(a) for a in node.args]
+            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+            if len(kwargs) < len(node.keywords):
+                return None
+            built = getattr(self.module, node.func.id)(*args, **kwargs)
+        except Exception:  # not literal, or not a schema function: builds no contract
+            return None
+        return built if isinstance(built, StructType) else None
+
+    def _builder(self, call: ast.Call) -> ast.FunctionDef | None:
+        """The module function ``call`` calls (not a column's ``_f``)."""
+        if not isinstance(call.func, ast.Name) or call.func.id in FIELD_CALLS:
+            return None
+        node = self.defs.get(call.func.id)
+        return node if isinstance(node, ast.FunctionDef) else None
+
     def _above(self, line: int) -> str:
         lines = []
         while line - 1 in self.comments and line - 1 not in self.code_lines:
@@ -149,66 +229,171 @@ class SchemaComments:
 
     def table_doc(self, contract: StructType) -> str:
         """The comment above the constant, else the docstring of the function building it."""
-        name = self.constant_name(contract)
-        if name is None:
+        node = self.origin(contract)
+        if node is None:
             return ""
-        node = self.defs[name]
-        if doc := self._above(node.lineno):
+        if isinstance(node, ast.stmt) and (doc := self._above(node.lineno)):
             return doc
         for n in ast.walk(node):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                builder = self.defs.get(n.func.id)
-                if isinstance(builder, ast.FunctionDef) and (text := ast.get_docstring(builder)):
+            if isinstance(n, ast.Call) and (builder := self._builder(n)) is not None:
+                if text := ast.get_docstring(builder):
                     return " ".join(text.split())
         return ""
 
     def describer(self, contract: StructType) -> Callable[[str], str]:
-        """A column name -> its description, for the columns of ``contract``."""
-        name = self.constant_name(contract)
-        scopes, seen = ([self.defs[name]] if name else []), {name}
-        for scope in scopes:  # grows: what each scope names, breadth first
-            for n in ast.walk(scope):
-                if isinstance(n, ast.Name) and n.id in self.defs and n.id not in seen:
-                    seen.add(n.id)
-                    scopes.append(self.defs[n.id])
-        exact: dict[str, str] = {}
-        patterns: list[tuple[re.Pattern[str], str]] = []
-        for scope in scopes:
-            for call in sorted(
-                (n for n in ast.walk(scope) if _is_field_call(n)), key=lambda c: c.lineno
-            ):
-                first = call.args[0]
-                inline = [
-                    self.comments[i]
-                    for i in range(call.lineno, (call.end_lineno or call.lineno) + 1)
-                    if i in self.comments
-                ]
-                text = " ".join(inline) or self._above(call.lineno)
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    exact.setdefault(first.value, text)
-                elif isinstance(first, ast.JoinedStr):
-                    patterns.append((_pattern(first), text))
+        """A column name -> its description, for the columns of ``contract``.
+
+        A nested struct's field is named by its path (``comparison_levels.level``)
+        and described from the source of its parent column's type.
+        """
+        node = self.origin(contract)
+        return self._describer([(node, {})] if node is not None else [])
+
+    def _scopes(self, roots: list[_Scope]) -> list[_Scope]:
+        """``roots``, then what each scope names, breadth first.
+
+        A schema function called with literal arguments is a scope with its
+        parameters bound to them (``pairs_schema("track_id")``: id_column is
+        track_id), so its columns' names are known exactly. What a column's
+        type names is left to the describer of its nested fields.
+        """
+        scopes, seen = list(roots), {(id(n), tuple(sorted(b.items()))) for n, b in roots}
+
+        def add(node: ast.AST, bound: dict[str, str]) -> None:
+            key = (id(node), tuple(sorted(bound.items())))
+            if key not in seen:
+                seen.add(key)
+                scopes.append((node, bound))
+
+        for scope, bound in scopes:  # grows
+            called = set()
+            for n in _walk(scope):
+                if isinstance(n, ast.Call) and (builder := self._builder(n)) is not None:
+                    called.add(id(n.func))
+                    add(builder, _bind(builder, n, bound))
+                elif (
+                    isinstance(n, ast.Name)
+                    and n.id in self.defs
+                    and n.id not in FIELD_CALLS
+                    and id(n) not in called
+                ):
+                    add(self.defs[n.id], {})
+        return scopes
+
+    def _describer(self, roots: list[_Scope]) -> Callable[[str], str]:
+        exact: dict[str, _Field] = {}
+        patterns: list[tuple[re.Pattern[str], _Field]] = []
+        for scope, bound in self._scopes(roots):
+            calls = sorted((n for n in _walk(scope) if _is_field_call(n)), key=lambda c: c.lineno)
+            for call in calls:
+                name = _name(call.args[0], bound)
+                if name is None:
+                    continue
+                field = _Field(call, self._text(call), bound)
+                if isinstance(name, str):
+                    exact.setdefault(name, field)
+                else:
+                    patterns.append((name, field))
 
         def describe(column: str) -> str:
-            if column in exact:
-                return exact[column]
-            return next((text for p, text in patterns if p.fullmatch(column)), "")
+            head, _, rest = column.partition(".")
+            field = exact.get(head) or next((f for p, f in patterns if p.fullmatch(head)), None)
+            if field is None:
+                return ""
+            if not rest:
+                return field.text
+            types = [*field.call.args[1:], *(k.value for k in field.call.keywords)]
+            return self._describer([(t, field.bound) for t in types])(rest)
 
         return describe
+
+    def _text(self, call: ast.Call) -> str:
+        """The comments on the lines of a column's call (not its nested columns'), else above."""
+        lines = set(range(call.lineno, (call.end_lineno or call.lineno) + 1))
+        for n in ast.walk(call):
+            if n is not call and _is_field_call(n):
+                lines -= set(range(n.lineno, (n.end_lineno or n.lineno) + 1))
+        inline = [self.comments[i] for i in sorted(lines) if i in self.comments]
+        return " ".join(inline) or self._above(call.lineno)
+
+
+@functools.cache
+def schema_comments() -> SchemaComments:
+    """The comments of ``features.schemas``, its source parsed once per process."""
+    return SchemaComments.of_module(schemas)
+
+
+# contract id -> (the contract, its column comments): a contract is described once
+_COLUMN_COMMENTS: dict[int, tuple[StructType, dict[str, str]]] = {}
+_COLUMN_COMMENTS_MAX = 1024
+
+
+def column_comments(contract: StructType) -> dict[str, str]:
+    """Top-level column -> its description (the comments of features/schemas.py).
+
+    Columns without a description are left out. Cheap on every table write: the
+    source is parsed once per process and each contract described once.
+    """
+    cached = _COLUMN_COMMENTS.get(id(contract))
+    if cached is None or cached[0] is not contract:
+        describe = schema_comments().describer(contract)
+        described = {f.name: text for f in contract.fields if (text := describe(f.name))}
+        if len(_COLUMN_COMMENTS) >= _COLUMN_COMMENTS_MAX:
+            _COLUMN_COMMENTS.clear()
+        cached = _COLUMN_COMMENTS[id(contract)] = (contract, described)
+    return dict(cached[1])
 
 
 def _is_field_call(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id in ("_f", "StructField")
+        and node.func.id in FIELD_CALLS
         and bool(node.args)
     )
 
 
-def _pattern(name: ast.JoinedStr) -> re.Pattern[str]:
-    parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".+" for v in name.values]
-    return re.compile("".join(parts))
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` that yields a column's call but not what its type is made of."""
+    todo = deque([node])
+    while todo:
+        n = todo.popleft()
+        yield n
+        if not _is_field_call(n):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def _bind(function: ast.FunctionDef, call: ast.Call, bound: dict[str, str]) -> dict[str, str]:
+    """The parameters of ``function`` that ``call`` passes a known string."""
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    passed = dict(zip(params, call.args, strict=False))
+    passed |= {k.arg: k.value for k in call.keywords if k.arg}
+    values = {p: _literal(v, bound) for p, v in passed.items()}
+    return {p: v for p, v in values.items() if v is not None}
+
+
+def _literal(node: ast.AST, bound: dict[str, str]) -> str | None:
+    """The string ``node`` is, given the bound names; None when it is not known."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return bound.get(node.id)
+    if isinstance(node, ast.FormattedValue) and node.conversion == -1 and not node.format_spec:
+        return _literal(node.value, bound)
+    if isinstance(node, ast.JoinedStr):
+        parts = [_literal(v, bound) for v in node.values]
+        return "".join(p for p in parts if p is not None) if None not in parts else None
+    return None
+
+
+def _name(node: ast.AST, bound: dict[str, str]) -> str | re.Pattern[str] | None:
+    """A column's name: known, else a pattern (f-string of unknown parts), else None."""
+    if (name := _literal(node, bound)) is not None:
+        return name
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    parts = [_literal(v, bound) for v in node.values]
+    return re.compile("".join(".+" if p is None else re.escape(p) for p in parts))
 
 
 # --- the two file formats --------------------------------------------------------------
@@ -228,7 +413,10 @@ def _plain(dtype: DataType, where: str, fmt: int) -> Any:
 def bigquery_schema(
     contract: StructType, describe: Callable[[str], str], where: str = "table"
 ) -> list[dict[str, Any]]:
-    """A contract as a BigQuery JSON schema: arrays are REPEATED, structs RECORD."""
+    """A contract as a BigQuery JSON schema: arrays are REPEATED, structs RECORD.
+
+    ``describe`` takes a column's name, or a nested field's path (``column.field``).
+    """
     fields = []
     for f in contract.fields:
         column = f"{where}.{f.name}"
@@ -239,7 +427,8 @@ def bigquery_schema(
                 raise ContractError(f"{column}: BigQuery has no array of arrays")
         field: dict[str, Any] = {"name": f.name, "mode": mode}
         if isinstance(dtype, StructType):
-            field |= {"type": "RECORD", "fields": bigquery_schema(dtype, describe, column)}
+            nested = bigquery_schema(dtype, _within(describe, f.name), column)
+            field |= {"type": "RECORD", "fields": nested}
         else:
             field["type"] = _plain(dtype, column, 0)
         if describe(f.name):
@@ -248,7 +437,13 @@ def bigquery_schema(
     return fields
 
 
+def _within(describe: Callable[[str], str], column: str) -> Callable[[str], str]:
+    """The describer of a struct column's fields: ``describe`` of their paths."""
+    return lambda field: describe(f"{column}.{field}")
+
+
 def _avro_type(dtype: DataType, nullable: bool, name: str, describe: Callable[[str], str]) -> Any:
+    """``describe``: of the fields of ``dtype`` (or of its elements'), by name."""
     if isinstance(dtype, ArrayType):
         items = _avro_type(dtype.elementType, dtype.containsNull, name, describe)
         avro: Any = {"type": "array", "items": items}
@@ -276,7 +471,9 @@ def avro_schema(
     for f in contract.fields:
         field = {
             "name": f.name,
-            "type": _avro_type(f.dataType, f.nullable, f"{name}_{f.name}", describe),
+            "type": _avro_type(
+                f.dataType, f.nullable, f"{name}_{f.name}", _within(describe, f.name)
+            ),
         }
         if f.nullable:
             field["default"] = None
