@@ -148,3 +148,19 @@ def test_a_hostile_run_id_replaces_only_its_own_rows(spark, tmp_path):
     )
     rows = sorted(tuple(r) for r in read_table(spark, path).collect())
     assert rows == [("e", "r1", 1), ("e", "r2", 2), ("e", hostile, 9), ("f", "r1", 3)]
+
+
+def test_a_rerun_logs_into_the_mlflow_run_it_opened(tmp_path):
+    from jobs.runtime.tracking import mlflow_run
+    from tests.conftest import test_config as config_in
+
+    cfg = config_in(tmp_path)
+    tags = {"entity": "recordings", "run_id": "it's-run-1", "stage": "train"}
+    with mlflow_run(cfg, "train-recordings", tags) as first:
+        pass
+    with mlflow_run(cfg, "train-recordings", tags) as again:
+        pass
+    with mlflow_run(cfg, "train-recordings", {**tags, "run_id": "it's-run-2"}) as other:
+        pass
+    assert again.info.run_id == first.info.run_id
+    assert other.info.run_id != first.info.run_id

@@ -2,32 +2,116 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from features.errors import ResolutionError
-from features.schemas import validate_schema
+from features.schemas import CONTRACT_VERSION, validate_schema
+from jobs.runtime.sql import sql_literal
+
+ABSENT = -1  # CommitHook.version_to_read: the table did not exist before this run
+
+
+class CommitHook:
+    """What a run that publishes does around each table read and commit.
+
+    Inactive by default (every read at the latest version, commits untagged);
+    ``jobs.runtime.release.Release`` overrides it to read each of its tables
+    as it was before the run, tag and fence its commits, and skip the commits
+    an interrupted attempt of the same run already made.
+    """
+
+    def version_to_read(self, path: str) -> int | None:
+        """The version to read ``path`` at (ABSENT: as if missing); None: the latest."""
+        return None
+
+    def skip_commit(self, path: str) -> bool:
+        """True when this run has committed ``path`` already (a rerun resuming)."""
+        return False
+
+    def commit_tags(self, path: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """(userMetadata fields, Delta txnAppId/txnVersion) for a commit to ``path``."""
+        return {}, {}
+
+    def committed(self, path: str) -> None:
+        """Called right after each commit to ``path``."""
+
+    def table_properties(self, path: str) -> dict[str, str]:
+        """Table properties ``path`` should carry besides ``contract_version``."""
+        return {}
+
+
+_hook: list[CommitHook] = [CommitHook()]
+
+
+@contextmanager
+def commit_hook(hook: CommitHook) -> Iterator[CommitHook]:
+    """Route every read_table, write_table and merge_changes through ``hook`` meanwhile."""
+    _hook.append(hook)
+    try:
+        yield hook
+    finally:
+        _hook.remove(hook)
+
+
+def _active() -> CommitHook:
+    return _hook[-1]
 
 
 def table_exists(spark: SparkSession, path: str) -> bool:
     from delta.tables import DeltaTable
 
+    if _active().version_to_read(path) == ABSENT:
+        return False
     return DeltaTable.isDeltaTable(spark, path)
 
 
 def read_table(spark: SparkSession, path: str, contract: StructType | None = None) -> DataFrame:
-    """Read a Delta table; with a contract, validate it and fail naming what differs."""
+    """Read a Delta table; with a contract, validate it and fail naming what differs.
+
+    While a run publishes (``commit_hook``), its own tables read as they were
+    before the run, however many of its commits an interrupted attempt made.
+    """
     from delta.tables import DeltaTable
 
-    if not DeltaTable.isDeltaTable(spark, path):
+    version = _active().version_to_read(path)
+    if version == ABSENT or not DeltaTable.isDeltaTable(spark, path):
         raise ResolutionError(
             f"no Delta table at {path}: run the job that writes it first (see README, 'The jobs')"
         )
-    df = spark.read.format("delta").load(path)
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    df = reader.load(path)
     return validate_schema(df, contract, path) if contract is not None else df
+
+
+def table_history(spark: SparkSession, path: str) -> list[Row]:
+    """A table's commits, newest first, up to the version a publishing run reads it at."""
+    from delta.tables import DeltaTable
+
+    version = _active().version_to_read(path)
+    if version == ABSENT:
+        return []
+    history = DeltaTable.forPath(spark, path).history()
+    if version is not None:
+        history = history.where(F.col("version") <= version)
+    return history.orderBy(F.desc("version")).collect()
+
+
+def commit_metadata(commit: Row) -> dict[str, Any]:
+    """A commit's userMetadata as a dict (empty when none, or when it is not JSON)."""
+    try:
+        meta = json.loads(commit["userMetadata"] or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def write_table(
@@ -38,19 +122,28 @@ def write_table(
     mode: str = "overwrite",
     partition_by: Sequence[str] = (),
     replace_where: str | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> None:
     """Write a Delta table atomically (one Delta commit), validated against its contract.
 
     Overwrite replaces the schema too, so a contract change is visible in the
     table's history rather than failing half way. ``replace_where`` overwrites
     only the rows matching a predicate (e.g. one entity's, or one run's), so
-    tables shared by several writers stay idempotent under reruns.
+    tables shared by several writers stay idempotent under reruns. ``options``:
+    more Delta writer options (txnAppId, txnVersion, userMetadata).
     """
     from delta.tables import DeltaTable
 
+    hook = _active()
+    existed = _set_properties(df.sparkSession, path, contract)
+    if hook.skip_commit(path):
+        return
     if contract is not None:
-        df = validate_schema(df, contract, path)
-    writer = df.write.format("delta").mode(mode)
+        df = _with_comments(validate_schema(df, contract, path), contract)
+    meta, txn = hook.commit_tags(path)
+    writer = df.write.format("delta").mode(mode).options(**txn, **(options or {}))
+    if meta:
+        writer = writer.option("userMetadata", json.dumps(meta, sort_keys=True))
     if replace_where and DeltaTable.isDeltaTable(df.sparkSession, path):
         # a contract that gained a nullable column adds it to a table shared by writers
         writer = writer.option("replaceWhere", replace_where).option("mergeSchema", "true")
@@ -59,7 +152,48 @@ def write_table(
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
+    hook.committed(path)
+    if not existed:
+        _set_properties(df.sparkSession, path, contract)
 
+
+def _with_comments(df: DataFrame, contract: StructType) -> DataFrame:
+    """Each column with its description as its Delta column comment (readers see it)."""
+    from jobs.runtime.contracts import column_comments
+
+    comments = column_comments(contract)
+    return df.select(
+        *[
+            F.col(c).alias(c, metadata={"comment": comments[c]}) if c in comments else F.col(c)
+            for c in df.columns
+        ]
+    )
+
+
+def _set_properties(spark: SparkSession, path: str, contract: StructType | None) -> bool:
+    """Table properties: ``contract_version`` (tables with a contract) and the hook's.
+
+    Called before a commit, so the commit's version carries them; a table that
+    does not exist yet gets them right after it is created. Set only when they
+    differ from the table's (a Delta commit of their own), so a rerun that
+    changes nothing commits nothing. Returns whether the table exists.
+    """
+    from delta.tables import DeltaTable
+
+    if not DeltaTable.isDeltaTable(spark, path):
+        return False
+    wanted = dict(_active().table_properties(path))
+    if contract is not None:
+        wanted["contract_version"] = CONTRACT_VERSION
+    if not wanted:
+        return True
+    current = DeltaTable.forPath(spark, path).detail().first()["properties"] or {}
+    todo = {k: v for k, v in wanted.items() if current.get(k) != v}
+    if todo:
+        pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(todo.items()))
+        quoted = path.replace("`", "``")
+        spark.sql(f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ({pairs})")
+    return True
 
 
 def merge_changes(
@@ -72,7 +206,7 @@ def merge_changes(
     scope: str | None = None,
     insert_only: bool = False,
     compare: Sequence[str] = (),
-    user_metadata: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
     """Apply row changes to a Delta table in one MERGE commit.
 
@@ -83,12 +217,16 @@ def merge_changes(
     unique, e.g. the quarantine: delete by key, then add the new rows). With
     ``compare``, a matched row is replaced only when one of those columns
     differs (its run id stays that of the run that last changed it).
-    ``user_metadata`` goes into the commit's info. A MERGE
+    ``metadata`` goes into the commit's userMetadata (JSON). A MERGE
     rather than an overwrite, so the change feed shows only what changed.
     """
     from delta.tables import DeltaTable
 
+    hook = _active()
     spark = upserts.sparkSession
+    _set_properties(spark, path, contract)  # a MERGE's target exists
+    if hook.skip_commit(path):
+        return
     upserts = validate_schema(upserts, contract, path)
     columns = [f.name for f in contract.fields]
     source = upserts.select(*columns, F.lit(False).alias("_delete"))
@@ -114,9 +252,14 @@ def merge_changes(
     update = "NOT s._delete"
     if compare:
         update += " AND NOT (" + " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in compare) + ")"
-    key = "spark.databricks.delta.commitInfo.userMetadata"
-    if user_metadata is not None:
-        spark.conf.set(key, user_metadata)
+    tags, txn = hook.commit_tags(path)
+    tags = {**tags, **(metadata or {})}
+    # MERGE takes no writer options: the session's confs tag and fence its commit
+    confs = {f"spark.databricks.delta.write.{k}": v for k, v in txn.items()}
+    if tags:
+        confs["spark.databricks.delta.commitInfo.userMetadata"] = json.dumps(tags, sort_keys=True)
+    for key, value in confs.items():
+        spark.conf.set(key, value)
     try:
         (
             DeltaTable.forPath(spark, path)
@@ -128,5 +271,6 @@ def merge_changes(
             .execute()
         )
     finally:
-        if user_metadata is not None:
+        for key in confs:
             spark.conf.unset(key)
+    hook.committed(path)

@@ -28,9 +28,35 @@ def mlflow_run(cfg: AppConfig, run_name: str, tags: Mapping[str, str]) -> Iterat
             Path(location).mkdir(parents=True, exist_ok=True)
             location = Path(location).resolve().as_uri()
         mlflow.create_experiment(cfg.mlflow.experiment, artifact_location=location)
-    mlflow.set_experiment(cfg.mlflow.experiment)
+    experiment = mlflow.set_experiment(cfg.mlflow.experiment)
+    earlier = _same_run(experiment.experiment_id, run_name, tags)
+    if earlier is not None:  # a rerun of the same job run: log into the run it opened
+        with mlflow.start_run(run_id=earlier) as run:
+            yield run
+        return
     with mlflow.start_run(run_name=run_name, tags=dict(tags)) as run:
         yield run
+
+
+def _same_run(experiment_id: str, run_name: str, tags: Mapping[str, str]) -> str | None:
+    """The MLflow run an earlier attempt of this job run opened: same name, same tags."""
+    if "run_id" not in tags:
+        return None
+    runs = mlflow.search_runs(
+        [experiment_id],
+        filter_string=f"attributes.run_name = {_quoted(run_name)}",
+        output_format="list",
+        order_by=["attributes.start_time DESC"],
+    )
+    for run in runs:
+        if all(run.data.tags.get(k) == v for k, v in tags.items()):
+            return run.info.run_id
+    return None
+
+
+def _quoted(text: str) -> str:
+    """A string literal of MLflow's filter syntax."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float | None]:

@@ -14,7 +14,7 @@ change feed shows only what the delivery changed.
 
 from __future__ import annotations
 
-import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,16 @@ from features.schemas import (
     validate_schema,
 )
 from jobs.runtime.config import AppConfig, EntityConfig
-from jobs.runtime.delta import merge_changes, read_table, table_exists
+from jobs.runtime.delta import (
+    commit_metadata,
+    merge_changes,
+    read_table,
+    table_exists,
+    table_history,
+)
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
+from jobs.runtime.release import Release, publishing
 from jobs.stages.clustered import cluster_groups, pair_rows, with_stable_ids
 from jobs.stages.common import (
     DELIVERY_REASON_PREFIX,
@@ -60,6 +67,8 @@ from splink_models.incremental import (
 from splink_models.model import TrainedModel
 from splink_models.spark_backend import predict_given_pairs
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class DeliveryResult:
@@ -77,7 +86,9 @@ def delivery_contract(entity: EntityConfig) -> StructType:
     return StructType([*fields, StructField(CHANGE_COLUMN, StringType())])
 
 
-def read_delivery(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, where: str) -> DataFrame:
+def read_delivery(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, where: str
+) -> DataFrame:
     """A delivery by path (Delta or Parquet) or by warehouse table name, in its contract."""
     path = where if ("/" in where or "://" in where) else cfg.table_path(where)
     if table_exists(spark, path):
@@ -85,9 +96,7 @@ def read_delivery(spark: SparkSession, cfg: AppConfig, entity: EntityConfig, whe
     elif "://" in path or Path(path).exists():
         df = spark.read.parquet(path)
     else:
-        raise ResolutionError(
-            f"delivery {where!r}: no Delta table or Parquet files at {path}"
-        )
+        raise ResolutionError(f"delivery {where!r}: no Delta table or Parquet files at {path}")
     return validate_schema(df, delivery_contract(entity), path)
 
 
@@ -122,7 +131,9 @@ def _checked(raw: DataFrame, catalog_ids: DataFrame, idc: str) -> DataFrame:
         .when(F.col(idc).isNull(), F.lit(f"missing {idc}"))
         .when(F.col("_copies") > 1, F.lit(f"{idc} delivered more than once: no copy applied"))
         .when((change == NEW) & known, F.lit(f"new record, but its {idc} is in the catalog"))
-        .when((change != NEW) & ~known, F.lit(f"{change} record, but its {idc} is not in the catalog"))
+        .when(
+            (change != NEW) & ~known, F.lit(f"{change} record, but its {idc} is not in the catalog")
+        )
     )
     return (
         raw.withColumn("_copies", copies)
@@ -189,6 +200,40 @@ def deliver(
             + "; deliveries go to dedupe entities without products (resolve the others in full)"
         )
     require_inputs(spark, cfg, entity, "model")
+    tables = [
+        entity.input_table,
+        entity.features_table,
+        cfg.quarantine_table,
+        entity.pairs_table,
+        entity.groups_table,
+        entity.id_history_table,
+    ]
+    with publishing(
+        spark, cfg, job="deliver", entity=entity.name, run_id=run_id, tables=tables
+    ) as release:
+        if release.complete:
+            logger.info("deliver %s: run %s is published already", entity.name, run_id)
+            return DeliveryResult(
+                model_version=release.model_version or "unknown",
+                counts=release.summary["counts"],
+                id_events=release.summary["id_events"],
+            )
+        result = _deliver(spark, cfg, entity, delivery, run_id, model_ref, release)
+        release.finish(
+            result.model_version, {"counts": result.counts, "id_events": result.id_events}
+        )
+    return result
+
+
+def _deliver(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    delivery: str,
+    run_id: str,
+    model_ref: str | None,
+    release: Release,
+) -> DeliveryResult:
     c = contracts(entity)
     idc = entity.id_column
     pair_key = [f"{idc}_l", f"{idc}_r"]
@@ -197,6 +242,7 @@ def deliver(
     pairs = read_table(spark, pairs_path, c.pairs)
     old_groups = read_groups(spark, cfg, entity)
     model = _delivery_model(spark, cfg, entity, pairs, model_ref)
+    release.model_version = model.version
 
     with stage(f"check {entity.name} delivery"):
         checked, applied, rows = _applied(spark, cfg, entity, delivery)
@@ -319,7 +365,7 @@ def deliver(
             upserts=upserts,
             deletes=old_touching,
             compare=["match_weight", "match_probability", "comparison_levels"],
-            user_metadata=json.dumps({DRIFT_KEY: drift, "run_id": run_id}),
+            metadata={DRIFT_KEY: drift, "run_id": run_id},
         )
         gc = entity.group_column
         merge_changes(
@@ -349,14 +395,11 @@ def drift_allowance(spark: SparkSession, pairs_path: str) -> float:
     shift a pair it did not rescore may have; a full resolve overwrites the
     table and starts again from zero.
     """
-    from delta.tables import DeltaTable
-
     total = 0.0
-    for commit in DeltaTable.forPath(spark, pairs_path).history().orderBy(F.desc("version")).collect():
+    for commit in table_history(spark, pairs_path):
         if commit["operation"] != "MERGE":
             break
-        meta = json.loads(commit["userMetadata"] or "{}")
-        total += float(meta.get(DRIFT_KEY, 0.0))
+        total += float(commit_metadata(commit).get(DRIFT_KEY, 0.0))
     return total
 
 

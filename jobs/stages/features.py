@@ -7,7 +7,7 @@ features and groups, whose columns its config names).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -17,6 +17,7 @@ from features.quality import RECORD_EXCLUDED, split_bad_input
 from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, table_exists, write_table
+from jobs.runtime.release import publishing
 from jobs.stages.common import (
     contracts,
     entity_table,
@@ -107,9 +108,7 @@ def derive_golden(
     write_table(with_null_fields(rows, contract), cfg.table_path(entity.golden_table), contract)
 
 
-def features_of(
-    raw: DataFrame, entity: EntityConfig, run_id: str
-) -> tuple[DataFrame, DataFrame]:
+def features_of(raw: DataFrame, entity: EntityConfig, run_id: str) -> tuple[DataFrame, DataFrame]:
     """(features, quarantine rows) of input rows: the entity's quality rules, then its builder.
 
     Lazy: the features frame reads the split's usable rows.
@@ -130,7 +129,24 @@ def features_of(
 def build_features(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
 ) -> FeatureResult:
+    """The entity's features and quarantine rows, published as one release (``jobs.runtime.release``)."""
     require_inputs(spark, cfg, entity, "features")
+    tables = [cfg.quarantine_table, entity.features_table]
+    if entity.derived is not None:
+        tables += [entity.input_table] + ([entity.golden_table] if entity.golden_table else [])
+    with publishing(
+        spark, cfg, job="features", entity=entity.name, run_id=run_id, tables=tables
+    ) as release:
+        if release.complete:
+            return FeatureResult(**release.summary)
+        result = _build_features(spark, cfg, entity, run_id)
+        release.finish(None, asdict(result))
+    return result
+
+
+def _build_features(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, run_id: str
+) -> FeatureResult:
     if entity.derived is not None:
         derive_input(spark, cfg, entity)
     c = contracts(entity)
@@ -153,6 +169,4 @@ def build_features(
             f"features of {entity.name}: {n_input:,} records read, {n_features:,} with "
             f"features + {excluded:,} excluded: {n_input - n_features - excluded:,} unaccounted"
         )
-    return FeatureResult(
-        n_input=n_input, n_features=n_features, quarantine_by_reason=by_reason
-    )
+    return FeatureResult(n_input=n_input, n_features=n_features, quarantine_by_reason=by_reason)

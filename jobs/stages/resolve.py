@@ -6,6 +6,7 @@ inputs and shapes Splink's pairs into the entity's pairs contract.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
+from jobs.runtime.release import publishing
 from jobs.stages.common import (
     contracts,
     entity_table,
@@ -25,6 +27,8 @@ from jobs.stages.common import (
 from jobs.stages.kinds import kind_module
 from splink_models.model import TrainedModel
 from splink_models.spark_backend import predict
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,27 +60,45 @@ def resolve(
     require_inputs(spark, cfg, entity, "model")
     kind = kind_module(entity)
     c = contracts(entity)
-    model = load_model(cfg, entity.name, entity.model_module, model_ref).model
-    pairs_path = cfg.table_path(entity.pairs_table)
-    with stage(f"score {entity.name} pairs"):
-        write_table(score_pairs(spark, cfg, entity, model, run_id), pairs_path, c.pairs)
-    pairs = read_table(spark, pairs_path, c.pairs)
-    verb = "cluster" if entity.clustered else "assign"
-    with stage(f"{verb} {entity.name}"):
-        settled = kind.settle(
-            spark, cfg, entity, pairs, run_id=run_id, model_version=model.version
-        )
-        for role, frame in settled.outputs.items():
-            table, contract = entity_table(entity, role)
-            write_table(frame, cfg.table_path(table), contract)
+    tables = published_tables(entity)
+    with publishing(
+        spark, cfg, job="resolve", entity=entity.name, run_id=run_id, tables=tables
+    ) as release:
+        if release.complete:
+            logger.info("resolve %s: run %s is published already", entity.name, run_id)
+            return ResolveResult(
+                model_version=release.model_version or "unknown", summary=release.summary
+            )
+        model = load_model(cfg, entity.name, entity.model_module, model_ref).model
+        release.model_version = model.version
+        pairs_path = cfg.table_path(entity.pairs_table)
+        with stage(f"score {entity.name} pairs"):
+            write_table(score_pairs(spark, cfg, entity, model, run_id), pairs_path, c.pairs)
+        pairs = read_table(spark, pairs_path, c.pairs)
+        verb = "cluster" if entity.clustered else "assign"
+        with stage(f"{verb} {entity.name}"):
+            settled = kind.settle(
+                spark, cfg, entity, pairs, run_id=run_id, model_version=model.version
+            )
+            for role, frame in settled.outputs.items():
+                table, contract = entity_table(entity, role)
+                write_table(frame, cfg.table_path(table), contract)
+            if settled.id_events is not None:
+                write_id_history(cfg, entity, settled.id_events, run_id)
+        summary = kind.summarise(spark, cfg, entity, pairs)
         if settled.id_events is not None:
-            write_id_history(cfg, entity, settled.id_events, run_id)
-    summary = kind.summarise(spark, cfg, entity, pairs)
-    if settled.id_events is not None:
-        summary["id_events"] = event_counts(settled.id_events)
+            summary["id_events"] = event_counts(settled.id_events)
+        release.finish(model.version, summary)
     return ResolveResult(
         model_version=model.version, summary=summary, guard_rounds=settled.guard_rounds
     )
+
+
+def published_tables(entity: EntityConfig) -> list[str]:
+    """The tables a resolve of ``entity`` publishes: pairs, then groups or assignments."""
+    roles = ["pairs", "groups", "matches", "unmatched", "id_history"]
+    roles += list(entity.products.roles) if entity.products else []
+    return [entity.tables[r] for r in roles if r in entity.tables]
 
 
 @dataclass(frozen=True)
