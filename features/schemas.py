@@ -328,13 +328,13 @@ EVALUATION = StructType(
 
 
 # The release manifest (jobs.runtime.release): one row per table a publishing run
-# (resolve, deliver) committed, written after all of them. A reader that needs
+# (features, resolve, deliver) committed, written after all of them. A reader that needs
 # tables that belong together reads each at its table_version (VERSION AS OF).
 PUBLISHED_RUNS = StructType(
     [
         _f("run_id", _S, False),  # the run that published the release
         _f("entity_type", _S, False),  # the entity whose tables it published
-        _f("job", _S, False),  # the job that published it: resolve or deliver
+        _f("job", _S, False),  # the job that published it: features, resolve or deliver
         _f("table_name", _S, False),  # the table's name in the warehouse
         _f("table_version", _L, False),  # the Delta version the run committed
         _f("row_count", _L, False),  # the table's rows at that version
