@@ -221,7 +221,8 @@ def groups_schema(id_column: str, group_column: str) -> StructType:
             _f("group_size", _L, False),  # records in the group
             # the group's best-connected member (most accepted links; ties: smallest id)
             _f(f"representative_{id_column}", _S, False),
-            _f("run_id", _S, False),  # the run that last wrote the row
+            # the run that last changed the row's group, size or representative
+            _f("run_id", _S, False),
             _f("model_version", _S, False),  # that run's model (<entity>-<hash of its settings>)
         ]
     )

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
@@ -22,6 +23,7 @@ from features.schemas import (
 )
 from jobs import resolve
 from jobs.runtime.delta import read_table
+from jobs.runtime.release import latest_release, latest_run
 from jobs.samples.catalog import HARD_NEGATIVE_KINDS
 
 pytestmark = pytest.mark.e2e
@@ -131,10 +133,22 @@ def test_rerun_keeps_group_ids_stable(spark, resolved_sample):
         "track_id", "recording_group_id"
     )
     before = {r.track_id: r.recording_group_id for r in before.collect()}
+    path = cfg.table_path(e.groups_table)
+    released = latest_release(spark, cfg, "recordings")[e.groups_table]
     resolve.run(spark, cfg, entity="recordings", run_id="e2e-run-2")
-    after = read_table(spark, cfg.table_path(e.groups_table))
-    assert {r.run_id for r in after.select("run_id").distinct().collect()} == {"e2e-run-2"}
+    assert latest_run(spark, cfg, "recordings")[0] == "e2e-run-2"
+    after = read_table(spark, path)
     assert {r.track_id: r.recording_group_id for r in after.collect()} == before
+    # nothing moved, so the rerun changed no groups row: the change feed since is empty
+    head = DeltaTable.forPath(spark, path).history(1).first()["version"]
+    if head > released:
+        feed = (
+            spark.read.format("delta")
+            .option("readChangeFeed", "true")
+            .option("startingVersion", released + 1)
+            .load(path)
+        )
+        assert feed.count() == 0
 
 
 def test_training_is_logged_to_mlflow(resolved_sample):
@@ -198,12 +212,12 @@ def test_evaluate_rerun_replaces_its_rows(spark, resolved_sample):
 
     cfg, _, _ = resolved_sample
     table = cfg.table_path(cfg.evaluation_table)
-    groups_run = read_table(spark, cfg.table_path("recording_groups")).first().run_id
+    groups_run = latest_run(spark, cfg, "recordings")[0]  # the manifest's latest release
     first = evaluate.run(spark, cfg, entity="recordings", run_id="someone-else")
     rows_once = read_table(spark, table).where(f"run_id = '{groups_run}'").count()
     evaluate.run(spark, cfg, entity="recordings", run_id="someone-else-again")
     rows_twice = read_table(spark, table).where(f"run_id = '{groups_run}'").count()
-    # the evaluation belongs to the run that wrote the groups, and a rerun replaces it
+    # the evaluation belongs to the run that published the groups, and a rerun replaces it
     assert first["run_id"] == groups_run
     assert rows_once == rows_twice > 0
 

@@ -216,9 +216,12 @@ def merge_changes(
     matches. ``insert_only``: upserts never replace (a table whose key is not
     unique, e.g. the quarantine: delete by key, then add the new rows). With
     ``compare``, a matched row is replaced only when one of those columns
-    differs (its run id stays that of the run that last changed it).
-    ``metadata`` goes into the commit's userMetadata (JSON). A MERGE
-    rather than an overwrite, so the change feed shows only what changed.
+    differs (its run id stays that of the run that last changed it): the
+    unchanged upserts are dropped before the MERGE, so it rewrites no file
+    for them (a commit that rewrites files without a change record would
+    read as every row deleted and inserted to a delta-rs change-feed reader).
+    ``metadata`` goes into the commit's userMetadata (JSON). A MERGE rather
+    than an overwrite, so the change feed shows only what changed.
     """
     from delta.tables import DeltaTable
 
@@ -228,12 +231,20 @@ def merge_changes(
     if hook.skip_commit(path):
         return
     upserts = validate_schema(upserts, contract, path)
+    upsert_keys = upserts.select(*keys)
+    if compare:
+        same = [*keys, *compare]
+        target = DeltaTable.forPath(spark, path).toDF()
+        target = target.select(*[F.col(c).alias(f"_t_{c}") for c in same])
+        upserts = upserts.join(
+            target, [upserts[c].eqNullSafe(target[f"_t_{c}"]) for c in same], "left_anti"
+        )
     columns = [f.name for f in contract.fields]
     source = upserts.select(*columns, F.lit(False).alias("_delete"))
     if deletes is not None:
         gone = deletes.select(*keys).distinct()
         if not insert_only:
-            gone = gone.join(upserts.select(*keys), list(keys), "left_anti")
+            gone = gone.join(upsert_keys, list(keys), "left_anti")
         source = source.unionByName(
             gone.select(
                 *[
@@ -261,16 +272,43 @@ def merge_changes(
     for key, value in confs.items():
         spark.conf.set(key, value)
     try:
-        (
+        merge = (
             DeltaTable.forPath(spark, path)
             .alias("t")
             .merge(source.alias("s"), on)
             .whenMatchedDelete(condition="s._delete")
             .whenMatchedUpdate(condition=update, set=values)
             .whenNotMatchedInsert(condition="NOT s._delete", values=values)
-            .execute()
         )
+        merge.execute()
     finally:
         for key in confs:
             spark.conf.unset(key)
     hook.committed(path)
+
+
+def replace_rows(
+    df: DataFrame, path: str, contract: StructType, *, keys: Sequence[str], compare: Sequence[str]
+) -> None:
+    """Make the table hold exactly ``df``'s rows, committing only the rows that change.
+
+    A MERGE on ``keys``: a row whose ``compare`` columns are unchanged keeps its
+    old row (its lineage columns name the run that last changed it), so the
+    change feed holds only real changes; a key ``df`` no longer has is
+    deleted. A new table, or one whose columns differ from the contract, is
+    written in full instead.
+    """
+    from delta.tables import DeltaTable
+
+    from features.schemas import schema_problems
+
+    spark = df.sparkSession
+    if not table_exists(spark, path):
+        write_table(df, path, contract)
+        return
+    current = DeltaTable.forPath(spark, path).toDF()  # what the MERGE changes: the latest
+    if schema_problems(current.schema, contract):
+        write_table(df, path, contract)
+        return
+    gone = current.select(*keys).join(df.select(*keys), list(keys), "left_anti")
+    merge_changes(path, contract, keys=keys, upserts=df, deletes=gone, compare=compare)

@@ -31,6 +31,7 @@ from typing import Any
 
 from pyspark.sql import Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from features.errors import ResolutionError
 from features.schemas import CONTRACT_VERSION, PUBLISHED_RUNS
@@ -147,9 +148,10 @@ class Release(CommitHook):
                     json.dumps(summary, sort_keys=True, default=str),
                 )
             )
-        frame = self.spark.createDataFrame(
-            rows, [f.name for f in PUBLISHED_RUNS.fields if f.name != "finished_at"]
-        ).withColumn("finished_at", F.current_timestamp())
+        schema = StructType([f for f in PUBLISHED_RUNS.fields if f.name != "finished_at"])
+        frame = self.spark.createDataFrame(rows, schema).withColumn(
+            "finished_at", F.current_timestamp()
+        )
         write_table(
             frame,
             manifest,
@@ -288,3 +290,36 @@ def publishing(
     release = open_release(spark, cfg, job=job, entity=entity, run_id=run_id, tables=tables)
     with commit_hook(release):
         yield release
+
+
+def latest_run(
+    spark: SparkSession, cfg: AppConfig, entity: str, jobs: Sequence[str] = ("resolve", "deliver")
+) -> tuple[str, str | None] | None:
+    """(run id, model version) of the latest release of ``entity`` by one of ``jobs``."""
+    rows = [r for r in published(spark, cfg) if r["entity_type"] == entity and r["job"] in jobs]
+    if not rows:
+        return None
+    last = max(rows, key=lambda r: r["finished_at"])
+    return last["run_id"], last["model_version"]
+
+
+@dataclass
+class ReleasedView(CommitHook):
+    """Reads of the listed tables at the versions a release published."""
+
+    pins: dict[str, int]
+
+    def version_to_read(self, path: str) -> int | None:
+        return self.pins.get(path)
+
+
+@contextmanager
+def reading_latest_release(spark: SparkSession, cfg: AppConfig, entity: str) -> Iterator[None]:
+    """Read ``entity``'s published tables as its latest release lists them, meanwhile.
+
+    A run killed before its manifest may have committed some of them since:
+    what it left is not read. Tables no release lists read at their latest.
+    """
+    pins = {cfg.table_path(t): v for t, v in latest_release(spark, cfg, entity).items()}
+    with commit_hook(ReleasedView(pins)):
+        yield

@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from features.errors import ResolutionError
 from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table
+from jobs.runtime.release import latest_run, reading_latest_release
 from jobs.stages.clustered import GOLDEN_KINDS, record_errors
 from jobs.stages.common import contracts, entity_table, read_features
 from jobs.stages.kinds import kind_module
@@ -28,7 +29,14 @@ __all__ = ["GOLDEN_KINDS", "evaluate_entity"]
 
 
 def published_lineage(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> tuple[str, str]:
-    """(run_id, model_version) of the run that wrote the entity's outputs."""
+    """(run_id, model_version) of the run that published the entity's outputs.
+
+    The manifest's latest resolve or delivery of the entity; without a manifest
+    (tables written before releases), the lineage columns of its outputs.
+    """
+    latest = latest_run(spark, cfg, entity.name)
+    if latest is not None:
+        return latest[0], latest[1] or "unknown"
     role = "groups" if entity.clustered else "matches"
     table, contract = entity_table(entity, role)
     frames = [read_table(spark, cfg.table_path(table), contract)]
@@ -47,10 +55,22 @@ def evaluate_entity(
 ) -> dict[str, Any]:
     """Score the published run against its golden data: Delta, MLflow, JSON, and its errors.
 
-    The run evaluated is the one that wrote the entity's outputs, whoever
-    evaluates it. ``golden``: "auto", "clusters" or "pairs" (clustered kinds).
+    The run evaluated is the latest release of the entity's outputs (the
+    manifest's), its tables read at the versions it lists, whoever evaluates it. ``golden``: "auto", "clusters" or "pairs" (clustered kinds).
     """
     run_id, model_version = published_lineage(spark, cfg, entity)
+    with reading_latest_release(spark, cfg, entity.name):
+        return _evaluate(spark, cfg, entity, golden, run_id, model_version)
+
+
+def _evaluate(
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    golden: str,
+    run_id: str,
+    model_version: str,
+) -> dict[str, Any]:
     report, labelled, curve = kind_module(entity).evaluate_published(spark, cfg, entity, golden)
     if entity.clustered:
         n_candidates = report.get("n_candidate_pairs")

@@ -13,7 +13,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.runtime.config import AppConfig, EntityConfig
-from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.delta import read_table, replace_rows, write_table
 from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
 from jobs.runtime.release import publishing
@@ -82,7 +82,17 @@ def resolve(
             )
             for role, frame in settled.outputs.items():
                 table, contract = entity_table(entity, role)
-                write_table(frame, cfg.table_path(table), contract)
+                if role == "groups":  # the rows whose group changed, for the change feed
+                    idc = entity.id_column
+                    replace_rows(
+                        frame,
+                        cfg.table_path(table),
+                        contract,
+                        keys=[idc],
+                        compare=[entity.group_column, "group_size", f"representative_{idc}"],
+                    )
+                else:
+                    write_table(frame, cfg.table_path(table), contract)
             if settled.id_events is not None:
                 write_id_history(cfg, entity, settled.id_events, run_id)
         summary = kind.summarise(spark, cfg, entity, pairs)
