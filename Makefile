@@ -43,7 +43,8 @@ lint: setup
 	$(PY) -m ruff check jobs features splink_models tests
 
 # The output tables' contracts as files for readers (conf/contracts/: BigQuery JSON and
-# Avro schemas) from features/schemas.py; tests/test_contracts.py fails when they are stale.
+# Avro schemas, Scala case classes) from features/schemas.py; tests/test_contracts.py
+# fails when they are stale.
 contracts: $(VENV)/.installed
 	$(PY) -m jobs.contracts
 

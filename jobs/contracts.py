@@ -1,6 +1,7 @@
 """Write the output tables' contracts as files: conf/contracts/<table>.bigquery.json and .avsc.
 
-No Spark: the files come from the StructType constants of features.schemas and
+Also conf/contracts/OutputTables.scala, the tables' Scala case classes. No Spark:
+the files come from the StructType constants of features.schemas and
 the table names of the config (see jobs.runtime.contracts, conf/contracts/README.md).
 
     python -m jobs.contracts            # regenerate conf/contracts/ (make contracts)

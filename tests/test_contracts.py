@@ -35,6 +35,7 @@ from jobs.runtime.config import DEFAULT_CONF_DIR, load_config
 from jobs.runtime.contracts import (
     AVRO_SUFFIX,
     BIGQUERY_SUFFIX,
+    SCALA_FILE,
     ContractError,
     SchemaComments,
     avro_schema,
@@ -44,6 +45,7 @@ from jobs.runtime.contracts import (
     contract_problems,
     output_tables,
     render_contracts,
+    scala_case_classes,
     stale_files,
     write_contracts,
 )
@@ -593,3 +595,98 @@ def test_check_lists_a_stale_file(tmp_path, tables):
     ]
     write_contracts(tmp_path, rendered)
     assert stale_files(tmp_path, rendered) == []
+
+
+# --- Scala case classes ----------------------------------------------------------------------
+
+SCALA_CASES = [
+    # spark type, nullable, Scala type of the field
+    (StringType(), False, "String"),
+    (StringType(), True, "Option[String]"),
+    (LongType(), False, "Long"),
+    (IntegerType(), True, "Option[Int]"),
+    (DoubleType(), False, "Double"),
+    (BooleanType(), False, "Boolean"),
+    (TimestampType(), False, "java.sql.Timestamp"),
+    (DateType(), True, "Option[java.sql.Date]"),
+    (ArrayType(StringType(), False), False, "Seq[String]"),
+    (ArrayType(StringType(), True), True, "Option[Seq[Option[String]]]"),
+    (NESTED, True, "Option[TC]"),
+    (ArrayType(NESTED, False), False, "Seq[TC]"),
+]
+
+
+def _scala(tables: dict[str, StructType]) -> str:
+    """The Scala source of ``tables``, with no schemas module: no descriptions, no constants."""
+    return scala_case_classes(tables, "1", SchemaComments(""))
+
+
+@pytest.mark.parametrize(("dtype", "nullable", "scala"), SCALA_CASES)
+def test_types_map_to_scala(dtype, nullable, scala):
+    source = _scala({"t": StructType([StructField("c", dtype, nullable)])})
+    assert f"final case class T(\n    c: {scala}\n)" in source
+    assert 'val t: Table[T] =\n    Table("t", Encoders.product[T])' in source
+    if "TC" in scala:  # a struct is a case class of its own, named after where it is used
+        assert "final case class TC(\n    x: Long\n)" in source
+
+
+def test_every_output_table_has_a_scala_case_class(tables):
+    """The committed file: one case class per table, read through OutputTables.tables."""
+    source = (CONTRACT_DIR / SCALA_FILE).read_text()
+    assert SCALA_FILE in render_contracts(tables, CONTRACT_VERSION)  # so --check covers it
+    for table in tables:
+        cls = "".join(part.capitalize() for part in table.split("_"))
+        assert f"final case class {cls}(" in source, table
+        assert f'Table("{table}", Encoders.product[{cls}])' in source, table
+        member = cls[0].lower() + cls[1:]
+        assert f"    {member}.name -> {member}" in source, table
+    assert f'val ContractVersion: String = "{CONTRACT_VERSION}"' in source
+    assert "package music_resolution.contracts" in source
+
+
+def test_scala_fields_carry_their_descriptions(tables):
+    """Every field of every case class has its column's description as a comment above it."""
+    lines = scala_case_classes(tables, CONTRACT_VERSION).splitlines()
+    fields = [i for i, line in enumerate(lines) if re.fullmatch(r"    `?\w+`?: \S.*", line)]
+    assert len(fields) > sum(len(c.fields) for c in tables.values())  # nested ones too
+    undescribed = [lines[i] for i in fields if not lines[i - 1].startswith("    // ")]
+    assert not undescribed, undescribed
+    assert "    // the level the pair reached (Splink gamma; -1 = null)\n    level: Int," in (
+        "\n".join(lines)
+    )
+
+
+def test_a_scala_struct_is_one_class_named_after_its_constant(tables):
+    source = scala_case_classes(tables, CONTRACT_VERSION)
+    assert source.count("final case class ComparisonLevel(") == 1  # COMPARISON_LEVEL
+    assert source.count("    comparison_levels: Seq[ComparisonLevel],") == 4  # the pairs tables
+    assert "    explanation: Seq[ComparisonLevel]," in source  # video_matches
+    # error_analysis' copy has nullable fields: no equal constant, a class of its own
+    assert "    comparison_levels: Option[Seq[Option[ErrorAnalysisComparisonLevels]]]," in source
+    assert "    level: Option[Int]," in source
+
+
+def test_scala_names_take_keywords_and_refuse_a_clash():
+    one = StructType([StructField("type", StringType(), False)])
+    assert "    `type`: String\n" in _scala({"t": one})
+    assert "  val `match`: Table[Match] =" in _scala({"match": one})
+    with pytest.raises(ContractError, match="AB would also be table a__b"):
+        _scala({"a_b": one, "a__b": one})
+    with pytest.raises(ContractError, match="cannot name a Scala case class"):
+        _scala({"string": one})  # String would shadow scala.String
+    with pytest.raises(ContractError, match="would also be"):  # a table named like a struct
+        _scala({"t": StructType([StructField("c", NESTED)]), "t_c": one})
+    with pytest.raises(ContractError, match=r"t\.c: .*not a plain type"):
+        _scala({"t": StructType([StructField("c", MapType(StringType(), StringType()))])})
+
+
+def test_check_lists_a_hand_edited_scala_file(tmp_path, tables):
+    rendered = render_contracts(tables, CONTRACT_VERSION)
+    write_contracts(tmp_path, rendered)
+    path = tmp_path / SCALA_FILE
+    path.write_text(path.read_text().replace("group_size: Long", "group_size: Int"))
+    assert stale_files(tmp_path, rendered) == [f"{SCALA_FILE} (differs)"]
+    write_contracts(tmp_path, rendered)
+    assert stale_files(tmp_path, rendered) == []
+    path.unlink()
+    assert stale_files(tmp_path, rendered) == [f"{SCALA_FILE} (missing)"]

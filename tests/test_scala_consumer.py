@@ -1,11 +1,14 @@
 """The output Delta tables are readable by JVM consumers (Scala/Scio jobs, BigQuery loaders).
 
 The schema tests check the contracts from Python; this one checks them from the
-other side: a small Scala program (tests/scala/RecordingTablesConsumer.scala)
-reads ``recording_groups`` and ``recording_pairs`` into case classes that mirror
-features/schemas.py and compares them with values picked here. It is compiled
-with the Scala compiler that ships in pyspark's jars and run with pyspark's own
-spark-submit, so no sbt, Maven or network is needed.
+other side: a small Scala program (tests/scala/OutputTablesConsumer.scala) reads
+every output table of the shared test lakehouse into the case classes generated
+from the contracts (conf/contracts/OutputTables.scala, written by
+``python -m jobs.contracts``), checks each one's columns and row count against
+Spark's in Python, and compares ``recording_groups`` and ``recording_pairs`` with
+values picked here. It is compiled with the Scala compiler that ships in
+pyspark's jars and run with pyspark's own spark-submit, so no sbt, Maven or
+network is needed.
 """
 
 from __future__ import annotations
@@ -22,13 +25,21 @@ from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
+from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from jobs.runtime.config import AppConfig
+from jobs.runtime.config import DEFAULT_CONF_DIR, AppConfig
+from jobs.runtime.contracts import OUTPUT_ROLES, SCALA_FILE, output_tables
+from jobs.runtime.release import latest_run, published
 from jobs.runtime.session import local_jars
 
-SCALA_SOURCE = Path(__file__).parent / "scala" / "RecordingTablesConsumer.scala"
-MAIN_CLASS = "RecordingTablesConsumer"
+SCALA_SOURCES = [
+    Path(__file__).parent / "scala" / "OutputTablesConsumer.scala",
+    DEFAULT_CONF_DIR / "contracts" / SCALA_FILE,  # the generated case classes
+]
+MAIN_CLASS = "OutputTablesConsumer"
+# the entities whose output tables the shared lakehouse must hold (their fixtures ran)
+ENTITIES_READ = ("recordings", "videos", "works")
 COMPILE_TIMEOUT_S = 300
 SUBMIT_TIMEOUT_S = 300
 N_SAMPLES = 5
@@ -74,15 +85,16 @@ def _run(cmd: list[str], what: str, timeout_s: int, **kwargs: Any) -> CompletedP
 
 
 def compile_consumer(out_dir: Path) -> Path:
-    """Compile the Scala consumer with pyspark's scalac and package it as a jar for spark-submit."""
+    """Compile the consumer and the generated case classes with pyspark's scalac, as one jar."""
     jars_dir = _pyspark_home() / "jars"
     compiler = [_one_jar(jars_dir, n) for n in ("scala-compiler", "scala-library", "scala-reflect")]
     classes = out_dir / "classes"
     classes.mkdir(parents=True)
     scalac = ["java", "-cp", os.pathsep.join(map(str, compiler)), "scala.tools.nsc.Main"]
     spark_cp = ["-usejavacp", "-cp", f"{jars_dir}/*"]
-    _run([*scalac, *spark_cp, "-d", str(classes), str(SCALA_SOURCE)], "scalac", COMPILE_TIMEOUT_S)
-    jar = out_dir / "recording-tables-consumer.jar"
+    sources = [str(p) for p in SCALA_SOURCES]
+    _run([*scalac, *spark_cp, "-d", str(classes), *sources], "scalac", COMPILE_TIMEOUT_S)
+    jar = out_dir / "output-tables-consumer.jar"
     with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
         for path in sorted(classes.rglob("*.class")):
@@ -90,10 +102,30 @@ def compile_consumer(out_dir: Path) -> Path:
     return jar
 
 
-def expected_values(
+def present_tables(spark: SparkSession, cfg: AppConfig) -> list[dict[str, Any]]:
+    """Every output table the lakehouse holds: its name, path and row count as Spark counts it."""
+    found = []
+    for name in sorted(output_tables(cfg)):
+        path = cfg.table_path(name)
+        if DeltaTable.isDeltaTable(spark, path):
+            rows = spark.read.format("delta").load(path).count()
+            found.append({"name": name, "path": path, "rows": rows})
+    return found
+
+
+def entity_outputs(cfg: AppConfig, entities: tuple[str, ...]) -> set[str]:
+    """The output tables of ``entities``: each one's published roles and product tables."""
+    names = set()
+    for entity in map(cfg.entity, entities):
+        roles = [*OUTPUT_ROLES, *(entity.products.roles if entity.products else ())]
+        names |= {entity.tables[r] for r in roles if r in entity.tables}
+    return names
+
+
+def expected_recordings(
     spark: SparkSession, groups_path: str, pairs_path: str, run_id: str
 ) -> dict[str, Any]:
-    """What the Scala side must find, read here through the Python/Delta path.
+    """What the Scala side must find in the recording tables, read here through Python/Delta.
 
     Sample rows mix multi-member groups with a singleton, and pairs above and
     below the threshold, so a consumer that mangles either kind is caught.
@@ -112,7 +144,8 @@ def expected_values(
     assert sample_groups and sample_pairs, "the sample produced no groups or no pairs to check"
     return {
         "run_id": run_id,
-        "groups_rows": groups.count(),
+        "groups_path": groups_path,
+        "pairs_path": pairs_path,
         "pairs_rows": pairs.count(),
         "distinct_groups": groups.select("recording_group_id").distinct().count(),
         "track_groups": [
@@ -139,41 +172,68 @@ def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> CompletedProce
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "spark.ui.enabled": "false",
         "spark.databricks.delta.snapshotPartitions": "2",  # 50 by default: slow on small tables
+        "spark.sql.shuffle.partitions": "4",  # 200 by default: slow on small tables
         "spark.log.level": "WARN",
     }
-    cmd = [str(home / "bin" / "spark-submit"), "--master", "local[1]", "--driver-memory", "1g"]
+    cmd = [str(home / "bin" / "spark-submit"), "--master", "local[2]", "--driver-memory", "1g"]
     cmd += ["--class", MAIN_CLASS, "--jars", ",".join(delta_jars)]
     for key, value in confs.items():
         cmd += ["--conf", f"{key}={value}"]
     return _run([*cmd, str(jar), *args], "spark-submit", SUBMIT_TIMEOUT_S, env=env)
 
 
-def test_scala_consumer_reads_recording_tables(
-    resolved_sample: tuple[AppConfig, Any, dict[str, Any]], spark: SparkSession, tmp_path: Path
+def test_scala_consumer_reads_every_output_table(
+    resolved_sample: tuple[AppConfig, Any, dict[str, Any]],
+    resolved_videos: Any,
+    resolved_works: Any,
+    spark: SparkSession,
+    tmp_path: Path,
 ) -> None:
-    """A Scala program reads both output tables into contract case classes, agreeing with Python."""
+    """A Scala program reads every output table into its generated case class, agreeing
+    with Python; and the recording tables in detail."""
     if shutil.which("java") is None:
         pytest.skip("java is not on PATH: cannot compile or run the Scala consumer")
-    cfg, _report, results = resolved_sample
+    cfg, _report, _results = resolved_sample
     delta_jars = local_jars(cfg.spark.ivy_dir)
     if not delta_jars:
         pytest.skip(
             f"no cached Delta jars under {cfg.spark.ivy_dir}/jars: start Spark once with network "
             "(any job or test) so Ivy fills the cache"
         )
+    tables = present_tables(spark, cfg)
+    names = {t["name"] for t in tables}
+    shared = {cfg.quarantine_table, cfg.evaluation_table, cfg.error_analysis_table}
+    must = entity_outputs(cfg, ENTITIES_READ) | shared | {cfg.published_runs_table}
+    assert must <= names, f"output tables the fixtures did not write: {sorted(must - names)}"
+
     entity = cfg.entity("recordings")
     groups_path = cfg.table_path(entity.groups_table)
     pairs_path = cfg.table_path(entity.pairs_table)
-
-    # the latest resolve of the shared sample wrote these tables (other tests rerun it)
-    latest_run = spark.read.format("delta").load(groups_path).select("run_id").first().run_id
-    expected = expected_values(spark, groups_path, pairs_path, latest_run)
+    # the latest resolve of the shared sample published these tables (other tests rerun it)
+    run_id = latest_run(spark, cfg, "recordings")[0]
+    recordings = expected_recordings(spark, groups_path, pairs_path, run_id)
+    # a group row names the run that last changed it: one of the published resolves
+    recordings["group_runs"] = sorted(
+        {r["run_id"] for r in published(spark, cfg) if r["entity_type"] == "recordings"}
+    )
     expected_path = tmp_path / "expected.json"
-    expected_path.write_text(json.dumps(expected, indent=2))
+    expected_path.write_text(json.dumps({"tables": tables, "recordings": recordings}, indent=2))
 
     jar = compile_consumer(tmp_path / "build")
-    proc = spark_submit(jar, delta_jars, groups_path, pairs_path, str(expected_path))
+    proc = spark_submit(jar, delta_jars, str(expected_path))
 
+    read = {
+        line.split()[2]: line
+        for line in proc.stdout.splitlines()
+        if line.startswith("SCALA TABLE ")
+    }
+    assert set(read) == names, f"tables read: {sorted(read)}, expected {sorted(names)}"
     ok_lines = [line for line in proc.stdout.splitlines() if line.startswith("SCALA CONSUMER OK")]
-    want = f"SCALA CONSUMER OK groups={expected['distinct_groups']} pairs={expected['pairs_rows']}"
-    assert ok_lines == [want], f"no {want!r} line\n{_outputs(proc.stdout, proc.stderr)}"
+    want = (
+        f"SCALA CONSUMER OK tables={len(tables)} groups={recordings['distinct_groups']} "
+        f"pairs={recordings['pairs_rows']}"
+    )
+    assert len(ok_lines) == 1 and ok_lines[0].startswith(want), (
+        f"no {want!r} line\n{_outputs(proc.stdout, proc.stderr)}"
+    )
+    print(f"read {len(read)} output tables as case classes: {sorted(read)}")

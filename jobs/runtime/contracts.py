@@ -1,9 +1,12 @@
-"""Output contracts as files for other languages: BigQuery JSON schemas and Avro schemas.
+"""Output contracts as files for other languages: BigQuery, Avro schemas, Scala case classes.
 
 ``conf/contracts/`` holds, for every output table, ``<table>.bigquery.json`` (what
 ``bq mk --schema`` takes) and ``<table>.avsc`` (an Avro record schema), generated
 from the StructType constants of ``features.schemas``, and ``VERSION`` (its
-``CONTRACT_VERSION``). Readers in Scala or BigQuery build on these files, so a
+``CONTRACT_VERSION``), and ``OutputTables.scala``: one Scala case class per output
+table (and per distinct struct column type), each field with its description,
+and an object ``OutputTables`` that reads any table, by name, as its case class
+(``scala_case_classes``). Readers in Scala or BigQuery build on these files, so a
 breaking change to them (a column removed, renamed or retyped, nullable made
 required, a required column added, a table removed) is allowed only together
 with a new ``CONTRACT_VERSION``: ``contract_problems`` says what breaks.
@@ -38,6 +41,7 @@ import inspect
 import io
 import json
 import re
+import textwrap
 import tokenize
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -484,6 +488,248 @@ def avro_schema(
     return record | ({"namespace": namespace} if namespace else {}) | ({"doc": doc} if doc else {})
 
 
+# --- Scala case classes --------------------------------------------------------------------
+
+SCALA_FILE = "OutputTables.scala"
+SCALA_PACKAGE = "music_resolution.contracts"
+SCALA_OBJECT = "OutputTables"
+# Spark type -> the Scala type of a case class field that Spark's encoders map back to it
+SCALA_TYPES: dict[type[DataType], str] = {
+    StringType: "String",
+    LongType: "Long",
+    IntegerType: "Int",
+    DoubleType: "Double",
+    BooleanType: "Boolean",
+    TimestampType: "java.sql.Timestamp",
+    DateType: "java.sql.Date",
+}
+SCALA_KEYWORDS = frozenset(
+    "abstract case catch class def do else enum export extends false final finally for "
+    "forSome given if implicit import lazy macro match new null object override package "
+    "private protected return sealed super then this throw trait true try type val var "
+    "while with yield".split()
+)
+# names the generated file refers to (its imports, the types it uses, its object's
+# members): a case class of that name would shadow them
+_SCALA_TAKEN = frozenset(
+    {*SCALA_TYPES.values(), "Option", "Seq", "Product", "ListMap", "DataFrame", "Dataset"}
+    | {"Encoder", "Encoders", "SparkSession", "StructType", "Table", SCALA_OBJECT}
+)
+_SCALA_MEMBERS = frozenset({"tables", "ContractVersion", "Table"})
+_SCALA_WIDTH = 100
+
+
+def _camel(name: str) -> str:
+    """``recording_groups`` -> ``RecordingGroups``: a table's (or struct's) case class."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _scala_id(name: str) -> str:
+    """A field's or value's name as Scala source: a keyword in backticks."""
+    return f"`{name}`" if name in SCALA_KEYWORDS else name
+
+
+def _scala_text(text: str) -> str:
+    """Text safe in a Scala comment: no unicode escape, no end of a block comment."""
+    return " ".join(text.split()).replace("\\u", "\\\\u").replace("*/", "* /")
+
+
+def _line_comment(text: str, indent: str) -> list[str]:
+    width = _SCALA_WIDTH - len(indent) - 3
+    return [f"{indent}// {line}" for line in textwrap.wrap(_scala_text(text), width)]
+
+
+def _scaladoc(paragraphs: list[str], indent: str = "") -> list[str]:
+    """``/** ... */`` of the non-empty ``paragraphs``, a blank line between them."""
+    body: list[str] = []
+    for text in filter(None, paragraphs):
+        body += [""] if body else []
+        body += textwrap.wrap(_scala_text(text), _SCALA_WIDTH - len(indent) - 4)
+    if not body:
+        return []
+    lines = [f"{indent}/** {body[0]}"] + [f"{indent}  * {b}".rstrip() for b in body[1:]]
+    return lines[:-1] + [lines[-1] + " */"] if len(lines) == 1 else [*lines, f"{indent}  */"]
+
+
+@dataclass
+class _ScalaClass:
+    """A case class: its name, scaladoc paragraphs and fields (name, Scala type, description)."""
+
+    name: str
+    doc: list[str]
+    fields: list[tuple[str, str, str]]
+
+    def source(self) -> list[str]:
+        lines = [*_scaladoc(self.doc), f"final case class {self.name}("]
+        for i, (name, scala, text) in enumerate(self.fields):
+            comma = "," if i < len(self.fields) - 1 else ""
+            lines += [*_line_comment(text, "    "), f"    {_scala_id(name)}: {scala}{comma}"]
+        return [*lines, ")"]
+
+
+class _ScalaClasses:
+    """The case classes of some contracts: one per table, one per distinct nested struct.
+
+    A struct is one class wherever it is used (equal StructTypes, nullability
+    and all), named after the features.schemas constant equal to it
+    (COMPARISON_LEVEL: ``ComparisonLevel``), else after where it is first used
+    (``error_analysis.comparison_levels``: ``ErrorAnalysisComparisonLevels``).
+    """
+
+    def __init__(self, comments: SchemaComments) -> None:
+        self.comments = comments
+        self.nested: dict[str, _ScalaClass] = {}  # the struct's JSON -> its class
+        self.used_by: dict[str, list[str]] = {}  # the struct's JSON -> the columns of that type
+        self.names: dict[str, str] = {}  # class name -> what it is for, to refuse a clash
+
+    def claim(self, name: str, what: str) -> str:
+        if not _NAME.fullmatch(name) or name in _SCALA_TAKEN or name in SCALA_KEYWORDS:
+            raise ContractError(f"{what}: {name!r} cannot name a Scala case class here")
+        if name in self.names:
+            raise ContractError(f"{what}: Scala case class {name} would also be {self.names[name]}")
+        self.names[name] = what
+        return name
+
+    def case_class(
+        self, name: str, struct: StructType, describe: Callable[[str], str], where: str, doc: str
+    ) -> _ScalaClass:
+        fields = []
+        for f in struct.fields:
+            if not _NAME.fullmatch(f.name):
+                raise ContractError(f"{where}.{f.name}: not a Scala field name")
+            scala = self.field_type(
+                f.dataType, f.nullable, f"{where}.{f.name}", _within(describe, f.name)
+            )
+            fields.append((f.name, scala, describe(f.name)))
+        return _ScalaClass(name, [doc], fields)
+
+    def field_type(
+        self, dtype: DataType, nullable: bool, where: str, describe: Callable[[str], str]
+    ) -> str:
+        """``describe``: of the fields of ``dtype`` (or of its elements'), by name."""
+        if isinstance(dtype, ArrayType):
+            scala = (
+                f"Seq[{self.field_type(dtype.elementType, dtype.containsNull, where, describe)}]"
+            )
+        elif isinstance(dtype, StructType):
+            scala = self.struct_class(dtype, where, describe)
+        elif type(dtype) in SCALA_TYPES:
+            scala = SCALA_TYPES[type(dtype)]
+        else:
+            _plain(dtype, where, 0)  # raises: no plain type
+            raise ContractError(f"{where}: {dtype.simpleString()} has no Scala type")
+        return f"Option[{scala}]" if nullable else scala
+
+    def struct_class(self, struct: StructType, where: str, describe: Callable[[str], str]) -> str:
+        key = struct.json()
+        self.used_by.setdefault(key, []).append(f"`{where}`")
+        if key not in self.nested:
+            names = vars(self.comments.module) if self.comments.module is not None else {}
+            constant = next(
+                (n for n, v in names.items() if isinstance(v, StructType) and v == struct), None
+            )
+            name = _camel(constant.lower() if constant else where.replace(".", "_"))
+            doc = self.comments.table_doc(struct) if constant else ""
+            self.claim(name, f"the struct of {where}")
+            self.nested[key] = self.case_class(name, struct, describe, where, doc)
+        return self.nested[key].name
+
+    def source(self, tables: Mapping[str, StructType], version: str) -> str:
+        table_classes = []
+        for table, contract in sorted(tables.items()):
+            name = self.claim(_camel(table), f"table {table}")
+            if name[:1].lower() + name[1:] in _SCALA_MEMBERS:
+                raise ContractError(f"table {table}: {SCALA_OBJECT} has a member of that name")
+            doc = self.comments.table_doc(contract)
+            cls = self.case_class(name, contract, self.comments.describer(contract), table, doc)
+            cls.doc.append(f"A row of the output table `{table}`.")
+            table_classes.append((table, cls))
+        for key, cls in self.nested.items():
+            cls.doc.append("The type of " + ", ".join(self.used_by[key]) + ".")
+        out = [
+            "// Generated by `python -m jobs.contracts` (make contracts) from features/schemas.py,",
+            f"// contract version {version}: do not edit. One case class per output table (and one",
+            "// per distinct struct column); a nullable column is an Option. conf/contracts/README.md",
+            "",
+            f"package {SCALA_PACKAGE}",
+            "",
+            "import scala.collection.immutable.ListMap",
+            "",
+            "import org.apache.spark.sql.{DataFrame, Dataset, Encoder, Encoders, SparkSession}",
+            "import org.apache.spark.sql.types.StructType",
+        ]
+        nested = sorted(self.nested.values(), key=lambda c: c.name)
+        for cls in [*nested, *(c for _, c in table_classes)]:
+            out += ["", *cls.source()]
+        out += ["", *_scala_object(table_classes, version)]
+        return "\n".join(out) + "\n"
+
+
+def _scala_object(table_classes: list[tuple[str, _ScalaClass]], version: str) -> list[str]:
+    """The object that reads each output table, by name, as its case class."""
+    members = [
+        (table, _scala_id(cls.name[:1].lower() + cls.name[1:]), cls.name)
+        for table, cls in table_classes
+    ]
+    lines = [
+        "/** Every output table with the encoder of its case class: read any of them as its class.",
+        "  *",
+        "  * {{{",
+        "  * val groups: Dataset[RecordingGroups] = OutputTables.recordingGroups.read(spark, path)",
+        '  * OutputTables.tables("works").read(spark, path).count()',
+        "  * }}}",
+        "  */",
+        f"object {SCALA_OBJECT} {{",
+        "",
+        "  /** features.schemas.CONTRACT_VERSION of these classes (conf/contracts/VERSION). */",
+        f'  val ContractVersion: String = "{version}"',
+        "",
+        "  /** An output table: its name and the encoder of its case class. */",
+        "  final case class Table[T <: Product](name: String, encoder: Encoder[T]) {",
+        "",
+        "    /** The case class's columns: names and types (a Delta table reads them all nullable). */",
+        "    def schema: StructType = encoder.schema",
+        "",
+        "    /** The rows of `df` as the case class (columns matched by name). */",
+        "    def as(df: DataFrame): Dataset[T] = df.as[T](encoder)",
+        "",
+        "    /** The Delta table at `path` as the case class. */",
+        "    def read(spark: SparkSession, path: String): Dataset[T] =",
+        '      as(spark.read.format("delta").load(path))',
+        "  }",
+    ]
+    for table, member, cls in members:
+        lines += [
+            "",
+            f"  val {member}: Table[{cls}] =",
+            f'    Table("{table}", Encoders.product[{cls}])',
+        ]
+    lines += [
+        "",
+        "  /** Every output table by its name. */",
+        "  val tables: ListMap[String, Table[_ <: Product]] = ListMap(",
+    ]
+    lines += [
+        f"    {member}.name -> {member}" + ("," if i < len(members) - 1 else "")
+        for i, (_, member, _) in enumerate(members)
+    ]
+    return [*lines, "  )", "}"]
+
+
+def scala_case_classes(
+    tables: Mapping[str, StructType], version: str, comments: SchemaComments | None = None
+) -> str:
+    """The Scala source of the output tables' case classes and of the object reading them.
+
+    One case class per table (``recording_groups``: ``RecordingGroups``), one per
+    distinct struct column type; string, bigint, int, double, boolean,
+    timestamp, date are String, Long, Int, Double, Boolean, java.sql.Timestamp,
+    java.sql.Date, an array a Seq, a nullable column (or element) an Option.
+    Each field has its description as a comment.
+    """
+    return _ScalaClasses(comments or SchemaComments.of_module()).source(tables, version)
+
+
 def _json(payload: Any) -> str:
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -499,6 +745,7 @@ def render_contracts(
         files[table + BIGQUERY_SUFFIX] = _json(bigquery_schema(contract, describe, table))
         avro = avro_schema(contract, describe, table, comments.table_doc(contract))
         files[table + AVRO_SUFFIX] = _json(avro)
+    files[SCALA_FILE] = scala_case_classes(tables, version, comments)
     return files
 
 
@@ -507,7 +754,8 @@ def render_contracts(
 
 def _generated_files(contract_dir: Path) -> list[Path]:
     found = [*contract_dir.glob(f"*{BIGQUERY_SUFFIX}"), *contract_dir.glob(f"*{AVRO_SUFFIX}")]
-    return sorted(found + [p for p in [contract_dir / VERSION_FILE] if p.exists()])
+    named = [contract_dir / VERSION_FILE, contract_dir / SCALA_FILE]
+    return sorted(found + [p for p in named if p.exists()])
 
 
 def stale_files(contract_dir: Path, rendered: Mapping[str, str]) -> list[str]:
