@@ -102,7 +102,7 @@ def test_example_catalog_lands_in_the_input_table_with_every_problem_quarantined
         TRACK_INPUT,
     )  # fmt: skip
     written = read_table(spark, result.input_table, TRACK_INPUT)
-    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
 
     quarantine = read_table(spark, cfg.table_path(cfg.quarantine_table), QUARANTINE)
     got = {
@@ -212,7 +212,7 @@ def test_typed_parquet_source(spark, tmp_path):
         TRACK_INPUT,
     )  # fmt: skip
     written = read_table(spark, result.input_table, TRACK_INPUT)
-    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
     assert result.quarantine_by_reason == {}
 
 
@@ -259,7 +259,7 @@ def test_video_source(spark, tmp_path):
         VIDEO_INPUT,
     )  # fmt: skip
     written = read_table(spark, result.input_table, VIDEO_INPUT)
-    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(written, expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
     assert list(result.quarantine_by_reason) == [
         f"duration_ms: {INGEST_REASON_PREFIX}unparseable duration: "
         "not milliseconds, m:ss, h:mm:ss or ISO-8601"

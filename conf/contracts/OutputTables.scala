@@ -712,7 +712,7 @@ final case class WorksIdHistory(
   *
   * {{{
   * val groups: Dataset[RecordingGroups] = OutputTables.recordingGroups.read(spark, path)
-  * OutputTables.tables("works").read(spark, path).count()
+  * OutputTables.tables(tableName).read(spark, path).count()
   * }}}
   */
 object OutputTables {

@@ -676,7 +676,7 @@ def _scala_object(table_classes: list[tuple[str, _ScalaClass]], version: str) ->
         "  *",
         "  * {{{",
         "  * val groups: Dataset[RecordingGroups] = OutputTables.recordingGroups.read(spark, path)",
-        '  * OutputTables.tables("works").read(spark, path).count()',
+        "  * OutputTables.tables(tableName).read(spark, path).count()",
         "  * }}}",
         "  */",
         f"object {SCALA_OBJECT} {{",

@@ -153,7 +153,9 @@ def write_table(
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
     hook.committed(path)
-    if not existed:
+    if not existed and hook is not _hook[0]:
+        # a table a run publishes carries them from its creation; any other gets them
+        # before its next commit (one ALTER commit less for every input a sample writes)
         _set_properties(df.sparkSession, path, contract)
 
 

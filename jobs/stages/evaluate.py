@@ -32,7 +32,7 @@ def published_lineage(spark: SparkSession, cfg: AppConfig, entity: EntityConfig)
     """(run_id, model_version) of the run that published the entity's outputs.
 
     The manifest's latest resolve or delivery of the entity; without a manifest
-    (tables written before releases), the lineage columns of its outputs.
+    (tables written before the manifest existed), the lineage columns of its outputs.
     """
     latest = latest_run(spark, cfg, entity.name)
     if latest is not None:
