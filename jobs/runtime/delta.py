@@ -135,16 +135,23 @@ def write_table(
     from delta.tables import DeltaTable
 
     hook = _active()
-    existed = _set_properties(df.sparkSession, path, contract)
+    spark = df.sparkSession
+    state = table_state(spark, path)
+    if state is not None:
+        _set_properties(spark, path, contract, state)
     if hook.skip_commit(path):
         return
     if contract is not None:
         df = _with_comments(validate_schema(df, contract, path), contract)
     meta, txn = hook.commit_tags(path)
-    writer = df.write.format("delta").mode(mode).options(**txn, **(options or {}))
+    options = {**txn, **(options or {})}
     if meta:
-        writer = writer.option("userMetadata", json.dumps(meta, sort_keys=True))
-    if replace_where and DeltaTable.isDeltaTable(df.sparkSession, path):
+        options["userMetadata"] = json.dumps(meta, sort_keys=True)
+    if state is None and _create(df, path, _wanted_properties(path, contract), options, partition_by):
+        hook.committed(path)
+        return
+    writer = df.write.format("delta").mode(mode).options(**options)
+    if replace_where and DeltaTable.isDeltaTable(spark, path):
         # a contract that gained a nullable column adds it to a table shared by writers
         writer = writer.option("replaceWhere", replace_where).option("mergeSchema", "true")
     elif mode == "overwrite":
@@ -153,10 +160,77 @@ def write_table(
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
     hook.committed(path)
-    if not existed and hook is not _hook[0]:
-        # a table a run publishes carries them from its creation; any other gets them
-        # before its next commit (one ALTER commit less for every input a sample writes)
-        _set_properties(df.sparkSession, path, contract)
+    if state is None:  # a folder with files but no Delta log (a first write cut short)
+        _set_properties(spark, path, contract, table_state(spark, path))
+
+
+def _create(
+    df: DataFrame,
+    path: str,
+    properties: Mapping[str, str],
+    options: Mapping[str, str],
+    partition_by: Sequence[str],
+) -> bool:
+    """Create the table with its properties in its first commit; False if the folder holds files.
+
+    (The DataFrameWriterV2 path: a DataFrameWriter save cannot set table
+    properties, which cost a SET TBLPROPERTIES commit of its own. Its commit
+    takes userMetadata from the session conf, not from a writer option.)
+    """
+    from pyspark.errors import AnalysisException
+
+    writer = df.writeTo(f"delta.`{path.replace('`', '``')}`").using("delta")
+    writer = writer.options(**{k: v for k, v in options.items() if k != "userMetadata"})
+    for key, value in properties.items():
+        writer = writer.tableProperty(key, value)
+    if partition_by:
+        writer = writer.partitionedBy(*[F.col(c) for c in partition_by])
+    confs = {}
+    if "userMetadata" in options:
+        confs["spark.databricks.delta.commitInfo.userMetadata"] = options["userMetadata"]
+    try:
+        with _session_confs(df.sparkSession, confs):
+            writer.create()
+    except AnalysisException as e:
+        if "TABLE_OR_VIEW_ALREADY_EXISTS" not in str(e):
+            raise
+        return False
+    return True
+
+
+@contextmanager
+def _session_confs(spark: SparkSession, confs: Mapping[str, str]) -> Iterator[None]:
+    """Spark confs set for the commits made meanwhile (a MERGE or CTAS takes no writer option)."""
+    for key, value in confs.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key in confs:
+            spark.conf.unset(key)
+
+
+def table_state(spark: SparkSession, path: str) -> tuple[int, dict[str, str]] | None:
+    """(latest version, table properties) of the Delta table at ``path``; None if there is none.
+
+    Read from the Delta log's snapshot through the JVM (milliseconds: the
+    table's checksum file has both), where DESCRIBE DETAIL and history() each
+    run a Spark job (0.2-0.8 s a call, several calls per commit).
+    """
+    jvm = spark._jvm
+    none = jvm.scala.Option.apply(None)
+    log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    snapshot = log.update(False, none, none)
+    version = int(snapshot.version())
+    if version < 0:
+        return None
+    configuration = snapshot.metadata().configuration()
+    properties = {}
+    keys = configuration.keys().iterator()
+    while keys.hasNext():
+        key = keys.next()
+        properties[key] = configuration.apply(key)
+    return version, properties
 
 
 def _with_comments(df: DataFrame, contract: StructType) -> DataFrame:
@@ -172,30 +246,33 @@ def _with_comments(df: DataFrame, contract: StructType) -> DataFrame:
     )
 
 
-def _set_properties(spark: SparkSession, path: str, contract: StructType | None) -> bool:
-    """Table properties: ``contract_version`` (tables with a contract) and the hook's.
-
-    Called before a commit, so the commit's version carries them; a table that
-    does not exist yet gets them right after it is created. Set only when they
-    differ from the table's (a Delta commit of their own), so a rerun that
-    changes nothing commits nothing. Returns whether the table exists.
-    """
-    from delta.tables import DeltaTable
-
-    if not DeltaTable.isDeltaTable(spark, path):
-        return False
+def _wanted_properties(path: str, contract: StructType | None) -> dict[str, str]:
+    """``contract_version`` (tables with a contract) and the active hook's properties."""
     wanted = dict(_active().table_properties(path))
     if contract is not None:
         wanted["contract_version"] = CONTRACT_VERSION
-    if not wanted:
-        return True
-    current = DeltaTable.forPath(spark, path).detail().first()["properties"] or {}
-    todo = {k: v for k, v in wanted.items() if current.get(k) != v}
+    return wanted
+
+
+def _set_properties(
+    spark: SparkSession,
+    path: str,
+    contract: StructType | None,
+    state: tuple[int, dict[str, str]] | None,
+) -> None:
+    """Set the table properties that differ from the table's (``state``), before a commit.
+
+    So the commit's version carries them; only those that differ, in a commit
+    of their own, so a rerun that changes nothing commits nothing.
+    """
+    if state is None:
+        return
+    current = state[1]
+    todo = {k: v for k, v in _wanted_properties(path, contract).items() if current.get(k) != v}
     if todo:
         pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(todo.items()))
         quoted = path.replace("`", "``")
         spark.sql(f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ({pairs})")
-    return True
 
 
 def merge_changes(
@@ -229,7 +306,7 @@ def merge_changes(
 
     hook = _active()
     spark = upserts.sparkSession
-    _set_properties(spark, path, contract)  # a MERGE's target exists
+    _set_properties(spark, path, contract, table_state(spark, path))  # a MERGE's target exists
     if hook.skip_commit(path):
         return
     upserts = validate_schema(upserts, contract, path)
@@ -271,21 +348,16 @@ def merge_changes(
     confs = {f"spark.databricks.delta.write.{k}": v for k, v in txn.items()}
     if tags:
         confs["spark.databricks.delta.commitInfo.userMetadata"] = json.dumps(tags, sort_keys=True)
-    for key, value in confs.items():
-        spark.conf.set(key, value)
-    try:
-        merge = (
+    with _session_confs(spark, confs):
+        (
             DeltaTable.forPath(spark, path)
             .alias("t")
             .merge(source.alias("s"), on)
             .whenMatchedDelete(condition="s._delete")
             .whenMatchedUpdate(condition=update, set=values)
             .whenNotMatchedInsert(condition="NOT s._delete", values=values)
+            .execute()
         )
-        merge.execute()
-    finally:
-        for key in confs:
-            spark.conf.unset(key)
     hook.committed(path)
 
 

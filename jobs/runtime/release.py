@@ -43,6 +43,7 @@ from jobs.runtime.delta import (
     commit_metadata,
     read_table,
     table_exists,
+    table_state,
     write_table,
 )
 
@@ -130,9 +131,10 @@ class Release(CommitHook):
         manifest = self.cfg.table_path(self.cfg.published_runs_table)
         rows = []
         for path, version in sorted(self.done.items()):
-            count = (
-                self.spark.read.format("delta").option("versionAsOf", version).load(path).count()
-            )
+            reader = self.spark.read.format("delta")
+            if version != _latest_version(self.spark, path):  # time travel replays the log
+                reader = reader.option("versionAsOf", version)
+            count = reader.load(path).count()
             rows.append(
                 (
                     self.run_id,
@@ -174,9 +176,10 @@ def _maybe_kill(table: str) -> None:
 
 
 def _latest_version(spark: SparkSession, path: str) -> int:
-    from delta.tables import DeltaTable
-
-    return int(DeltaTable.forPath(spark, path).history(1).select("version").first()[0])
+    state = table_state(spark, path)
+    if state is None:
+        raise ResolutionError(f"no Delta table at {path}")
+    return state[0]
 
 
 def published(spark: SparkSession, cfg: AppConfig) -> list[Row]:
@@ -235,10 +238,13 @@ def open_release(
         name = r["table_name"]
         last_published[name] = max(last_published.get(name, -1), int(r["table_version"]))
     for path, name in release.tables.items():
-        if not table_exists(spark, path):
+        state = table_state(spark, path)
+        if state is None:
             continue
-        pending = []
-        for commit in _tagged_commits(spark, path, after=last_published.get(name, -1)):
+        latest, pending = state[0], []
+        for commit in _tagged_commits(
+            spark, path, after=last_published.get(name, -1), latest=latest
+        ):
             meta = commit_metadata(commit)
             if (meta["run_id"], meta.get("job"), meta.get("entity")) in listed:
                 continue
@@ -252,7 +258,7 @@ def open_release(
             first = min(pending)
             release.pins[path] = first - 1 if first > 0 else ABSENT
         else:
-            release.pins[path] = _latest_version(spark, path)
+            release.pins[path] = latest
     if not release.number:
         release.number = max(numbers, default=0) + 1
     if release.done:
@@ -264,12 +270,19 @@ def open_release(
     return release
 
 
-def _tagged_commits(spark: SparkSession, path: str, *, after: int) -> Iterator[Row]:
-    """The commits of ``path`` after version ``after`` that a release tagged."""
+def _tagged_commits(spark: SparkSession, path: str, *, after: int, latest: int) -> Iterator[Row]:
+    """The commits of ``path`` after version ``after`` (up to ``latest``) that a release tagged."""
     from delta.tables import DeltaTable
 
-    history = DeltaTable.forPath(spark, path).history().where(F.col("version") > after)
-    for commit in history.collect():
+    if latest <= after:
+        return
+    # history(n) reads the newest n commit files, not the whole log
+    for commit in (
+        DeltaTable.forPath(spark, path)
+        .history(latest - after)
+        .where(F.col("version") > after)
+        .collect()
+    ):
         meta = commit_metadata(commit)
         if RELEASE_KEY in meta and "run_id" in meta:
             yield commit
