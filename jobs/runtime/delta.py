@@ -147,7 +147,9 @@ def write_table(
     options = {**txn, **(options or {})}
     if meta:
         options["userMetadata"] = json.dumps(meta, sort_keys=True)
-    if state is None and _create(df, path, _wanted_properties(path, contract), options, partition_by):
+    if state is None and _create(
+        df, path, _wanted_properties(path, contract), options, partition_by
+    ):
         hook.committed(path)
         return
     writer = df.write.format("delta").mode(mode).options(**options)
