@@ -132,13 +132,11 @@ def write_table(
     tables shared by several writers stay idempotent under reruns. ``options``:
     more Delta writer options (txnAppId, txnVersion, userMetadata).
     """
-    from delta.tables import DeltaTable
 
     hook = _active()
     spark = df.sparkSession
     state = table_state(spark, path)
-    if state is not None:
-        _set_properties(spark, path, contract, state)
+    _set_properties(spark, path, contract, state)
     if hook.skip_commit(path):
         return
     if contract is not None:
@@ -153,7 +151,7 @@ def write_table(
         hook.committed(path)
         return
     writer = df.write.format("delta").mode(mode).options(**options)
-    if replace_where and DeltaTable.isDeltaTable(spark, path):
+    if replace_where and state is not None:
         # a contract that gained a nullable column adds it to a table shared by writers
         writer = writer.option("replaceWhere", replace_where).option("mergeSchema", "true")
     elif mode == "overwrite":
@@ -233,6 +231,14 @@ def table_state(spark: SparkSession, path: str) -> tuple[int, dict[str, str]] | 
         key = keys.next()
         properties[key] = configuration.apply(key)
     return version, properties
+
+
+def table_version(spark: SparkSession, path: str) -> int:
+    """The latest version of the Delta table at ``path`` (an error naming it if there is none)."""
+    state = table_state(spark, path)
+    if state is None:
+        raise ResolutionError(f"no Delta table at {path}")
+    return state[0]
 
 
 def _with_comments(df: DataFrame, contract: StructType) -> DataFrame:

@@ -44,6 +44,7 @@ from jobs.runtime.delta import (
     read_table,
     table_exists,
     table_state,
+    table_version,
     write_table,
 )
 
@@ -115,7 +116,7 @@ class Release(CommitHook):
     def committed(self, path: str) -> None:
         if path not in self.tables:
             return
-        self.done[path] = self.pins[path] = _latest_version(self.spark, path)
+        self.done[path] = self.pins[path] = table_version(self.spark, path)
         self.written.add(path)
         _maybe_kill(self.tables[path])
 
@@ -132,7 +133,7 @@ class Release(CommitHook):
         rows = []
         for path, version in sorted(self.done.items()):
             reader = self.spark.read.format("delta")
-            if version != _latest_version(self.spark, path):  # time travel replays the log
+            if version != table_version(self.spark, path):  # time travel replays the log
                 reader = reader.option("versionAsOf", version)
             count = reader.load(path).count()
             rows.append(
@@ -173,13 +174,6 @@ def _maybe_kill(table: str) -> None:
     if os.environ.get(KILL_ENV) == table:
         logger.warning("%s=%s: killing this process after its commit", KILL_ENV, table)
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _latest_version(spark: SparkSession, path: str) -> int:
-    state = table_state(spark, path)
-    if state is None:
-        raise ResolutionError(f"no Delta table at {path}")
-    return state[0]
 
 
 def published(spark: SparkSession, cfg: AppConfig) -> list[Row]:

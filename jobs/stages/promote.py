@@ -22,6 +22,7 @@ from pyspark.sql import SparkSession
 
 from features.errors import ResolutionError
 from jobs.runtime.config import AppConfig, EntityConfig
+from jobs.runtime.delta import table_version
 from jobs.runtime.job import stage
 from jobs.runtime.registry import (
     CHALLENGER,
@@ -90,7 +91,13 @@ def promote(
     if champion_version == version:  # nothing to decide, so nothing to record
         reason = f"v{version} is already @{CHAMPION}, nothing to do"
         return Promotion(
-            entity, name, version, champion_version, False, (reason,), summary=[f"promote {name}: {reason}"]
+            entity,
+            name,
+            version,
+            champion_version,
+            False,
+            (reason,),
+            summary=[f"promote {name}: {reason}"],
         )
 
     if not e.golden_table:
@@ -142,9 +149,7 @@ def _evaluate(
         logger.info("%s: figures from an earlier evaluation on the same tables", loaded.source)
         return {**json.loads(cached), "model_version": loaded.model.version, "cached": True}
     resolution = resolve_unpublished(spark, cfg, e, loaded.model, run_id)
-    report = kind_module(e).golden_report(
-        spark, cfg, e, resolution.pairs, resolution.outputs
-    )
+    report = kind_module(e).golden_report(spark, cfg, e, resolution.pairs, resolution.outputs)
     figures = {k: report.get(k) for k in REPORTED}
     tag_version(cfg, e.name, loaded.registry_version, {key: json.dumps(figures)})
     return {**figures, "model_version": loaded.model.version, "cached": False}
@@ -156,8 +161,6 @@ def _evaluation_key(spark: SparkSession, cfg: AppConfig, e: EntityConfig, model:
     A link entity's figures also depend on the entity it links to (its
     features, groups and golden table).
     """
-    from delta.tables import DeltaTable
-
     entities = [e] + ([cfg.entity(e.builds_on)] if e.builds_on else [])
     paths = [
         cfg.table_path(table)
@@ -165,10 +168,7 @@ def _evaluation_key(spark: SparkSession, cfg: AppConfig, e: EntityConfig, model:
         for table in (x.features_table, x.golden_table, x.groups_table if x is not e else None)
         if table
     ]
-    tables = {
-        path: DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
-        for path in paths
-    }
+    tables = {path: table_version(spark, path) for path in paths}
     settings = asdict(e.clustering) if e.clustering else asdict(e.link)
     inputs = {"model": model, "tables": tables, "settings": settings}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
