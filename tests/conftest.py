@@ -97,6 +97,44 @@ def resolved_works(spark, resolved_sample):
 
 
 @pytest.fixture(scope="session")
+def resolved_releases(spark, resolved_sample):
+    """The shared sample's releases deduplicated: features to evaluate.
+
+    Returns (cfg, features result, resolve result, report).
+    """
+    from jobs import build_features, evaluate, resolve, train
+
+    cfg, _, results = resolved_sample
+    run_id = results["run_id"]
+    feats = build_features.run(spark, cfg, entity="releases", run_id=run_id)
+    train.run(spark, cfg, entity="releases", run_id=run_id)
+    resolved = resolve.run(spark, cfg, entity="releases", run_id=run_id)
+    report = evaluate.run(spark, cfg, entity="releases", run_id=run_id)
+    return cfg, feats, resolved, report
+
+
+@pytest.fixture(scope="session")
+def compared_releases(spark, resolved_releases):
+    """A second releases model (another prior: prior_recall 0.3) compared with the first.
+
+    Fills the shared lakehouse's model comparison table, so its readers check it too.
+    Returns (cfg, comparison).
+    """
+    from jobs import compare, train
+
+    cfg = resolved_releases[0]
+    other = test_config(
+        Path(cfg.paths.warehouse).parent,
+        f"sample.n_tracks={E2E_TRACKS}",
+        "entities.releases.training.prior_recall=0.3",
+    )
+    challenger = train.run(spark, other, entity="releases", run_id="e2e-releases-prior-0.3")
+    return cfg, compare.run(
+        spark, cfg, entity="releases", run_id="e2e-compare", a="1", b=str(challenger)
+    )
+
+
+@pytest.fixture(scope="session")
 def resolved_videos(spark, resolved_sample):
     """Music videos of the shared sample linked to its recording groups: features to evaluate.
 

@@ -1,7 +1,8 @@
 """A second Delta implementation (delta-rs, the ``deltalake`` package) reads what Spark wrote.
 
-Every output table of the shared resolved sample (recordings, videos, works,
-the shared quarantine, evaluation and error tables, and the release manifest)
+Every output table of the shared resolved sample (recordings, releases, videos,
+works, the shared quarantine, evaluation, error and model comparison tables,
+and the release manifest)
 is read by delta-rs and by Spark and compared row by row; the release
 manifest's versions are read back by delta-rs with time travel; and the
 change feed of a table that a run rewrote is the same from both readers.
@@ -46,7 +47,9 @@ def _sorted(rows: list[dict], tz: ZoneInfo) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lakehouse(spark, resolved_sample, resolved_videos, resolved_works):
+def lakehouse(
+    spark, resolved_sample, resolved_releases, compared_releases, resolved_videos, resolved_works
+):
     cfg = resolved_sample[0]
     tz = ZoneInfo(spark.conf.get("spark.sql.session.timeZone"))
     tables = {
@@ -59,14 +62,18 @@ def lakehouse(spark, resolved_sample, resolved_videos, resolved_works):
 
 def test_every_output_table_reads_the_same_in_delta_rs(spark, lakehouse):
     cfg, tz, tables = lakehouse
-    e = {name: cfg.entity(name) for name in ("recordings", "videos", "works")}
+    e = {name: cfg.entity(name) for name in ("recordings", "releases", "videos", "works")}
     expected = {
         cfg.published_runs_table,
         cfg.quarantine_table,
         cfg.evaluation_table,
+        cfg.lifecycle.comparison_table,
         e["recordings"].groups_table,
         e["recordings"].pairs_table,
         e["recordings"].id_history_table,
+        e["releases"].groups_table,
+        e["releases"].pairs_table,
+        e["releases"].id_history_table,
         e["videos"].tables["matches"],
         e["videos"].tables["unmatched"],
         e["works"].tables["works"],

@@ -39,7 +39,7 @@ SCALA_SOURCES = [
 ]
 MAIN_CLASS = "OutputTablesConsumer"
 # the entities whose output tables the shared lakehouse must hold (their fixtures ran)
-ENTITIES_READ = ("recordings", "videos", "works")
+ENTITIES_READ = ("recordings", "releases", "videos", "works")
 COMPILE_TIMEOUT_S = 300
 SUBMIT_TIMEOUT_S = 300
 N_SAMPLES = 5
@@ -184,6 +184,8 @@ def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> CompletedProce
 
 def test_scala_consumer_reads_every_output_table(
     resolved_sample: tuple[AppConfig, Any, dict[str, Any]],
+    resolved_releases: Any,
+    compared_releases: Any,
     resolved_videos: Any,
     resolved_works: Any,
     spark: SparkSession,
@@ -202,7 +204,12 @@ def test_scala_consumer_reads_every_output_table(
         )
     tables = present_tables(spark, cfg)
     names = {t["name"] for t in tables}
-    shared = {cfg.quarantine_table, cfg.evaluation_table, cfg.error_analysis_table}
+    shared = {
+        cfg.quarantine_table,
+        cfg.evaluation_table,
+        cfg.error_analysis_table,
+        cfg.lifecycle.comparison_table,
+    }
     must = entity_outputs(cfg, ENTITIES_READ) | shared | {cfg.published_runs_table}
     assert must <= names, f"output tables the fixtures did not write: {sorted(must - names)}"
 
