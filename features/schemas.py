@@ -110,6 +110,10 @@ TRACK_FEATURES = StructType(
         # acoustic, remix, extended, radio_edit, re_recording or demo
         _f("version_type", _S),
         _f("version_detail", _S),  # the title's tags, normalised (null: an original)
+        # the words of the tags that name the version: remixer, venue, city, year, take
+        # (features.tracks.version_words; null: an original, or a tag naming none)
+        _f("version_words", _ARR),
+        _f("version_words_text", _S),  # version_words joined by spaces (for Jaro-Winkler)
         _f("artists_norm", _ARR),  # credited artists, then those the title features, normalised
         _f("artist_keys", _ARR),  # compact keys of artists_norm (null: no artist)
         _f("primary_artist", _S),  # the first credited artist, normalised

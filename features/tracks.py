@@ -148,6 +148,97 @@ def performance_keys(version_detail: Column) -> Column:
     return F.when(F.size(words) > 0, F.array_distinct(words))
 
 
+# Words of a version tag that only say what kind of version it is (and "feat."
+# credits, remaster notes): what is left names the version itself.
+VERSION_STOPWORDS = (
+    *PERFORMANCE_STOPWORDS,
+    "remix",
+    "remixed",
+    "rmx",
+    "rework",
+    "bootleg",
+    "dub",
+    "club",
+    "original",
+    "radio",
+    "extended",
+    "long",
+    "short",
+    "instrumental",
+    "karaoke",
+    "backing",
+    "track",
+    "minus",
+    "one",
+    "demo",
+    "single",
+    "album",
+    "explicit",
+    "clean",
+    "mono",
+    "stereo",
+    "unplugged",
+    "by",
+    "style",
+    "originally",
+    "performed",
+    "made",
+    "famous",
+    "sing",
+    "along",
+    "singalong",
+    "re",
+    "rerecorded",
+    "rerecording",
+    "take",
+    "with",
+    "digital",
+    "digitally",
+    "mixed",
+    # what a release adds to any version it carries: two releases of one live take
+    # may say "[Bonus Track]" and "[Deluxe Edition]"
+    "bonus",
+    "deluxe",
+    "edition",
+    "expanded",
+    "anniversary",
+    "special",
+    "limited",
+    "censored",
+    "uncensored",
+    "lp",
+    "ep",
+    "vinyl",
+    "cd",
+)
+# A tag segment that credits artists ("feat. X", "with Y"): not what the version is.
+_CREDIT_SEGMENT = r"^\s*(?:feat\.?|ft\.?|featuring|with)\s"
+# Notes that any release of a recording may carry: "remastered 2011", "2009 remaster", 12".
+_RELEASE_NOTES = (
+    r"(?:\b\d{4}\s+)?\b(?:digital(?:ly)?\s+)?re-?master(?:ed)?\b(?:\s+(?:version|edition))?"
+    r"(?:\s+\d{4}\b)?|\b12(?:\"|\s*inch\b)"
+)
+
+
+def version_words(tags: Column) -> Column:
+    """What names a version in its title tags: remixer, venue, city, year, take; null if nothing.
+
+    ``tags`` as ``title_tags`` gives them (segments joined by " | "). Credit
+    segments, remaster notes and the words of ``VERSION_STOPWORDS`` go;
+    numbers stay whatever their length ("take 2" -> [2]). Sorted and
+    distinct: "(Goldhouse Remix)" -> [goldhouse], " - Live at Wembley 1986"
+    -> [1986, wembley]. Two versions of one type whose words share nothing
+    name different remixers, venues or takes.
+    """
+    segments = F.filter(F.split(tags, r"\s\|\s"), lambda seg: ~seg.rlike(_CREDIT_SEGMENT))
+    text = normalize_folded(F.regexp_replace(F.array_join(segments, " "), _RELEASE_NOTES, " "))
+    words = F.filter(
+        F.split(F.coalesce(text, F.lit("")), " "),
+        lambda w: (w.rlike(r"^[0-9]+$") | (F.length(w) > 1)) & ~w.isin(*VERSION_STOPWORDS),
+    )
+    return F.when(F.size(words) > 0, F.array_sort(F.array_distinct(words)))
+
+
 def strip_title_tags(title: Column) -> Column:
     """Drop '(Remastered 2011)', ' - Radio Edit', '(feat. X)' and friends; keep the song."""
     folded = fold_case_and_accents(title)
@@ -272,6 +363,11 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             "version_detail",
             F.when(F.col("version_type") != "original", normalize_text(F.col("_tags"))),
         )
+        .withColumn(
+            "version_words",
+            F.when(F.col("version_type") != "original", version_words(F.col("_tags"))),
+        )
+        .withColumn("version_words_text", F.array_join("version_words", " "))
         .withColumn("core_title", core_title(F.col("title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))

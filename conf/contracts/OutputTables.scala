@@ -394,6 +394,11 @@ final case class TrackFeatures(
     version_type: Option[String],
     // the title's tags, normalised (null: an original)
     version_detail: Option[String],
+    // the words of the tags that name the version: remixer, venue, city, year, take
+    // (features.tracks.version_words; null: an original, or a tag naming none)
+    version_words: Option[Seq[Option[String]]],
+    // version_words joined by spaces (for Jaro-Winkler)
+    version_words_text: Option[String],
     // credited artists, then those the title features, normalised
     artists_norm: Option[Seq[Option[String]]],
     // compact keys of artists_norm (null: no artist)

@@ -121,12 +121,30 @@ def duration_comparison() -> cl.CustomComparison:
 # recording carries the same version tag on every release, whereas EM inside
 # title/artist blocks sees live, remix and karaoke takes of a song as "matches"
 # and learns that a version mismatch costs almost nothing.
-VERSION_M_PROBABILITIES = (0.989998, 0.01, 0.000001, 0.000001)
+VERSION_M_PROBABILITIES = (0.989998, 0.00001, 0.00999, 0.000001, 0.000001)
+# Version words this alike are one spelling with a slip ("Goldhouse" / "Goldhuose"), not two.
+VERSION_WORDS_ALIKE = 0.88
+# u of "tags name other remixers, venues or takes" is fixed too (its m is the
+# tuple's second). Random sampling learns how often two *random* tracks are
+# both remixes with different remixers, which is rare: with that u, two remixes
+# of one song by one artist with one duration still scored 0.93 on the test
+# sample (tests/splink_models/test_version_words.py). What the level says is "another
+# recording", as "original vs a version" does, and within the title and
+# artist blocks where such pairs meet, it is common among the non-matches.
+# log2(1e-5 / 0.1): about -13.3 bits, more than an exact title, artist and
+# duration add above the prior. m: a catalog naming one remix's remixer in two
+# unrelated ways (not a typo: those fall to "same type"), about 1 in 100,000.
+VERSION_WORDS_DIFFER_U = 0.1
 
 
 def version_comparison() -> cl.CustomComparison:
-    """Live, remix, karaoke...: a mismatch here is decisive, whatever the title says."""
-    same, same_type, original_vs_version, other = VERSION_M_PROBABILITIES
+    """Live, remix, karaoke...: a mismatch here is decisive, whatever the title says.
+
+    Within one version type, the tag's own words (``version_words``: remixer,
+    venue, year, take) tell two remixes or two live takes apart; a tag that
+    names none of them ("(Remix)", "(Live)") is only "same type".
+    """
+    same, other_words, same_type, original_vs_version, other = VERSION_M_PROBABILITIES
     return cl.CustomComparison(
         output_column_name="version",
         comparison_description="Version type from title tags (original, live, remix, ...)",
@@ -137,6 +155,17 @@ def version_comparison() -> cl.CustomComparison:
                 "OR version_detail_l = version_detail_r)",
                 label_for_charts="Same version",
             ).configure(m_probability=same, fix_m_probability=True),
+            cll.And(
+                cll.ExactMatchLevel("version_type"),
+                cll.Not(cll.ArrayIntersectLevel("version_words", min_intersection=1)),
+                cll.Not(cll.JaroWinklerLevel("version_words_text", VERSION_WORDS_ALIKE)),
+            ).configure(
+                label_for_charts="Same version type, tags name other remixers, venues or takes",
+                m_probability=other_words,
+                u_probability=VERSION_WORDS_DIFFER_U,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             cll.CustomLevel(
                 "version_type_l = version_type_r",
                 label_for_charts="Same version type, different tag (e.g. two remixes)",

@@ -18,6 +18,7 @@ from features.tracks import (
     split_artist_names,
     title_tags,
     version_type,
+    version_words,
 )
 from tests._helpers import check_column_function
 
@@ -243,6 +244,36 @@ def test_performance_keys_name_the_place_and_year_of_a_live_take(spark):
             ("live from dublin remastered 2011", ["dublin", "2011"]),
             ("acoustic version", None),
             ("feat x live in tokyo 4k", ["tokyo"]),
+        ],
+        "value string, expected array<string>",
+    )
+
+
+def test_version_words_name_the_remixer_venue_year_or_take(spark):
+    check_column_function(
+        spark,
+        lambda title: version_words(title_tags(title)),
+        [
+            (None, None),
+            ("Applause", None),
+            ("Applause (Goldhouse Remix)", ["goldhouse"]),
+            ("Applause (Empire Of The Sun Remix)", ["empire", "sun"]),
+            ("Applause - Goldhouse Remix", ["goldhouse"]),
+            ("Applause (Remix)", None),
+            ("Song (feat. Jay-Z) [Skrillex Remix]", ["skrillex"]),  # a credit names no version
+            ("Song (Goldhouse Remix) - Remastered 2011", ["goldhouse"]),  # nor a remaster note
+            ("Song (2009 Digital Remaster) [Live]", None),
+            ("Song - Live at Wembley 1986", ["1986", "wembley"]),
+            ("Song (Live from the Royal Albert Hall)", ["albert", "hall", "royal"]),
+            ("Song (Live à l'Olympia 1961)", ["1961", "lolympia"]),
+            ("Song (Radio Edit)", None),
+            ('Song (12" Version)', None),
+            ("Song (Extended Club Mix)", None),
+            ("Song (Originally Performed by Adele) [Karaoke Version]", ["adele"]),
+            ("Song (Take 2)", ["2"]),
+            ("Song (Live) [Bonus Track]", None),  # release notes name no version
+            ("Song (Live at Wembley) [Deluxe Edition]", ["wembley"]),
+            ("ПЕСНЯ (Live в Москве 2005)", ["2005", "moskve"]),  # one-letter words go
         ],
         "value string, expected array<string>",
     )

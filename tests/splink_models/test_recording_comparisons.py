@@ -71,6 +71,30 @@ CASES = [
         "version",
         _track("a", "Levels (Skrillex Remix)", ["X"]),
         _track("b", "Levels (Nicky Romero Remix)", ["X"]),
+        "Same version type, tags name other remixers, venues or takes",
+    ),
+    (
+        "version",
+        _track("a", "Song - Live at Wembley 1986", ["X"]),
+        _track("b", "Song (Live from Paris)", ["X"]),
+        "Same version type, tags name other remixers, venues or takes",
+    ),
+    (
+        "version",
+        _track("a", "Song - Live at Wembley 1986", ["X"]),
+        _track("b", "Song (Live at Wembley)", ["X"]),
+        "Same version type, different tag (e.g. two remixes)",
+    ),
+    (
+        "version",
+        _track("a", "Levels (Skrillex Remix)", ["X"]),
+        _track("b", "Levels (Skrilex Remix) [feat. Y]", ["X"]),  # a slip, not another remixer
+        "Same version type, different tag (e.g. two remixes)",
+    ),
+    (
+        "version",
+        _track("a", "Levels (Remix)", ["X"]),
+        _track("b", "Levels (Skrillex Remix)", ["X"]),
         "Same version type, different tag (e.g. two remixes)",
     ),
     (

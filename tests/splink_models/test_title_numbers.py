@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from features.schemas import TRACK_INPUT, VIDEO_INPUT, WORK_INPUT
-from features.tracks import build_track_features
+from features.schemas import VIDEO_INPUT, WORK_INPUT
 from features.video_links import track_link_view, video_link_view
 from features.videos import build_video_features
 from features.works import build_work_features
-from jobs.runtime.config import AppConfig
 from jobs.stages import linked
 from jobs.stages.common import read_features
 from splink_models import spark_backend
@@ -29,6 +26,15 @@ from splink_models.model import TrainedModel
 from splink_models.recordings import settings as recording_settings
 from splink_models.videos import settings as video_settings
 from splink_models.works import settings as work_settings
+from tests.splink_models._handmade import (
+    ARTISTS,
+    case_tracks,
+    check_sides,
+    duration_ms,
+    materialised,
+    pair_ids,
+    pair_scores,
+)
 
 LEVEL_LABEL = "Title numbers differ (Part 1 / Part 2, No. 5 / No. 9)"
 
@@ -101,68 +107,6 @@ SCORING_CASES = [
     ),
     ("Fine Song 1", "Fine Song 1 - Remastered 2009", True),
 ]
-# one made-up performer per case, so that no case's records meet another's
-ARTISTS = [
-    "Ada Quillfeather",
-    "Bram Ostrowind",
-    "Cato Vellamere",
-    "Dara Pinnacott",
-    "Edda Marrowgate",
-    "Finn Larkspurr",
-    "Greta Holloweave",
-    "Hugo Brindlemoss",
-    "Ines Thistlecombe",
-]
-
-
-def _ids(prefix: str, i: int) -> tuple[str, str]:
-    return f"{prefix}{i}l", f"{prefix}{i}r"
-
-
-def _duration_ms(i: int) -> int:
-    return 200_000 + 7_000 * i
-
-
-def _scores(scored: DataFrame, id_column: str, wanted: list[tuple[str, str]]) -> dict:
-    """match_probability of each wanted pair, whichever side Splink put each record on."""
-    keys = {frozenset(pair): pair for pair in wanted}
-    rows = (
-        scored.where(F.col(f"{id_column}_l").isin(*[x for p in wanted for x in p]))
-        .select(f"{id_column}_l", f"{id_column}_r", "match_probability")
-        .collect()
-    )
-    return {keys[frozenset((r[0], r[1]))]: r[2] for r in rows if frozenset((r[0], r[1])) in keys}
-
-
-def _check(scores: dict, wanted: list[tuple[str, str]], threshold: float) -> None:
-    wrong = [
-        (left, right, scores.get(_pair), "expected above" if same else "expected below")
-        for _pair, (left, right, same) in zip(wanted, SCORING_CASES, strict=True)
-        if _pair not in scores or (scores[_pair] >= threshold) != same
-    ]
-    assert not wrong, f"threshold {threshold}:\n" + "\n".join(map(str, wrong))
-
-
-def _materialised(df: DataFrame) -> DataFrame:
-    """The rows, without the feature builder's plan: Splink's SQL reads its input many
-    times, and inlining that plan each time ran the driver out of memory."""
-    return df.localCheckpoint()
-
-
-def _tracks(spark, cfg: AppConfig, prefix: str) -> DataFrame:
-    """Each case's two tracks (TRACK_INPUT), through the real feature builder."""
-    rows = []
-    for i, (left, right, _) in enumerate(SCORING_CASES):
-        for track_id, title in zip(_ids(prefix, i), (left, right), strict=True):
-            rows.append(
-                (track_id, "test", title, [ARTISTS[i]], None, _duration_ms(i)) + (None,) * 5
-            )
-    return _materialised(
-        build_track_features(
-            spark.createDataFrame(rows, TRACK_INPUT),
-            generic_values=cfg.entity("recordings").generic_values,
-        )
-    )
 
 
 @pytest.mark.e2e
@@ -170,12 +114,16 @@ def test_recordings_that_differ_only_by_a_title_number_are_not_matched(spark, re
     cfg, _, _ = resolved_sample
     entity = cfg.entity("recordings")
     model = TrainedModel.load(entity.name, cfg.paths.models_dir)
-    features = read_features(spark, cfg, entity).unionByName(_tracks(spark, cfg, "num-t"))
+    features = read_features(spark, cfg, entity).unionByName(
+        case_tracks(spark, cfg, "num-t", SCORING_CASES)
+    )
 
     scored = spark_backend.predict(spark, features, model)
 
-    wanted = [_ids("num-t", i) for i in range(len(SCORING_CASES))]
-    _check(_scores(scored, entity.id_column, wanted), wanted, entity.threshold)
+    wanted = [pair_ids("num-t", i) for i in range(len(SCORING_CASES))]
+    check_sides(
+        pair_scores(scored, entity.id_column, wanted), wanted, SCORING_CASES, entity.threshold
+    )
 
 
 @pytest.mark.e2e
@@ -185,19 +133,21 @@ def test_works_that_differ_only_by_a_title_number_are_not_matched(spark, resolve
     model = TrainedModel.load(entity.name, str(model_path))
     rows = [
         (group_id, title, [title], [ARTISTS[i].lower()], ARTISTS[i].lower())
-        + (None, None, None, "original", None, _duration_ms(i) / 1000, 1)
+        + (None, None, None, "original", None, duration_ms(i) / 1000, 1)
         for i, pair in enumerate(SCORING_CASES)
-        for group_id, title in zip(_ids("num-w", i), pair[:2], strict=True)
+        for group_id, title in zip(pair_ids("num-w", i), pair[:2], strict=True)
     ]
     ours = build_work_features(
         spark.createDataFrame(rows, WORK_INPUT), generic_values=entity.generic_values
     )
-    features = read_features(spark, cfg, entity).unionByName(_materialised(ours))
+    features = read_features(spark, cfg, entity).unionByName(materialised(ours))
 
     scored = spark_backend.predict(spark, features, model)
 
-    wanted = [_ids("num-w", i) for i in range(len(SCORING_CASES))]
-    _check(_scores(scored, entity.id_column, wanted), wanted, entity.threshold)
+    wanted = [pair_ids("num-w", i) for i in range(len(SCORING_CASES))]
+    check_sides(
+        pair_scores(scored, entity.id_column, wanted), wanted, SCORING_CASES, entity.threshold
+    )
 
 
 @pytest.mark.e2e
@@ -209,12 +159,12 @@ def test_a_video_is_not_linked_to_a_track_whose_title_number_differs(spark, reso
     videos = spark.createDataFrame(
         [
             (f"num-v{i}", "test", f"{ARTISTS[i]} - {left} (Official Video)", ARTISTS[i])
-            + (None, _duration_ms(i), None, None)
+            + (None, duration_ms(i), None, None)
             for i, (left, _, _) in enumerate(SCORING_CASES)
         ],
         VIDEO_INPUT,
     )
-    tracks = _tracks(spark, cfg, "num-t").where(F.col("track_id").endswith("r"))
+    tracks = case_tracks(spark, cfg, "num-t", SCORING_CASES).where(F.col("track_id").endswith("r"))
     groups = tracks.select("track_id", F.col("track_id").alias("recording_group_id"))
     sample_videos, sample_members = linked.model_inputs(spark, cfg, entity)
     ours_videos = video_link_view(
@@ -224,13 +174,12 @@ def test_a_video_is_not_linked_to_a_track_whose_title_number_differs(spark, reso
         tracks, groups, id_column="track_id", group_column="recording_group_id"
     )
     sides = [
-        sample_videos.unionByName(_materialised(ours_videos)),
-        sample_members.unionByName(_materialised(ours_members)),
+        sample_videos.unionByName(materialised(ours_videos)),
+        sample_members.unionByName(materialised(ours_members)),
     ]
 
     scored = spark_backend.predict(spark, sides, model)
 
-    wanted = [(f"num-v{i}", _ids("num-t", i)[1]) for i in range(len(SCORING_CASES))]
-    _check(
-        _scores(scored, model.settings["unique_id_column_name"], wanted), wanted, entity.threshold
-    )
+    wanted = [(f"num-v{i}", pair_ids("num-t", i)[1]) for i in range(len(SCORING_CASES))]
+    scores = pair_scores(scored, model.settings["unique_id_column_name"], wanted)
+    check_sides(scores, wanted, SCORING_CASES, entity.threshold)
