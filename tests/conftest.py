@@ -96,9 +96,8 @@ def resolved_works(spark, resolved_sample):
     return small, report, path
 
 
-@pytest.fixture(scope="session")
-def resolved_releases(spark, resolved_sample):
-    """The shared sample's releases deduplicated: features to evaluate.
+def _chain_on_sample(spark, resolved_sample, entity: str):
+    """features -> train -> resolve -> evaluate of ``entity`` on the shared sample, its run id.
 
     Returns (cfg, features result, resolve result, report).
     """
@@ -106,11 +105,20 @@ def resolved_releases(spark, resolved_sample):
 
     cfg, _, results = resolved_sample
     run_id = results["run_id"]
-    feats = build_features.run(spark, cfg, entity="releases", run_id=run_id)
-    train.run(spark, cfg, entity="releases", run_id=run_id)
-    resolved = resolve.run(spark, cfg, entity="releases", run_id=run_id)
-    report = evaluate.run(spark, cfg, entity="releases", run_id=run_id)
+    feats = build_features.run(spark, cfg, entity=entity, run_id=run_id)
+    train.run(spark, cfg, entity=entity, run_id=run_id)
+    resolved = resolve.run(spark, cfg, entity=entity, run_id=run_id)
+    report = evaluate.run(spark, cfg, entity=entity, run_id=run_id)
     return cfg, feats, resolved, report
+
+
+@pytest.fixture(scope="session")
+def resolved_releases(spark, resolved_sample):
+    """The shared sample's releases deduplicated: features to evaluate.
+
+    Returns (cfg, features result, resolve result, report).
+    """
+    return _chain_on_sample(spark, resolved_sample, "releases")
 
 
 @pytest.fixture(scope="session")
@@ -140,12 +148,4 @@ def resolved_videos(spark, resolved_sample):
 
     Returns (cfg, features result, resolve result, report).
     """
-    from jobs import build_features, evaluate, resolve, train
-
-    cfg, _, results = resolved_sample
-    run_id = results["run_id"]
-    feats = build_features.run(spark, cfg, entity="videos", run_id=run_id)
-    train.run(spark, cfg, entity="videos", run_id=run_id)
-    resolved = resolve.run(spark, cfg, entity="videos", run_id=run_id)
-    report = evaluate.run(spark, cfg, entity="videos", run_id=run_id)
-    return cfg, feats, resolved, report
+    return _chain_on_sample(spark, resolved_sample, "videos")
