@@ -21,6 +21,8 @@ RECORDINGS_READS = {
     "duration_s",
     "version_type",
     "version_detail",
+    "version_words",
+    "version_words_text",
     "album_norm",
     "release_year",
 }
