@@ -106,6 +106,9 @@ TRACK_FEATURES = StructType(
         _f("core_title", _S),
         _f("core_title_key", _S),  # core_title without spaces and a leading "the" (blocking key)
         _f("title_numbers", _ARR),  # numbers the core title names (features.text.title_numbers)
+        # the title's first two words, compacted (features.tracks.title_head_key): blocks
+        # records whose title carries the artist, album or genre after the song
+        _f("title_head_key", _S),
         # what the title's tags say the recording is: original, karaoke, instrumental, live,
         # acoustic, remix, extended, radio_edit, re_recording or demo
         _f("version_type", _S),

@@ -239,6 +239,24 @@ def version_words(tags: Column) -> Column:
     return F.when(F.size(words) > 0, F.array_sort(F.array_distinct(words)))
 
 
+# "3:55" in a title: a duration a feed crammed into it (not "12:30:00" or "1:2")
+TITLE_DURATION_PATTERN = r"(?<![\d:])(\d{1,2}):([0-5]\d)(?![\d:])"
+
+
+def duration_in_title(title: Column) -> Column:
+    """Seconds of an "m:ss" duration written in the title (null: none)."""
+    found = F.regexp_extract(title, TITLE_DURATION_PATTERN, 0) != ""
+    minutes = F.regexp_extract(title, TITLE_DURATION_PATTERN, 1).cast("double")
+    seconds = F.regexp_extract(title, TITLE_DURATION_PATTERN, 2).cast("double")
+    return F.when(found & (minutes * 60 + seconds > 0), minutes * 60 + seconds)
+
+
+def title_head_key(title_norm: Column, n_words: int = 2) -> Column:
+    """The first ``n_words`` words of the title, compacted: a blocking key for records whose
+    title carries more than the song (artist, album, genre crammed in after it)."""
+    return blank_to_null(F.array_join(F.slice(F.split(title_norm, " "), 1, n_words), ""))
+
+
 def strip_title_tags(title: Column) -> Column:
     """Drop '(Remastered 2011)', ' - Radio Edit', '(feat. X)' and friends; keep the song."""
     folded = fold_case_and_accents(title)
@@ -371,6 +389,11 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
         .withColumn("core_title", core_title(F.col("title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))
+        # a generic title ("Track 1", "Intro": core_title null) keys nothing
+        .withColumn(
+            "title_head_key",
+            F.when(F.col("core_title").isNotNull(), title_head_key(F.col("title_norm"))),
+        )
         .drop("_tags")
     )
 
@@ -405,7 +428,10 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
         .withColumn("isrc_country", F.substring("isrc", 1, 2))
         .withColumn("isrc_registrant", F.substring("isrc", 3, 3))
         .withColumn("isrc_year", isrc_year(F.col("isrc")))
-        .withColumn("duration_s", duration_seconds(F.col("duration_ms")))
+        .withColumn(
+            "duration_s",
+            F.coalesce(duration_seconds(F.col("duration_ms")), duration_in_title(F.col("title"))),
+        )
         .withColumn("duration_bucket", F.floor(F.col("duration_s") / 10).cast("long"))
         .withColumn("release_year", release_year(F.col("release_date")))
         .withColumn("album_norm", album_norm(F.col("album"), generic_albums))

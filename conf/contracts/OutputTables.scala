@@ -389,6 +389,9 @@ final case class TrackFeatures(
     core_title_key: Option[String],
     // numbers the core title names (features.text.title_numbers)
     title_numbers: Option[Seq[Option[String]]],
+    // the title's first two words, compacted (features.tracks.title_head_key): blocks records whose
+    // title carries the artist, album or genre after the song
+    title_head_key: Option[String],
     // what the title's tags say the recording is: original, karaoke, instrumental, live, acoustic,
     // remix, extended, radio_edit, re_recording or demo
     version_type: Option[String],

@@ -19,7 +19,13 @@ the 3k sample merged hundreds of hard negatives. So:
 - a number that differs between the titles ("Part 1" / "Part 2") is a title
   level with m and u fixed (splink_models.levels.NUMBERS_DIFFER_M_U): a
   string similarity sees nearly the same title, EM and random sampling would
-  see nothing against.
+  see nothing against; so is "the tags name other remixers, venues or takes"
+  (VERSION_WORDS_DIFFER_U);
+- EM learns the evidence for records whose fields are unreliable (a store
+  that crams artist, album, genre and duration into the title): one title
+  found inside the other's, and an artist missing from its field but found
+  in the title. Where both sides fill the field, the second is a null level:
+  the fielded comparison already says it, and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 
 from splink_models.levels import fixed_m, fixed_mu, numbers_differ_level
 
@@ -62,8 +69,38 @@ def core_title_comparison() -> cl.CustomComparison:
                 label_for_charts="Same title ignoring spaces and leading 'the'",
             ),
             cll.DamerauLevenshteinLevel("core_title", 1),
+            cll.CustomLevel(
+                "(length(core_title_r) >= 6 AND "
+                "contains(concat(' ', title_norm_l, ' '), concat(' ', core_title_r, ' '))) OR "
+                "(length(core_title_l) >= 6 AND "
+                "contains(concat(' ', title_norm_r, ' '), concat(' ', core_title_l, ' ')))",
+                label_for_charts="One title inside the other's (more crammed into it)",
+                base_dialect_str="spark",
+            ),
             cll.JaroWinklerLevel("core_title", 0.92),
             cll.JaroWinklerLevel("core_title", 0.80),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def artist_in_title_comparison() -> cl.CustomComparison:
+    """Evidence only where one side has no artist: is the other side's artist in its title?"""
+    return cl.CustomComparison(
+        output_column_name="artist_in_title",
+        comparison_description="An artist missing from its field, found in the title",
+        comparison_levels=[
+            cll.CustomLevel(
+                "(primary_artist_l IS NULL) = (primary_artist_r IS NULL)",
+                label_for_charts="Both sides have an artist, or neither",
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                "(primary_artist_l IS NULL AND contains(concat(' ', title_norm_l, ' '), "
+                "concat(' ', primary_artist_r, ' '))) OR (primary_artist_r IS NULL AND "
+                "contains(concat(' ', title_norm_r, ' '), concat(' ', primary_artist_l, ' ')))",
+                label_for_charts="The other side's artist is in the title",
+                base_dialect_str="spark",
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -217,6 +254,11 @@ def blocking_rules() -> list:
         # 1M tracks (common titles x 10 s), of which 0.7% were matches.
         block_on("core_title_key", "floor(duration_s / 2)"),
         block_on("core_title_key", "floor((duration_s + 1) / 2)"),
+        # A record without an artist whose title may carry it (and more) after the song
+        CustomRule(
+            "l.title_head_key = r.title_head_key "
+            "AND (l.primary_artist_key IS NULL OR r.primary_artist_key IS NULL)"
+        ),
     ]
 
 
@@ -238,6 +280,7 @@ def settings(
             isrc_comparison(),
             core_title_comparison(),
             artists_comparison(),
+            artist_in_title_comparison(),
             duration_comparison(),
             version_comparison(),
             album_comparison(),

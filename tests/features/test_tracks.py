@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from features.schemas import TRACK_FEATURES, TRACK_INPUT
+from features.text import normalize_text
 from features.tracks import (
     album_norm,
     build_track_features,
     core_title,
+    duration_in_title,
     duration_seconds,
     featured_in_title,
     isrc_year,
@@ -16,6 +18,7 @@ from features.tracks import (
     performance_keys,
     release_year,
     split_artist_names,
+    title_head_key,
     title_tags,
     version_type,
     version_words,
@@ -227,6 +230,8 @@ def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
     assert (t1.duration_s, t1.release_year) == (236.0, 2003)
     t2 = by_id["t2"]  # every generic value is null: nothing can glue it to another track
     assert t2.core_title is None and t2.primary_artist_key is None and t2.artist_keys is None
+    assert t2.title_head_key is None  # no blocking key made of a generic title either
+    assert by_id["t1"].title_head_key == "crazyin"
     assert t2.album_norm is None
     assert by_id["t3"].core_title == "eshche raz" and by_id["t3"].primary_artist_key == "zemfira"
 
@@ -276,4 +281,37 @@ def test_version_words_name_the_remixer_venue_year_or_take(spark):
             ("ПЕСНЯ (Live в Москве 2005)", ["2005", "moskve"]),  # one-letter words go
         ],
         "value string, expected array<string>",
+    )
+
+
+def test_duration_in_title_reads_a_crammed_m_ss(spark):
+    check_column_function(
+        spark,
+        duration_in_title,
+        [
+            (None, None),
+            ("Elevator", None),
+            # a real-world shape: a store's whole record in the title
+            ("Elevator ( feat . Timbaland ) Flo Rida Mail On Sunday 3:55 17-Mar-08", 235.0),
+            ("Runaway Train Cam Country $ 0.99 3:01 31-Mar-15", 181.0),
+            ("Night Mix 1:02:33", None),  # h:mm:ss is not m:ss
+            ("Ratio 1:2", None),
+            ("Café 0:00", None),
+            ("Прогулка 4:07", 247.0),
+        ],
+        "value string, expected double",
+    )
+
+
+def test_title_head_key_is_the_first_two_words(spark):
+    check_column_function(
+        spark,
+        lambda title: title_head_key(normalize_text(title)),
+        [
+            (None, None),
+            ("Runaway Train", "runawaytrain"),
+            ("Runaway Train Cam Country , Music , Contemporary Country", "runawaytrain"),
+            ("Elevator", "elevator"),
+            ("Ещё раз Земфира", "eshcheraz"),
+        ],
     )

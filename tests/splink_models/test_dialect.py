@@ -209,7 +209,7 @@ def test_model_trained_with_other_comparisons_is_refused():
 
     message = str(raised.value)
     assert "comparison 'bpm': in the model, not in the code" in message
-    assert "comparison 'core_title': 7 levels in the model, 8 in the code" in message
+    assert "comparison 'core_title': 8 levels in the model, 9 in the code" in message
     assert "comparison 'isrc'" not in message  # what matches is not reported
 
 

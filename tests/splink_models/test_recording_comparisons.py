@@ -110,6 +110,42 @@ CASES = [
         "Same version",
     ),
     (
+        "core_title",
+        _track("a", "Runaway Train Cam Country Music Honky Tonk 3:01", None),
+        _track("b", "Runaway Train", ["Cam"]),
+        "One title inside the other's (more crammed into it)",
+    ),
+    (
+        "core_title",
+        _track("a", "Crazy Love Song", ["X"]),
+        _track("b", "Love", ["X"]),  # too short to say anything when found inside
+        "All other comparisons",
+    ),
+    (
+        "artist_in_title",
+        _track("a", "Runaway Train Cam Country Music", None),
+        _track("b", "Runaway Train", ["Cam"]),
+        "The other side's artist is in the title",
+    ),
+    (
+        "artist_in_title",
+        _track("a", "Runaway Train Country Music", None),
+        _track("b", "Runaway Train", ["Cam"]),
+        "All other comparisons",
+    ),
+    (
+        "artist_in_title",
+        _track("a", "Runaway Train Cam", ["Cam"]),
+        _track("b", "Runaway Train", ["Cam"]),
+        "Both sides have an artist, or neither",
+    ),
+    (
+        "duration",
+        _track("a", "Runaway Train Cam 3:01", None, None),
+        _track("b", "Runaway Train", ["Cam"], 181_500),
+        "Absolute difference of 'duration_s' <= 1",
+    ),
+    (
         "artists",
         _track("a", "S", ["Beyoncé"]),
         _track("b", "S", ["Beyonce"]),
