@@ -109,6 +109,9 @@ TRACK_FEATURES = StructType(
         # the title's first two words, compacted (features.tracks.title_head_key): blocks
         # records whose title carries the artist, album or genre after the song
         _f("title_head_key", _S),
+        # the title's first word (title_head_key of one word): with the duration, blocks a
+        # one-word song against a title that carries more after it
+        _f("title_first_key", _S),
         # what the title's tags say the recording is: original, karaoke, instrumental, live,
         # acoustic, remix, extended, radio_edit, re_recording or demo
         _f("version_type", _S),

@@ -394,6 +394,10 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             "title_head_key",
             F.when(F.col("core_title").isNotNull(), title_head_key(F.col("title_norm"))),
         )
+        .withColumn(
+            "title_first_key",
+            F.when(F.col("core_title").isNotNull(), title_head_key(F.col("title_norm"), 1)),
+        )
         .drop("_tags")
     )
 

@@ -392,6 +392,9 @@ final case class TrackFeatures(
     // the title's first two words, compacted (features.tracks.title_head_key): blocks records whose
     // title carries the artist, album or genre after the song
     title_head_key: Option[String],
+    // the title's first word (title_head_key of one word): with the duration, blocks a one-word
+    // song against a title that carries more after it
+    title_first_key: Option[String],
     // what the title's tags say the recording is: original, karaoke, instrumental, live, acoustic,
     // remix, extended, radio_edit, re_recording or demo
     version_type: Option[String],

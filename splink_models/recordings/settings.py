@@ -259,6 +259,15 @@ def blocking_rules() -> list:
             "l.title_head_key = r.title_head_key "
             "AND (l.primary_artist_key IS NULL OR r.primary_artist_key IS NULL)"
         ),
+        # ... and a one-word song ("Gone") against a title with more after it ("Gone The
+        # Weeknd Trilogy R&B"), which the two-word key misses: the first word and the same
+        # second, unless both name an artist and the artists differ. The artist condition
+        # is what keeps it small: without it, 7.2M more pairs at 1M generated tracks.
+        CustomRule(
+            "l.title_first_key = r.title_first_key "
+            "AND round(l.duration_s) = round(r.duration_s) AND (l.primary_artist_key IS NULL "
+            "OR r.primary_artist_key IS NULL OR l.primary_artist_key = r.primary_artist_key)"
+        ),
     ]
 
 

@@ -230,8 +230,9 @@ def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
     assert (t1.duration_s, t1.release_year) == (236.0, 2003)
     t2 = by_id["t2"]  # every generic value is null: nothing can glue it to another track
     assert t2.core_title is None and t2.primary_artist_key is None and t2.artist_keys is None
-    assert t2.title_head_key is None  # no blocking key made of a generic title either
-    assert by_id["t1"].title_head_key == "crazyin"
+    # no blocking key made of a generic title either
+    assert t2.title_head_key is None and t2.title_first_key is None
+    assert (t1.title_head_key, t1.title_first_key) == ("crazyin", "crazy")
     assert t2.album_norm is None
     assert by_id["t3"].core_title == "eshche raz" and by_id["t3"].primary_artist_key == "zemfira"
 

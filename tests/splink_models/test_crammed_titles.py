@@ -5,7 +5,7 @@ Timbaland ) Flo Rida Mail On Sunday ... 3:55 17-Mar-08"). Each case pairs such
 a record with a clean one; both go through the real feature builder, beside
 the shared sample's features, and are scored by the recordings model trained
 on that sample (tests/conftest.py). The same song must be a candidate (the
-title-head rule blocks records without an artist) and score above the
+title-head rules block records without an artist) and score above the
 threshold; another song of the same artist must not.
 """
 
@@ -33,6 +33,11 @@ CASES = [
     (
         "Quiet Harbour Lights Bram Ostrowind Harbour Songs Pop/Rock , Music 4:02",
         ("Quiet Harbour Lights", "Bram Ostrowind", 242_400),
+        True,
+    ),
+    (  # a one-word song: the title's first two words are not the song's (first word rule)
+        "Lighthouses Edda Marrowgate Trilogy R&B / Soul , Music 8:07",
+        ("Lighthouses", "Edda Marrowgate", 487_000),
         True,
     ),
     (

@@ -15,6 +15,7 @@ RECORDINGS_READS = {
     "core_title_key",
     "title_norm",
     "title_head_key",
+    "title_first_key",
     "title_numbers",
     "artist_keys",
     "primary_artist",
@@ -38,7 +39,7 @@ def test_a_dedupe_model_reads_only_the_columns_it_compares_or_blocks_on():
     assert set(columns) == RECORDINGS_READS
     assert columns == [c for c in TRACK_COLUMNS if c in RECORDINGS_READS]  # input order kept
     # look-alikes of used names are not taken for them
-    assert "title" not in columns  # a prefix of title_norm and title_head_key, both read
+    assert "title" not in columns  # a prefix of title_norm, title_head_key, ... all read
     assert "duration_bucket" not in columns  # only the EM sessions block on it
 
 
