@@ -32,6 +32,7 @@ def train(
     link_type: str | None = None,
     m_labels: DataFrame | None = None,
     backend: str = "spark",
+    prior_scale: float = 1.0,
 ) -> tuple[TrainedModel, Linker]:
     """Prior from deterministic rules, u by seeded random sampling, m by EM sessions.
 
@@ -50,6 +51,11 @@ def train(
             without ~100 s of small Spark jobs. Either way the model comes back in
             Spark's dialect (:func:`splink_models.dialect.to_dialect`), versioned
             by that JSON, so scoring never sees the difference.
+        prior_scale: The learned prior (probability that two random records
+            match) is multiplied by it: a sample of whole blocks keeps the
+            matches of the records it holds but only a fraction of their pairs,
+            so its prior is too high for the catalog the model will score
+            (:func:`block_sample_prior_scale`).
     """
     settings = entity_settings(module, link_type)
     if backend == "duckdb":
@@ -69,8 +75,28 @@ def train(
     )
     if m_labels is not None:
         estimate_m_from_labels(trainer, db_api, features, m_labels)
+    if prior_scale != 1.0:
+        # Splink has no public setter for the prior (see estimate_parameters)
+        prior = trainer._settings_obj._probability_two_random_records_match
+        trainer._settings_obj._probability_two_random_records_match = prior * prior_scale
     model = TrainedModel.from_settings(entity, trainer.misc.save_model_to_json())
     if model.dialect != "spark":
         spark_settings = to_dialect(model, "spark", module=module).settings
         model = TrainedModel.from_settings(entity, spark_settings)
     return model, trainer
+
+
+def block_sample_prior_scale(n_sample: int, n_catalog: int) -> float:
+    """What a prior learned on a sample of whole blocks is multiplied by for the whole catalog.
+
+    Sampling whole blocks (all of an artist's tracks) keeps the matches of the
+    sampled records: the catalog holds about n_catalog / n_sample times the
+    sample's matches among n_catalog * (n_catalog - 1) / 2 pairs, so its prior
+    is the sample's times (n_sample - 1) / (n_catalog - 1). Unscaled, a model
+    trained on 200k of 1M generated tracks started every pair 2.3 bits too
+    high and merged more look-alikes (live takes, re-recordings) at 1M than at
+    20k.
+    """
+    if n_sample < 2 or n_catalog < n_sample:
+        raise ValueError(f"block sample of {n_sample} records from a catalog of {n_catalog}")
+    return (n_sample - 1) / (n_catalog - 1)

@@ -15,6 +15,7 @@ from jobs.stages.common import require_inputs
 from jobs.stages.kinds import kind_module
 from jobs.stages.labels import labelled_matches
 from splink_models.model import TrainedModel
+from splink_models.training import block_sample_prior_scale
 from splink_models.training import train as train_model
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ def training_inputs(
     if t.sample_block_key:
         from features.sampling import sample_blocks
 
-        return sample_blocks(inputs, key=t.sample_block_key, fraction=t.sample_fraction, seed=t.seed)
+        return sample_blocks(
+            inputs, key=t.sample_block_key, fraction=t.sample_fraction, seed=t.seed
+        )
     return inputs.sample(fraction=t.sample_fraction, seed=t.seed)
 
 
@@ -44,15 +47,25 @@ def train(
     frames = [inputs] if isinstance(inputs, DataFrame) else inputs
     counts = [frame.count() for frame in frames]
     m_labels = labelled_matches(spark, cfg, entity) if entity.training.m_from_labels else None
+    prior_scale = 1.0
+    t = entity.training
+    if t.sample_block_key and t.sample_fraction < 1.0 and isinstance(inputs, DataFrame):
+        n_catalog = kind_module(entity).model_inputs(spark, cfg, entity).count()
+        prior_scale = block_sample_prior_scale(counts[0], n_catalog)
     return train_and_log(
         spark,
         cfg,
         entity,
         inputs,
         run_id,
-        {"n_training_records": sum(counts), "n_training_records_per_input": str(counts)},
+        {
+            "n_training_records": sum(counts),
+            "n_training_records_per_input": str(counts),
+            "prior_scale": prior_scale,
+        },
         n_rows=sum(counts),
         m_labels=m_labels,
+        prior_scale=prior_scale,
     )
 
 
@@ -66,6 +79,7 @@ def train_and_log(
     *,
     n_rows: int,
     m_labels: DataFrame | None = None,
+    prior_scale: float = 1.0,
 ) -> tuple[TrainedModel, Path]:
     """Train one model (one frame, or one per side), save it, log it to MLflow, register it.
 
@@ -108,6 +122,7 @@ def train_and_log(
             link_type=entity.link_type,
             m_labels=m_labels,
             backend=backend,
+            prior_scale=prior_scale,
         )
         path = model.save(cfg.paths.models_dir)
         mlflow.log_param("link_type", model.settings.get("link_type"))

@@ -280,3 +280,35 @@ def test_a_linking_model_converts_with_its_link_type():
     assert on_spark.settings["link_type"] == "link_only"
     assert on_spark.settings["source_dataset_column_name"] == "source"
     assert on_spark.dialect == "spark"
+
+
+def _m_and_u(model: model_lib.TrainedModel) -> list[float]:
+    return [
+        level.get(p) or 0.0
+        for comparison in model.settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        for p in ("m_probability", "u_probability")
+    ]
+
+
+def test_a_block_sample_prior_is_scaled_to_the_catalog_and_nothing_else_changes(
+    spark, features_parquet, recordings
+):
+    """training.train(prior_scale=...): a model trained on a sample of whole artists carries
+    the catalog's prior (jobs.stages.train passes block_sample_prior_scale); m and u stay."""
+    features = spark.read.parquet(features_parquet)
+    knobs = {**_training_knobs(recordings), "backend": "duckdb"}
+    as_learned, _ = training.train(spark, features, **knobs)
+    scaled, _ = training.train(spark, features, **knobs, prior_scale=0.25)
+
+    prior = "probability_two_random_records_match"
+    assert scaled.settings[prior] == pytest.approx(0.25 * as_learned.settings[prior], rel=1e-9)
+    # m and u as learned (u sampling on DuckDB's threads is not bit-for-bit repeatable)
+    assert _m_and_u(scaled) == pytest.approx(_m_and_u(as_learned), rel=0.05, abs=1e-6)
+    assert scaled.version != as_learned.version  # another model, another version
+
+    # 200k of 1M tracks: (200k - 1) / (1M - 1), about a fifth; all of a catalog: 1
+    assert training.block_sample_prior_scale(200_000, 1_000_000) == pytest.approx(0.2, rel=1e-5)
+    assert training.block_sample_prior_scale(500, 500) == 1.0
+    with pytest.raises(ValueError, match="block sample of 600 records from a catalog of 500"):
+        training.block_sample_prior_scale(600, 500)
