@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame, SparkSession
 from splink import Linker
 
+from features.errors import ResolutionError
 from splink_models.dialect import to_dialect
 from splink_models.duckdb_backend import driver_linker
 from splink_models.estimation import estimate_m_from_labels, estimate_parameters
@@ -98,5 +99,8 @@ def block_sample_prior_scale(n_sample: int, n_catalog: int) -> float:
     20k.
     """
     if n_sample < 2 or n_catalog < n_sample:
-        raise ValueError(f"block sample of {n_sample} records from a catalog of {n_catalog}")
+        raise ResolutionError(
+            f"training sample: {n_sample} records sampled from a catalog of {n_catalog}; "
+            "raise training.sample_fraction (a prior needs at least two sampled records)"
+        )
     return (n_sample - 1) / (n_catalog - 1)

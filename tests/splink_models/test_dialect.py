@@ -310,5 +310,7 @@ def test_a_block_sample_prior_is_scaled_to_the_catalog_and_nothing_else_changes(
     # 200k of 1M tracks: (200k - 1) / (1M - 1), about a fifth; all of a catalog: 1
     assert training.block_sample_prior_scale(200_000, 1_000_000) == pytest.approx(0.2, rel=1e-5)
     assert training.block_sample_prior_scale(500, 500) == 1.0
-    with pytest.raises(ValueError, match="block sample of 600 records from a catalog of 500"):
+    with pytest.raises(ResolutionError, match="600 records sampled from a catalog of 500"):
         training.block_sample_prior_scale(600, 500)
+    with pytest.raises(ResolutionError, match="raise training.sample_fraction"):
+        training.block_sample_prior_scale(1, 500)
