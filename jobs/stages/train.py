@@ -23,19 +23,21 @@ logger = logging.getLogger(__name__)
 
 def training_inputs(
     spark: SparkSession, cfg: AppConfig, entity: EntityConfig
-) -> DataFrame | list[DataFrame]:
-    """The model inputs, sampled as ``training.sample_fraction`` says (whole blocks when keyed)."""
+) -> tuple[DataFrame | list[DataFrame], int | None]:
+    """The model inputs, sampled as ``training.sample_fraction`` says (whole blocks when keyed),
+    and the catalog's row count when whole blocks were sampled (its prior is scaled to it)."""
     inputs = kind_module(entity).model_inputs(spark, cfg, entity)
     t = entity.training
     if t.sample_fraction >= 1.0 or not isinstance(inputs, DataFrame):
-        return inputs
+        return inputs, None
     if t.sample_block_key:
         from features.sampling import sample_blocks
 
-        return sample_blocks(
+        sample = sample_blocks(
             inputs, key=t.sample_block_key, fraction=t.sample_fraction, seed=t.seed
         )
-    return inputs.sample(fraction=t.sample_fraction, seed=t.seed)
+        return sample, inputs.count()
+    return inputs.sample(fraction=t.sample_fraction, seed=t.seed), None
 
 
 def train(
@@ -43,15 +45,11 @@ def train(
 ) -> tuple[TrainedModel, Path]:
     """Train on the entity's inputs, save the versioned JSON, log it all to MLflow."""
     require_inputs(spark, cfg, entity, "model")
-    inputs = training_inputs(spark, cfg, entity)
+    inputs, n_catalog = training_inputs(spark, cfg, entity)
     frames = [inputs] if isinstance(inputs, DataFrame) else inputs
     counts = [frame.count() for frame in frames]
     m_labels = labelled_matches(spark, cfg, entity) if entity.training.m_from_labels else None
-    prior_scale = 1.0
-    t = entity.training
-    if t.sample_block_key and t.sample_fraction < 1.0 and isinstance(inputs, DataFrame):
-        n_catalog = kind_module(entity).model_inputs(spark, cfg, entity).count()
-        prior_scale = block_sample_prior_scale(counts[0], n_catalog)
+    prior_scale = 1.0 if n_catalog is None else block_sample_prior_scale(counts[0], n_catalog)
     return train_and_log(
         spark,
         cfg,

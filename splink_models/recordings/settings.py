@@ -56,6 +56,11 @@ def isrc_comparison() -> cl.CustomComparison:
     )
 
 
+def _words_in(needle: str, haystack: str) -> str:
+    """SQL: ``needle``'s words found whole, in order, inside ``haystack`` (space-bounded)."""
+    return f"contains(concat(' ', {haystack}, ' '), concat(' ', {needle}, ' '))"
+
+
 def core_title_comparison() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="core_title",
@@ -70,10 +75,8 @@ def core_title_comparison() -> cl.CustomComparison:
             ),
             cll.DamerauLevenshteinLevel("core_title", 1),
             cll.CustomLevel(
-                "(length(core_title_r) >= 6 AND "
-                "contains(concat(' ', title_norm_l, ' '), concat(' ', core_title_r, ' '))) OR "
-                "(length(core_title_l) >= 6 AND "
-                "contains(concat(' ', title_norm_r, ' '), concat(' ', core_title_l, ' ')))",
+                f"(length(core_title_r) >= 6 AND {_words_in('core_title_r', 'title_norm_l')}) OR "
+                f"(length(core_title_l) >= 6 AND {_words_in('core_title_l', 'title_norm_r')})",
                 label_for_charts="One title inside the other's (more crammed into it)",
                 base_dialect_str="spark",
             ),
@@ -95,9 +98,8 @@ def artist_in_title_comparison() -> cl.CustomComparison:
                 label_for_charts="Both sides have an artist, or neither",
             ).configure(is_null_level=True),
             cll.CustomLevel(
-                "(primary_artist_l IS NULL AND contains(concat(' ', title_norm_l, ' '), "
-                "concat(' ', primary_artist_r, ' '))) OR (primary_artist_r IS NULL AND "
-                "contains(concat(' ', title_norm_r, ' '), concat(' ', primary_artist_l, ' ')))",
+                f"(primary_artist_l IS NULL AND {_words_in('primary_artist_r', 'title_norm_l')}) "
+                f"OR (primary_artist_r IS NULL AND {_words_in('primary_artist_l', 'title_norm_r')})",
                 label_for_charts="The other side's artist is in the title",
                 base_dialect_str="spark",
             ),
