@@ -34,7 +34,11 @@ def training_inputs(
         from features.sampling import sample_blocks
 
         sample = sample_blocks(
-            inputs, key=t.sample_block_key, fraction=t.sample_fraction, seed=t.seed
+            inputs,
+            key=t.sample_block_key,
+            fraction=t.sample_fraction,
+            seed=t.seed,
+            null_key_by=entity.id_column,
         )
         return sample, inputs.count()
     return inputs.sample(fraction=t.sample_fraction, seed=t.seed), None

@@ -32,7 +32,8 @@ def export_tuning_sample(
 
     features = read_features(spark, cfg, entity)
     total = features.count()
-    sample = sample_blocks(features, key=block_key, fraction=rows / total if total else 1.0)
+    fraction = rows / total if total else 1.0
+    sample = sample_blocks(features, key=block_key, fraction=fraction, null_key_by=entity.id_column)
     golden_path = cfg.table_path(entity.golden_table or "")
     if entity.golden and entity.golden_table and table_exists(spark, golden_path):
         golden = read_table(spark, golden_path).select(
