@@ -130,7 +130,7 @@ TRACK_FEATURES = StructType(
         # (null: none, or generic)
         _f("album_norm", _S),
         _f("duration_s", _D),  # seconds (null: missing, not positive or over 4 hours)
-        _f("duration_bucket", _L),  # floor(duration_s / 10): 10-second buckets
+        _f("duration_bucket", _L),  # floor(duration_s / 2): 2-second buckets
         _f("isrc", _S),  # CCXXXYYNNNNN, no separators, upper case (null: none or malformed)
         _f("isrc_country", _S),  # the ISRC's country code (its first two characters)
         _f("isrc_registrant", _S),  # the ISRC's registrant code (characters 3 to 5)

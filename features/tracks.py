@@ -436,7 +436,7 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
             "duration_s",
             F.coalesce(duration_seconds(F.col("duration_ms")), duration_in_title(F.col("title"))),
         )
-        .withColumn("duration_bucket", F.floor(F.col("duration_s") / 10).cast("long"))
+        .withColumn("duration_bucket", F.floor(F.col("duration_s") / 2).cast("long"))
         .withColumn("release_year", release_year(F.col("release_date")))
         .withColumn("album_norm", album_norm(F.col("album"), generic_albums))
         .withColumn("iswc", valid_iswc(F.col("iswc")))

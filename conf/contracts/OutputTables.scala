@@ -422,7 +422,7 @@ final case class TrackFeatures(
     album_norm: Option[String],
     // seconds (null: missing, not positive or over 4 hours)
     duration_s: Option[Double],
-    // floor(duration_s / 10): 10-second buckets
+    // floor(duration_s / 2): 2-second buckets
     duration_bucket: Option[Long],
     // CCXXXYYNNNNN, no separators, upper case (null: none or malformed)
     isrc: Option[String],
