@@ -13,6 +13,7 @@ from typing import Any
 from pyspark.sql import DataFrame
 from splink import Linker, block_on
 from splink.backends.spark import SparkAPI
+from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
 from splink.internals.exceptions import EMTrainingException
 
 from features.errors import ResolutionError
@@ -22,11 +23,9 @@ from splink_models.spark_backend import with_sources
 logger = logging.getLogger(__name__)
 
 
-
 # A level no labelled match reached gets this m (before the comparison's m are
 # scaled to sum to 1 again): unseen in a few hundred labels is rare, not impossible.
 LABEL_M_FLOOR = 1e-3
-
 
 
 def estimate_m_from_labels(
@@ -130,3 +129,53 @@ def estimate_parameters(
             logger.warning("EM session blocked on %s found no pairs: skipped", ", ".join(columns))
 
 
+def neutralise_untrained_levels(linker: Linker) -> list[str]:
+    """Levels training never reached speak 0 bits, not Splink's placeholder weights.
+
+    A level whose m or u no estimate set (a training sample without records
+    that lack an artist never trains "artist found in the title") would score
+    with Splink's defaults, a few bits for or against every pair that reaches
+    it. It gets m = u instead (its known one, else Splink's default u), and its
+    name is returned and logged. A level observed nowhere (Splink's "not
+    observed") keeps Splink's treatment.
+    """
+    neutralised = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            m, u = level._m_probability, level._u_probability
+            if m is not None and u is not None:
+                continue
+            known = [v for v in (m, u) if v is not None and v != LEVEL_NOT_OBSERVED_TEXT]
+            value = known[0] if known else level.default_u_probability
+            level.m_probability = value
+            level.u_probability = value
+            neutralised.append(f"{comparison.output_column_name}: {level.label_for_charts}")
+    if neutralised:
+        logger.warning(
+            "not trained (no such pair in the training data), 0 bits: %s", "; ".join(neutralised)
+        )
+    return neutralised
+
+
+def share_m(linker: Linker, shared: dict[str, Sequence[str]]) -> None:
+    """Levels that say the same thing of a comparison get one m: the sum of their m.
+
+    ``shared`` maps a comparison to level labels (a model module's
+    ``SHARED_M_LEVELS``). A level split by another field only to treat the
+    parts differently ("exact title, same artist": term frequencies floored;
+    "exact title": not) would otherwise keep the share of matches that fall
+    in each part as its m: an exact title without the artist (one side has
+    none) would weigh log2(0.015 / 0.95) = -6 bits less than an exact title.
+    """
+    by_name = {c.output_column_name: c for c in linker._settings_obj.comparisons}
+    for name, labels in shared.items():
+        levels = [
+            lv
+            for lv in by_name[name]._comparison_levels_excluding_null
+            if lv.label_for_charts in labels
+        ]
+        if len(levels) != len(labels):
+            raise ResolutionError(f"{name}: levels {list(labels)} not all in the model")
+        total = sum(lv.m_probability for lv in levels)
+        for level in levels:
+            level.m_probability = total

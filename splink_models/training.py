@@ -14,8 +14,13 @@ from splink import Linker
 from features.errors import ResolutionError
 from splink_models.dialect import to_dialect
 from splink_models.duckdb_backend import driver_linker
-from splink_models.estimation import estimate_m_from_labels, estimate_parameters
-from splink_models.model import TrainedModel, entity_settings
+from splink_models.estimation import (
+    estimate_m_from_labels,
+    estimate_parameters,
+    neutralise_untrained_levels,
+    share_m,
+)
+from splink_models.model import TrainedModel, entity_settings, model_module
 from splink_models.spark_backend import linker, model_inputs, spark_api
 
 
@@ -76,6 +81,8 @@ def train(
     )
     if m_labels is not None:
         estimate_m_from_labels(trainer, db_api, features, m_labels)
+    neutralise_untrained_levels(trainer)
+    share_m(trainer, getattr(model_module(module), "SHARED_M_LEVELS", {}))
     if prior_scale != 1.0:
         # Splink has no public setter for the prior (see estimate_parameters)
         prior = trainer._settings_obj._probability_two_random_records_match

@@ -61,6 +61,29 @@ def _words_in(needle: str, haystack: str) -> str:
     return f"contains(concat(' ', {haystack}, ' '), concat(' ', {needle}, ' '))"
 
 
+# The rarer a title or an artist in the catalog, the more agreeing on it weighs
+# (term-frequency adjustment: log2(m / tf), tf = the value's share of the
+# records). Each grows by log2(50) = 5.6 bits from 20k tracks to 1M, as the
+# prior falls by about as much: right for one field alone. But the non-matches
+# that share a title *and* an artist are that song's other versions (live
+# takes, re-recordings), and a song has no fewer of them in a bigger catalog:
+# counted twice, title and artist made those pairs 5.6 bits likelier at 1M
+# than at 20k, and untagged versions (another length, another ISRC) that
+# stayed apart at 20k crossed the threshold. So where title and artist both
+# agree, and for the artist wherever it agrees, tf stops falling at this
+# floor; a title agreeing without the artist (one side has none) keeps the
+# full adjustment. 1e-4 is two records in 20,000: a value two records share is
+# never rarer in a catalog of up to 20k records, so those score as before.
+TF_MINIMUM_U = 1e-4
+EXACT_TITLE_SAME_ARTIST = "Exact match on core_title, same primary artist"
+EXACT_TITLE = "Exact match on core_title"
+# Both levels say "the titles are the same"; the first exists only to floor the
+# term frequencies where the artist agrees too. Training gives both the m of an
+# exact title (their sum), not each the share of matches it holds
+# (splink_models.estimation.share_m).
+SHARED_M_LEVELS = {"core_title": (EXACT_TITLE_SAME_ARTIST, EXACT_TITLE)}
+
+
 def core_title_comparison() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="core_title",
@@ -68,7 +91,18 @@ def core_title_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("core_title"),
             numbers_differ_level(),
-            cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
+            cll.And(
+                cll.ExactMatchLevel("core_title"), cll.ExactMatchLevel("primary_artist_key")
+            ).configure(
+                label_for_charts=EXACT_TITLE_SAME_ARTIST,
+                tf_adjustment_column="core_title",
+                tf_minimum_u_value=TF_MINIMUM_U,
+                # its own u, not the title-only level's (the default detection)
+                disable_tf_exact_match_detection=True,
+            ),
+            cll.ExactMatchLevel("core_title", term_frequency_adjustments=True).configure(
+                label_for_charts=EXACT_TITLE
+            ),
             cll.CustomLevel(
                 "core_title_key_l = core_title_key_r",
                 label_for_charts="Same title ignoring spaces and leading 'the'",
@@ -117,7 +151,9 @@ def artists_comparison() -> cl.CustomComparison:
                 "artist_keys_l IS NULL OR artist_keys_r IS NULL",
                 label_for_charts="artists is NULL",
             ).configure(is_null_level=True),
-            cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True).configure(
+                tf_minimum_u_value=TF_MINIMUM_U
+            ),
             # Spark SQL, translated by sqlglot for other backends (DuckDB has no size())
             cll.CustomLevel(
                 "size(array_intersect(artist_keys_l, artist_keys_r)) >= 1",

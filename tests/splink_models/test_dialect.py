@@ -35,6 +35,8 @@ from splink_models.duckdb_backend import (
     predict_duckdb,
     train_duckdb,
 )
+from splink_models.estimation import neutralise_untrained_levels
+from splink_models.recordings.settings import EXACT_TITLE, EXACT_TITLE_SAME_ARTIST
 from tests.conftest import test_config as config_under
 
 N_TRACKS = 1500
@@ -314,3 +316,39 @@ def test_a_block_sample_prior_is_scaled_to_the_catalog_and_nothing_else_changes(
         training.block_sample_prior_scale(600, 500)
     with pytest.raises(ResolutionError, match="raise training.sample_fraction"):
         training.block_sample_prior_scale(1, 500)
+
+
+def test_a_level_training_never_reaches_speaks_zero_bits(spark, features_parquet, recordings):
+    """Without a single record that lacks an artist, "artist found in the title" is never
+    trained: it scores 0 bits (m = u), named in the log, not with Splink's placeholders."""
+    features = spark.read.parquet(features_parquet).where("primary_artist IS NOT NULL")
+    model, trainer = training.train(
+        spark, features, **{**_training_knobs(recordings), "backend": "duckdb"}
+    )
+    levels = {
+        c["output_column_name"]: [
+            lv for lv in c["comparison_levels"] if not lv.get("is_null_level")
+        ]
+        for c in model.settings["comparisons"]
+    }
+    untrained = levels["artist_in_title"]
+    assert len(untrained) == 2
+    for level in untrained:
+        assert level["m_probability"] == pytest.approx(level["u_probability"])
+    # the rest trained as usual: an exact title is strong evidence
+    exact_title = next(lv for lv in levels["core_title"] if "Exact" in lv["label_for_charts"])
+    assert exact_title["m_probability"] > 100 * exact_title["u_probability"]
+    # a second call finds nothing left to neutralise
+    assert neutralise_untrained_levels(trainer) == []
+
+
+def test_the_two_exact_title_levels_carry_the_m_of_an_exact_title(spark_trained):
+    """ "Exact title, same artist" exists to floor term frequencies; both it and "exact
+    title" weigh an exact title (splink_models.estimation.share_m), not the share of
+    matches each holds (that left an exact title without an artist 6 bits short)."""
+    title = next(
+        c for c in spark_trained.settings["comparisons"] if c["output_column_name"] == "core_title"
+    )
+    m = {lv["label_for_charts"]: lv.get("m_probability") for lv in title["comparison_levels"]}
+    assert m[EXACT_TITLE_SAME_ARTIST] == pytest.approx(m[EXACT_TITLE])
+    assert m[EXACT_TITLE] > 0.5  # most matches have one title

@@ -23,6 +23,18 @@ CASES = [
         "core_title",
         _track("a", "Hey Jude - Remastered 2015", ["X"]),
         _track("b", "Hey Jude", ["X"]),
+        "Exact match on core_title, same primary artist",
+    ),
+    (
+        "core_title",
+        _track("a", "Hey Jude", ["X"]),
+        _track("b", "Hey Jude", None),
+        "Exact match on core_title",
+    ),
+    (
+        "core_title",
+        _track("a", "Hey Jude", ["X"]),
+        _track("b", "Hey Jude", ["Wilson Pickett"]),
         "Exact match on core_title",
     ),
     (
