@@ -40,7 +40,9 @@ DASH_TAG_PATTERN = rf"\s+[-–—]\s+{_INSIDE}*(?:{TAG_KEYWORDS}).*$"
 _UNTIL_TAG = r"(?=\s+[-–—]\s+|\s*[\(\[\{]|$)"
 FEAT_TAIL_PATTERN = rf"\s+(?:feat\.?|ft\.?|featuring)\s+.+?{_UNTIL_TAG}"
 FEAT_IN_BRACKETS = rf"{_OPEN}\s*(?:feat\.?|ft\.?|featuring|with)\s+({_INSIDE}+){_CLOSE}"
-FEAT_UNBRACKETED = rf"\s(?:feat\.?|ft\.?|featuring)\s+(.+?){_UNTIL_TAG}"
+# never inside brackets (FEAT_IN_BRACKETS reads those): from "( feat . X ) Artist Album"
+# it took "x ) artist album ..." as one more featured artist
+FEAT_UNBRACKETED = rf"\s(?:feat\.?|ft\.?|featuring)\s+({_INSIDE}+?){_UNTIL_TAG}"
 ARTIST_SEPARATORS = r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
 
 # version_type, the pattern that proves it (checked in this order: a radio edit
@@ -457,23 +459,46 @@ def build_track_features(
 
 
 def track_summary(features: DataFrame) -> Column:
-    """One line a person reads to judge a pair: 'Title | Artist, Artist | Album | 3:45 | 2015'.
+    """One line a person reads to judge a pair, each value under the field it came from.
 
-    Built from the feature table (TRACK_FEATURES); missing parts are left out.
+    'title "Elevator ( feat . Timbaland ) Flo Rida ... 3:55" | artists timbaland
+    (in the title) | album - | 3:55 (in the title) | year - | source b': built
+    from the feature table (TRACK_FEATURES). An empty field shows as "-", so
+    a record whose store crammed everything into the title reads as one;
+    artists credited in the title ("feat. X") and a duration the title
+    carries say so.
     """
+    title = features["title"]
+    from_title = featured_in_title(title)
+    credited = F.filter(features["artists_norm"], lambda a: ~F.array_contains(from_title, a))
+    in_title = F.filter(features["artists_norm"], lambda a: F.array_contains(from_title, a))
+    artists = F.concat_ws(
+        " ",
+        blank_to_null(F.array_join(credited, ", ")),
+        F.when(
+            F.size(in_title) > 0,
+            F.concat(F.array_join(in_title, ", "), F.lit(" (in the title)")),
+        ),
+    )
     seconds = F.round(features["duration_s"]).cast("long")
+    duration = F.format_string("%d:%02d", F.floor(seconds / 60).cast("long"), seconds % 60)
+    in_the_title = duration_in_title(title) == features["duration_s"]
     duration = F.when(
         seconds.isNotNull(),
-        F.format_string("%d:%02d", F.floor(seconds / 60).cast("long"), seconds % 60),
+        F.when(in_the_title, F.concat(duration, F.lit(" (in the title)"))).otherwise(duration),
     )
+
+    def shown(name: str, value: Column) -> Column:
+        return F.concat(F.lit(f"{name} "), F.coalesce(blank_to_null(value), F.lit("-")))
+
     return F.concat_ws(
         " | ",
-        features["title"],
-        F.array_join(features["artists_norm"], ", "),
-        features["album_norm"],
-        duration,
-        features["release_year"].cast("string"),
-        features["source"],
+        F.concat(F.lit('title "'), F.coalesce(title, F.lit("")), F.lit('"')),
+        shown("artists", artists),
+        shown("album", features["album_norm"]),
+        F.coalesce(duration, F.lit("duration -")),
+        shown("year", features["release_year"].cast("string")),
+        shown("source", features["source"]),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -129,30 +129,37 @@ def estimate_parameters(
             logger.warning("EM session blocked on %s found no pairs: skipped", ", ".join(columns))
 
 
-def neutralise_untrained_levels(linker: Linker) -> list[str]:
-    """Levels training never reached speak 0 bits, not Splink's placeholder weights.
+def neutralise_untrained_levels(
+    linker: Linker, untrained_m: Mapping[str, Mapping[str, float]] | None = None
+) -> list[str]:
+    """Levels training never reached get a stated m, not Splink's placeholders.
 
-    A level whose m or u no estimate set (a training sample without records
+    A level whose m no estimate set (a training sample without records
     that lack an artist never trains "artist found in the title") would score
     with Splink's defaults, a few bits for or against every pair that reaches
-    it. It gets m = u instead (its known one, else Splink's default u), and its
-    name is returned and logged. A level observed nowhere (Splink's "not
-    observed") keeps Splink's treatment.
+    it. Its m comes from ``untrained_m`` (comparison -> level label -> m: a
+    model module's ``UNTRAINED_M``, what the domain says when the data cannot)
+    when it names the level, else m = u: 0 bits (a u no random pair measured
+    either: Splink's default u). The levels are returned and logged.
     """
+    untrained_m = untrained_m or {}
     neutralised = []
     for comparison in linker._settings_obj.comparisons:
+        stated = untrained_m.get(comparison.output_column_name, {})
         for level in comparison._comparison_levels_excluding_null:
             m, u = level._m_probability, level._u_probability
-            if m is not None and u is not None:
+            if m is not None:  # a learned m with an unseen u keeps Splink's treatment
                 continue
-            known = [v for v in (m, u) if v is not None and v != LEVEL_NOT_OBSERVED_TEXT]
-            value = known[0] if known else level.default_u_probability
-            level.m_probability = value
-            level.u_probability = value
-            neutralised.append(f"{comparison.output_column_name}: {level.label_for_charts}")
+            if u is None or u == LEVEL_NOT_OBSERVED_TEXT:
+                level.u_probability = u = level.default_u_probability
+            level.m_probability = stated.get(level.label_for_charts, u)
+            neutralised.append(
+                f"{comparison.output_column_name}: {level.label_for_charts} "
+                f"(m {level.m_probability:.3g}, u {level.u_probability:.3g})"
+            )
     if neutralised:
         logger.warning(
-            "not trained (no such pair in the training data), 0 bits: %s", "; ".join(neutralised)
+            "not trained (no such pair in the training data): %s", "; ".join(neutralised)
         )
     return neutralised
 

@@ -81,8 +81,9 @@ def train(
     )
     if m_labels is not None:
         estimate_m_from_labels(trainer, db_api, features, m_labels)
-    neutralise_untrained_levels(trainer)
-    share_m(trainer, getattr(model_module(module), "SHARED_M_LEVELS", {}))
+    code = model_module(module)
+    neutralise_untrained_levels(trainer, getattr(code, "UNTRAINED_M", {}))
+    share_m(trainer, getattr(code, "SHARED_M_LEVELS", {}))
     if prior_scale != 1.0:
         # Splink has no public setter for the prior (see estimate_parameters)
         prior = trainer._settings_obj._probability_two_random_records_match

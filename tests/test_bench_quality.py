@@ -212,10 +212,15 @@ def test_link_only_model_splits_by_source_and_takes_m_from_labelled_matches(spar
     # three labelled matches agree exactly on the title once tags are stripped
     # ("Hello" / "Hello [ Explicit ]"); "Rolling in the Deep" differs in case only
     fixed_m = sum(lv["m_probability"] for lv in levels["core_title"] if lv.get("fix_m_probability"))
-    # the other learned levels get the floor, then all share what the fixed level leaves
+    # the other learned levels get the floor, then all share what the fixed level leaves;
+    # "exact title, same artist" (all three) and "exact title" (none: the floor) then carry
+    # their sum, the m of an exact title (estimation.share_m)
     others = len(title_m) - 1
-    assert title_m[0] == pytest.approx(
-        (1.0 - fixed_m) / (1.0 + others * estimation.LABEL_M_FLOOR), abs=1e-6
+    share = (1.0 - fixed_m) / (1.0 + others * estimation.LABEL_M_FLOOR)
+    assert (
+        title_m[0]
+        == title_m[1]
+        == pytest.approx(share * (1.0 + estimation.LABEL_M_FLOOR), abs=1e-6)
     )
     assert min(title_m) >= estimation.LABEL_M_FLOOR * 0.99  # unseen levels: rare, not impossible
     version_m = [lv["m_probability"] for lv in levels["version"] if not lv.get("is_null_level")]

@@ -36,7 +36,12 @@ from splink_models.duckdb_backend import (
     train_duckdb,
 )
 from splink_models.estimation import neutralise_untrained_levels
-from splink_models.recordings.settings import EXACT_TITLE, EXACT_TITLE_SAME_ARTIST
+from splink_models.recordings.settings import (
+    ARTIST_IN_TITLE,
+    EXACT_TITLE,
+    EXACT_TITLE_SAME_ARTIST,
+    UNTRAINED_M,
+)
 from tests.conftest import test_config as config_under
 
 N_TRACKS = 1500
@@ -211,7 +216,7 @@ def test_model_trained_with_other_comparisons_is_refused():
 
     message = str(raised.value)
     assert "comparison 'bpm': in the model, not in the code" in message
-    assert "comparison 'core_title': 8 levels in the model, 9 in the code" in message
+    assert "comparison 'core_title': 9 levels in the model, 10 in the code" in message
     assert "comparison 'isrc'" not in message  # what matches is not reported
 
 
@@ -318,25 +323,32 @@ def test_a_block_sample_prior_is_scaled_to_the_catalog_and_nothing_else_changes(
         training.block_sample_prior_scale(1, 500)
 
 
-def test_a_level_training_never_reaches_speaks_zero_bits(spark, features_parquet, recordings):
-    """Without a single record that lacks an artist, "artist found in the title" is never
-    trained: it scores 0 bits (m = u), named in the log, not with Splink's placeholders."""
+def test_a_level_training_never_reaches_gets_the_stated_m_or_zero_bits(
+    spark, features_parquet, recordings
+):
+    """Without a single record that lacks an artist, artist_in_title is never trained:
+    "artist in the title" gets the model's stated m (UNTRAINED_M), the other level
+    0 bits (m = u), both named in the log, not Splink's placeholders."""
     features = spark.read.parquet(features_parquet).where("primary_artist IS NOT NULL")
     model, trainer = training.train(
         spark, features, **{**_training_knobs(recordings), "backend": "duckdb"}
     )
     levels = {
-        c["output_column_name"]: [
-            lv for lv in c["comparison_levels"] if not lv.get("is_null_level")
-        ]
+        c["output_column_name"]: {
+            lv["label_for_charts"]: lv
+            for lv in c["comparison_levels"]
+            if not lv.get("is_null_level")
+        }
         for c in model.settings["comparisons"]
     }
     untrained = levels["artist_in_title"]
     assert len(untrained) == 2
-    for level in untrained:
-        assert level["m_probability"] == pytest.approx(level["u_probability"])
+    in_title = untrained.pop(ARTIST_IN_TITLE)
+    assert in_title["m_probability"] == UNTRAINED_M["artist_in_title"][ARTIST_IN_TITLE]
+    (other,) = untrained.values()
+    assert other["m_probability"] == pytest.approx(other["u_probability"])
     # the rest trained as usual: an exact title is strong evidence
-    exact_title = next(lv for lv in levels["core_title"] if "Exact" in lv["label_for_charts"])
+    exact_title = levels["core_title"][EXACT_TITLE]
     assert exact_title["m_probability"] > 100 * exact_title["u_probability"]
     # a second call finds nothing left to neutralise
     assert neutralise_untrained_levels(trainer) == []
