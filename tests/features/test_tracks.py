@@ -208,19 +208,7 @@ def test_build_track_features_matches_contract_and_nulls_generic_values(spark):
             None,
             "T-034.524.680-1",
         ),
-        (
-            "t2",
-            "s",
-            "Track 1",
-            ["Various Artists"],
-            "Greatest Hits",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ),
+        ("t2", "s", "Track 1", ["Various Artists"], "Greatest Hits") + (None,) * 6,
         ("t3", "s", "Ещё раз", ["Земфира"], None, 180000, None, None, None, None, None),
     ]
     out = build_track_features(
@@ -337,42 +325,22 @@ def test_title_head_key_is_the_first_two_words(spark):
     )
 
 
+DIRTY_TITLE = "Elevator ( feat . Timbaland ) Flo Rida Mail On Sunday Hip-Hop/Rap 3:55 17-Mar-08"
+
+
 def test_track_summary_shows_each_value_under_its_field(spark):
     """The error report's record line: a dirty record (everything in the title, the
     artist field empty) reads as one, a clean one as its fields."""
     rows = [
-        (
-            "dirty",
-            "itunes",
-            "Elevator ( feat . Timbaland ) Flo Rida Mail On Sunday Hip-Hop/Rap 3:55 17-Mar-08",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ),
-        (
-            "clean",
-            "amazon",
-            "Crazy in Love (feat. Jay-Z)",
-            ["Beyoncé"],
-            "Dangerously in Love",
-            236000,
-            None,
-            dt.date(2003, 5, 20),
-            None,
-            None,
-            None,
-        ),
+        # artists, album, duration, ISRC, date, label, genre, ISWC: all empty
+        ("dirty", "itunes", DIRTY_TITLE) + (None,) * 8,
+        ("clean", "amazon", "Crazy in Love (feat. Jay-Z)", ["Beyoncé"], "Dangerously in Love")
+        + (236000, None, dt.date(2003, 5, 20), None, None, None),
     ]
     features = build_track_features(spark.createDataFrame(rows, TRACK_INPUT))
     shown = dict(features.select("track_id", track_summary(features)).collect())
     assert shown["dirty"] == (
-        'title "Elevator ( feat . Timbaland ) Flo Rida Mail On Sunday Hip-Hop/Rap 3:55 17-Mar-08"'
-        " | artists timbaland (in the title)"
+        f'title "{DIRTY_TITLE}" | artists timbaland (in the title)'
         " | album - | 3:55 (in the title) | year - | source itunes"
     )
     assert shown["clean"] == (
