@@ -17,11 +17,17 @@ m and u fixed, as in the recordings model (splink_models.levels).
 
 from __future__ import annotations
 
+from functools import partial
+
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from splink_models.levels import fixed_m, fixed_mu, numbers_differ_level
+
+# Spark SQL, which sqlglot carries to DuckDB, so the model
+# trains on DuckDB in the driver as the other entities do
+_level = partial(cll.CustomLevel, base_dialect_str="spark")
 
 ENTITY = "videos"
 ID_COLUMN = "link_id"
@@ -39,7 +45,8 @@ def video_side(template: str) -> str:
 
 
 def _overlap(a: str, b: str) -> str:
-    return f"coalesce(arrays_overlap({a}, {b}), false)"
+    """An element in common; false when either array is null (DuckDB has no arrays_overlap)."""
+    return f"coalesce(size(array_intersect({a}, {b})) > 0, false)"
 
 
 # m of "found among the title's parts" levels (title and artist): the share of
@@ -63,13 +70,13 @@ def title_comparison() -> cl.CustomComparison:
             cll.NullLevel("core_title"),
             numbers_differ_level(),
             cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
-            cll.CustomLevel(
+            _level(
                 "core_title_key_l = core_title_key_r",
                 label_for_charts="Same title ignoring spaces and leading 'the'",
             ),
             # fixed m: EM's blocks rarely hold such a pair, so it would stay untrained
             fixed_m(
-                cll.CustomLevel(
+                _level(
                     _overlap("title_keys_l", "title_keys_r"),
                     label_for_charts="Track title is one part of the video title",
                 ),
@@ -88,7 +95,7 @@ def artist_comparison() -> cl.CustomComparison:
         output_column_name="artist",
         comparison_description="Artist named in the title, the channel, or a title part",
         comparison_levels=[
-            cll.CustomLevel(
+            _level(
                 video_side(
                     "(artist_keys{t} IS NULL OR (artist_keys{v} IS NULL AND performer_keys{v} "
                     "IS NULL AND title_keys{v} IS NULL))"
@@ -96,16 +103,16 @@ def artist_comparison() -> cl.CustomComparison:
                 label_for_charts="No artist on one side",
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
-            cll.CustomLevel(
+            _level(
                 _overlap("artist_keys_l", "artist_keys_r"),
                 label_for_charts="An artist in common",
             ),
-            cll.CustomLevel(
+            _level(
                 video_side(_overlap("performer_keys{v}", "artist_keys{t}")),
                 label_for_charts="Channel is the track's artist",
             ),
             fixed_m(
-                cll.CustomLevel(
+                _level(
                     video_side(_overlap("part_artist_keys{v}", "artist_keys{t}")),
                     label_for_charts="Track's artist is a part of the video title",
                 ),
@@ -131,21 +138,17 @@ def duration_comparison() -> cl.CustomComparison:
         comparison_description="Video length minus audio length, in seconds",
         comparison_levels=[
             cll.NullLevel("duration_s"),
-            fixed_m(cll.CustomLevel(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
+            fixed_m(_level(f"abs({extra}) <= 2", label_for_charts="Within 2 s"), same),
             fixed_m(
-                cll.CustomLevel(f"{extra} > 2 AND {extra} <= 45", label_for_charts="2-45 s longer"),
+                _level(f"{extra} > 2 AND {extra} <= 45", label_for_charts="2-45 s longer"),
                 intro,
             ),
             fixed_m(
-                cll.CustomLevel(
-                    f"{extra} > 45 AND {extra} <= 120", label_for_charts="45-120 s longer"
-                ),
+                _level(f"{extra} > 45 AND {extra} <= 120", label_for_charts="45-120 s longer"),
                 long_intro,
             ),
             fixed_m(
-                cll.CustomLevel(
-                    f"{extra} < -2 AND {extra} >= -10", label_for_charts="2-10 s shorter"
-                ),
+                _level(f"{extra} < -2 AND {extra} >= -10", label_for_charts="2-10 s shorter"),
                 shorter,
             ),
             fixed_m(cll.ElseLevel(), other),
@@ -174,25 +177,25 @@ def kind_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("version_type"),
             fixed_m(
-                cll.CustomLevel(
+                _level(
                     video_side("video_kind{v} = 'non_music'"),
                     label_for_charts="Not a performance (tutorial, reaction, interview)",
                 ),
                 not_a_performance,
             ),
             fixed_m(
-                cll.CustomLevel(
+                _level(
                     cover_by_someone_else,
                     label_for_charts="A cover by someone else than the track's artist",
                 ),
                 cover_by_other,
             ),
             fixed_m(
-                cll.CustomLevel("version_type_l = version_type_r", label_for_charts="Same version"),
+                _level("version_type_l = version_type_r", label_for_charts="Same version"),
                 same,
             ),
             fixed_m(
-                cll.CustomLevel(
+                _level(
                     "version_type_l = 'original' OR version_type_r = 'original'",
                     label_for_charts="Original vs a version (live, remix, ...)",
                 ),
@@ -223,11 +226,11 @@ def release_timing_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("first_year"),
             fixed_m(
-                cll.CustomLevel(f"{gap} < 0", label_for_charts="Published before the release"),
+                _level(f"{gap} < 0", label_for_charts="Published before the release"),
                 PUBLISHED_BEFORE_M,
             ),
-            cll.CustomLevel(f"{gap} = 0", label_for_charts="Published the year of the release"),
-            cll.CustomLevel(f"{gap} <= 2", label_for_charts="1-2 years after the release"),
+            _level(f"{gap} = 0", label_for_charts="Published the year of the release"),
+            _level(f"{gap} <= 2", label_for_charts="1-2 years after the release"),
             cll.ElseLevel(),
         ],
     )
@@ -250,7 +253,7 @@ def performance_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("performance_keys"),
             fixed_mu(
-                cll.CustomLevel(
+                _level(
                     _overlap("performance_keys_l", "performance_keys_r"),
                     label_for_charts="Same venue or year",
                 ),
