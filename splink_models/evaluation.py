@@ -6,6 +6,7 @@ the same code measures a 20k sample and a catalog.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, Window
@@ -29,6 +30,69 @@ def true_pair_count(golden: DataFrame, truth_column: str) -> int:
     sizes = golden.groupBy(truth_column).count()
     row = sizes.select(F.sum(F.col("count") * (F.col("count") - 1) / 2).alias("n")).first()
     return int(row["n"] or 0)
+
+
+@dataclass(frozen=True)
+class RuleCounts:
+    """What the prior's deterministic rules find, against golden clusters."""
+
+    true_pairs: int  # pairs of records in one golden cluster
+    found: int  # ... of which the rules find
+    rule_pairs: int  # every pair the rules find, true or not
+
+    @property
+    def recall(self) -> float | None:
+        return ratio(self.found, self.true_pairs)
+
+    @property
+    def precision(self) -> float | None:
+        return ratio(self.found, self.rule_pairs)
+
+    @property
+    def implied_recall(self) -> float | None:
+        """The training.prior_recall that makes the prior the golden match rate.
+
+        Splink takes the prior as rule pairs / prior_recall / possible pairs:
+        right when prior_recall = rule pairs / true pairs (the rules' recall
+        over their precision; above 1 when they find more non-matches than
+        they miss matches).
+        """
+        return ratio(self.rule_pairs, self.true_pairs)
+
+
+def rule_counts(
+    records: DataFrame,
+    golden: DataFrame,
+    rules: list[str],
+    *,
+    id_column: str,
+    truth_column: str,
+) -> RuleCounts | None:
+    """How many pairs ``rules`` (Splink SQL on ``l.`` / ``r.``, OR-ed) find, and how many are true.
+
+    Training divides the pairs the rules find by ``training.prior_recall``, an
+    assumption: an assumed recall above the implied one makes the prior, and
+    every match weight, too low by log2(assumed / implied) bits. The rules
+    are joined as written (an equi-join where they are equalities, as Splink
+    does). None without rules.
+    """
+    if not rules:
+        return None
+    rows = records.join(golden.select(id_column, truth_column), id_column)
+    found = F.expr(" OR ".join(f"({rule})" for rule in rules))
+    pairs = (
+        rows.alias("l")
+        .join(rows.alias("r"), found & (F.col(f"l.{id_column}") < F.col(f"r.{id_column}")))
+        .select((F.col(f"l.{truth_column}") == F.col(f"r.{truth_column}")).alias("is_match"))
+    )
+    counts = pairs.agg(
+        F.count("*").alias("n"), F.sum(F.col("is_match").cast("long")).alias("found")
+    ).first()
+    return RuleCounts(
+        true_pairs=true_pair_count(rows, truth_column),
+        found=int(counts["found"] or 0),
+        rule_pairs=int(counts["n"] or 0),
+    )
 
 
 def label_pairs(

@@ -6,6 +6,8 @@ merges by kind) or labelled pairs, with the errors behind the figures.
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from splink_models.evaluation import (
     implied_pairs,
     label_pairs,
     pair_key,
+    rule_counts,
     with_missed_true_pairs,
 )
 from splink_models.groups import build_groups, carry_ids
@@ -48,6 +51,8 @@ from splink_models.pair_evaluation import (
     probability_to_weight,
 )
 from splink_models.scoring import explain_levels
+
+logger = logging.getLogger(__name__)
 
 
 def model_inputs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
@@ -269,6 +274,54 @@ def summarise(
 GOLDEN_KINDS = ("auto", "clusters", "pairs")
 
 
+# how far (bits) the configured prior_recall may be from the measured one before a warning
+PRIOR_WARN_BITS = 0.3
+
+
+def prior_rule_check(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, golden: DataFrame
+) -> dict[str, float]:
+    """What the prior's deterministic rules find in the golden data, and a warning.
+
+    Training divides the pairs the rules find by ``training.prior_recall``, an
+    assumption; here the value that gives the golden match rate is measured
+    (splink_models.evaluation.RuleCounts). When the two differ by more than
+    PRIOR_WARN_BITS, the log says by how much and what to set.
+    """
+    assert entity.golden is not None
+    t = entity.training
+    counts = rule_counts(
+        read_features(spark, cfg, entity),
+        golden,
+        list(t.prior_deterministic_rules),
+        id_column=entity.id_column,
+        truth_column=entity.golden.truth_column,
+    )
+    if counts is None or not counts.found:
+        return {}
+    implied = counts.implied_recall
+    assert implied is not None and counts.recall is not None and counts.precision is not None
+    off = math.log2(t.prior_recall / implied)
+    if abs(off) > PRIOR_WARN_BITS:
+        logger.warning(
+            "%s: training.prior_recall is %.2f, but the prior rules find %.2f of the golden true "
+            "pairs at precision %.2f: the prior is %.2f bits too %s (prior_recall %.2f gives the "
+            "golden match rate)",
+            entity.name,
+            t.prior_recall,
+            counts.recall,
+            counts.precision,
+            abs(off),
+            "low" if off > 0 else "high",
+            implied,
+        )
+    return {
+        "prior_rule_recall": counts.recall,
+        "prior_rule_precision": counts.precision,
+        "prior_recall_implied": implied,
+    }
+
+
 def golden_report(
     spark: SparkSession,
     cfg: AppConfig,
@@ -291,6 +344,14 @@ def golden_report(
         kind_column=entity.golden.kind_column,
         base_kind=entity.golden.base_kind,
         threshold=entity.threshold,
+    )
+    report.update(
+        prior_rule_check(
+            spark,
+            cfg,
+            entity,
+            golden.join(outputs["groups"].select(entity.id_column), entity.id_column),
+        )
     )
     if entity.products is not None and entity.products.evaluate:
         figures = import_named(entity.products.evaluate)(
@@ -454,12 +515,8 @@ def record_errors(
 
     idc = entity.id_column
     features = read_features(spark, cfg, entity)
-    errors = error_pairs(
-        labelled, id_column=idc, threshold=entity.threshold, top_n=cfg.error_top_n
-    )
-    summary = (
-        import_named(entity.record_summary)(features) if entity.record_summary else F.col(idc)
-    )
+    errors = error_pairs(labelled, id_column=idc, threshold=entity.threshold, top_n=cfg.error_top_n)
+    summary = import_named(entity.record_summary)(features) if entity.record_summary else F.col(idc)
     shown = features.select(F.col(idc).alias("id"), summary.alias("record"))
     errors = (
         errors.join(shown.toDF("id_l", "record_l"), "id_l", "left")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from splink_models.evaluation import evaluate
+from splink_models.evaluation import evaluate, rule_counts
 
 
 def test_metrics_match_a_hand_computed_example(spark):
@@ -115,3 +115,37 @@ def test_reduction_ratio_counts_the_pairs_an_exhaustive_comparison_would_score(s
     assert possible_pairs(records, link_type="link_only") == 6  # 3 x 2 across sources
     assert reduction_ratio(3, 6) == pytest.approx(0.5)
     assert reduction_ratio(0, 0) is None
+
+
+def test_rule_counts_give_the_prior_recall_that_matches_the_golden_rate(spark):
+    golden = spark.createDataFrame(
+        [("t1", "A"), ("t2", "A"), ("t3", "A"), ("t4", "B"), ("t5", "B"), ("t6", "C")],
+        "track_id string, recording_id string",
+    )
+    records = spark.createDataFrame(
+        [
+            ("t1", "X1", "Song"),
+            ("t2", "X1", "Song"),
+            ("t3", None, "Sonk"),
+            ("t4", None, "Other"),
+            ("t5", None, "Other"),
+            ("t6", "X1", "Song"),  # shares t1's ISRC and title, but no recording
+        ],
+        "track_id string, isrc string, title string",
+    )
+
+    def counts(*rules):
+        return rule_counts(
+            records, golden, list(rules), id_column="track_id", truth_column="recording_id"
+        )
+
+    # true pairs: t1-t2, t1-t3, t2-t3, t4-t5; a null ISRC finds nothing
+    isrc = counts("l.isrc = r.isrc")
+    assert (isrc.true_pairs, isrc.found, isrc.rule_pairs) == (4, 1, 3)  # t1-t2, t1-t6, t2-t6
+    assert isrc.recall == pytest.approx(1 / 4) and isrc.precision == pytest.approx(1 / 3)
+    # 3 rule pairs / 0.75 / 15 possible = 4 / 15, the golden rate
+    assert isrc.implied_recall == pytest.approx(3 / 4)
+    # rules are OR-ed, and need not be equi-joins
+    both = counts("l.isrc = r.isrc", "levenshtein(l.title, r.title) <= 1")
+    assert (both.found, both.rule_pairs) == (4, 7)  # t1, t2, t3 and t6 all alike
+    assert counts() is None
