@@ -81,6 +81,26 @@ def test_report_json_has_the_flat_keys(resolved_sample):
     assert on_disk["f1"] == pytest.approx(report["f1"])
 
 
+def test_the_implied_prior_recall_gives_the_golden_match_rate(spark, resolved_sample):
+    """Splink's prior times configured / implied recall is the share of pairs that match."""
+    from splink_models.evaluation import true_pair_count
+    from splink_models.model import TrainedModel
+
+    cfg, report, _ = resolved_sample
+    e = cfg.entity("recordings")
+    records = read_table(spark, cfg.table_path(e.features_table)).select(e.id_column)
+    n = records.count()  # the rows training saw
+    golden = read_table(spark, cfg.table_path(e.golden_table)).join(records, e.id_column)
+    golden_rate = true_pair_count(golden, "recording_id") / (n * (n - 1) / 2)
+    prior = TrainedModel.load(e.name, cfg.paths.models_dir).settings[
+        "probability_two_random_records_match"
+    ]
+    assert 0 < report["prior_rule_recall"] <= report["prior_recall_implied"] <= 1
+    assert prior * e.training.prior_recall / report["prior_recall_implied"] == pytest.approx(
+        golden_rate, rel=1e-6
+    )
+
+
 def test_output_tables_match_their_contracts_and_are_jvm_friendly(spark, resolved_sample):
     cfg, _, _ = resolved_sample
     e = cfg.entity("recordings")

@@ -303,17 +303,22 @@ def prior_rule_check(
     assert implied is not None and counts.recall is not None and counts.precision is not None
     off = math.log2(t.prior_recall / implied)
     if abs(off) > PRIOR_WARN_BITS:
+        fix = (
+            f"prior_recall {implied:.2f} gives the golden match rate"
+            if implied <= 1
+            else "no prior_recall can give the golden match rate: the rules find more "
+            "non-matches than they miss matches; make them stricter"
+        )
         logger.warning(
             "%s: training.prior_recall is %.2f, but the prior rules find %.2f of the golden true "
-            "pairs at precision %.2f: the prior is %.2f bits too %s (prior_recall %.2f gives the "
-            "golden match rate)",
+            "pairs at precision %.2f: the prior is %.2f bits too %s (%s)",
             entity.name,
             t.prior_recall,
             counts.recall,
             counts.precision,
             abs(off),
             "low" if off > 0 else "high",
-            implied,
+            fix,
         )
     return {
         "prior_rule_recall": counts.recall,
