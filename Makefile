@@ -33,9 +33,8 @@ $(IVY_DIR)/.fetched: $(VENV)/.installed
 demo: setup
 	$(PY) -m jobs.demo
 
-# two processes: the tests of the shared sample lakehouse in one (tests/conftest.py)
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e and not scala and not cluster"

@@ -47,27 +47,6 @@ def test_config(root: Path, *extra: str) -> AppConfig:
     return load_config("local", overrides=overrides_under(root, *extra))
 
 
-# The session fixtures of the shared resolved sample lakehouse (below). Run in
-# two processes (make test: pytest-xdist, --dist loadgroup), every test that
-# uses one of them goes to the same process, which builds the lakehouse once;
-# the other process takes the tests that build their own.
-LAKEHOUSE_FIXTURES = frozenset(
-    {
-        "resolved_sample",
-        "resolved_works",
-        "resolved_releases",
-        "compared_releases",
-        "resolved_videos",
-    }
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if LAKEHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("lakehouse"))
-
-
 @pytest.fixture(scope="session")
 def session_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("music-res")
