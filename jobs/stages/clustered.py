@@ -279,7 +279,7 @@ PRIOR_WARN_BITS = 0.3
 
 
 def prior_rule_check(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, golden: DataFrame
+    entity: EntityConfig, features: DataFrame, golden: DataFrame
 ) -> dict[str, float]:
     """What the prior's deterministic rules find in the golden data, and a warning.
 
@@ -291,7 +291,7 @@ def prior_rule_check(
     assert entity.golden is not None
     t = entity.training
     counts = rule_counts(
-        read_features(spark, cfg, entity),
+        features,
         golden,
         list(t.prior_deterministic_rules),
         id_column=entity.id_column,
@@ -350,19 +350,14 @@ def golden_report(
         base_kind=entity.golden.base_kind,
         threshold=entity.threshold,
     )
-    report.update(
-        prior_rule_check(
-            spark,
-            cfg,
-            entity,
-            golden.join(outputs["groups"].select(entity.id_column), entity.id_column),
-        )
-    )
+    features = read_features(spark, cfg, entity)
+    took_part = golden.join(outputs["groups"].select(entity.id_column), entity.id_column)
+    report.update(prior_rule_check(entity, features, took_part))
     if entity.products is not None and entity.products.evaluate:
         figures = import_named(entity.products.evaluate)(
             outputs,
             golden,
-            read_features(spark, cfg, entity),
+            features,
             id_column=entity.id_column,
             group_column=entity.group_column,
             truth_column=entity.golden.truth_column,

@@ -439,15 +439,10 @@ def test_every_video_level_reads_alike_on_spark_and_duckdb(spark):
             spark_c["comparison_levels"], duck_c["comparison_levels"], strict=True
         ):
             # the fuzzy functions are each backend's own (Splink's jar on Spark), see above
-            if (
-                s_level["sql_condition"] == "ELSE"
-                or "jaro" in s_level["sql_condition"]
-                or ("damerau" in s_level["sql_condition"])
-            ):
+            sql = s_level["sql_condition"]
+            if sql == "ELSE" or "jaro" in sql or "damerau" in sql:
                 continue
-            on_spark = spark.sql(
-                f"select i, coalesce({s_level['sql_condition']}, false) from video_pairs"
-            ).collect()
+            on_spark = spark.sql(f"select i, coalesce({sql}, false) from video_pairs").collect()
             on_duckdb = con.sql(
                 f"select i, coalesce({d_level['sql_condition']}, false) from video_pairs"
             ).fetchall()
