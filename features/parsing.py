@@ -367,6 +367,24 @@ def parse_date(
     return _without_placeholders(parsed, _dates(placeholders))
 
 
+# A full date written inside free text ("... $ 0.99 3:01 31-Mar-15": a store that put
+# the date field into the title). Only the shapes that name the month or lead with a
+# four-digit year: a bare number or "3/4/15" in a title is never read as a date.
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_TEXT_DATE_SHAPES = (
+    rf"\d{{1,2}}[- ]{_MONTH_WORD}[- ]\d{{2}}(?:\d{{2}})?",  # 31-Mar-15, 17 March 2008
+    rf"{_MONTH_WORD} \d{{1,2}}(?:st|nd|rd|th)? ?, ?\d{{4}}",  # March 17, 2008
+    r"\d{4}-\d{1,2}-\d{1,2}",  # 2008-03-17
+)
+TEXT_DATE_PATTERN = r"(?i)(?<![\p{L}\p{N}])(" + "|".join(_TEXT_DATE_SHAPES) + r")(?![\p{L}\p{N}])"
+
+
+def date_in_text(text: Column, *, two_digit_year_max: int = TWO_DIGIT_YEAR_MAX) -> Column:
+    """The first full date written inside free text, read by the date parser above; else null."""
+    found = F.regexp_extract(text, TEXT_DATE_PATTERN, 1)
+    return F.when(found != "", _any_date(found, two_digit_year_max=two_digit_year_max))
+
+
 def date_problem(
     raw: Column,
     *,

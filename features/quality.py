@@ -15,7 +15,6 @@ from pyspark.sql import functions as F
 
 from features.identifiers import iswc_check_digit_ok, normalize_iswc
 from features.schemas import QUARANTINE
-from features.tracks import duration_is_invalid, isrc_is_invalid
 
 RECORD_EXCLUDED = "record_excluded"
 VALUE_NULLED = "value_nulled"
@@ -151,27 +150,6 @@ def _problem(cond: Column, field: str, reason: Column, raw: Column, action: str)
     )
 
 
-def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
-    """What makes a track unusable, and which of its values are nulled."""
-    title_blank = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
-    return (
-        [RecordRule("title", title_blank, "null or empty title: nothing to match on")],
-        [
-            FieldRule(
-                "isrc",
-                isrc_is_invalid(F.col("isrc")),
-                "invalid ISRC (expected CC-XXX-YY-NNNNN: 2 letters, 3 alphanumerics, 7 digits)",
-            ),
-            FieldRule(
-                "duration_ms",
-                duration_is_invalid(F.col("duration_ms")),
-                "duration not positive or over 4 hours",
-            ),
-            *iswc_rules(),
-        ],
-    )
-
-
 def iswc_rules(column: str = "iswc") -> list[FieldRule]:
     """A present ISWC of the wrong shape, or with a wrong check digit, is nulled (two reasons)."""
     raw = F.col(column)
@@ -185,12 +163,3 @@ def iswc_rules(column: str = "iswc") -> list[FieldRule]:
             "invalid ISWC: the check digit does not match its nine digits",
         ),
     ]
-
-
-def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
-    """Videos: a title is required; a bad ISRC or duration is nulled, the video stays."""
-    records, fields = track_rules()
-    return (
-        [RecordRule("title", records[0].is_bad, "null or empty video title: nothing to match on")],
-        [f for f in fields if f.field in ("isrc", "duration_ms")],
-    )

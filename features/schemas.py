@@ -135,7 +135,9 @@ TRACK_FEATURES = StructType(
         _f("isrc_country", _S),  # the ISRC's country code (its first two characters)
         _f("isrc_registrant", _S),  # the ISRC's registrant code (characters 3 to 5)
         _f("isrc_year", IntegerType()),  # the ISRC's reference year (YY: 40-99 -> 19YY, else 20YY)
-        _f("release_year", IntegerType()),  # year of release_date (null: outside 1900-2100)
+        # year of release_date, else of a full date written in the title ("31-Mar-15");
+        # null: neither, or outside 1900-2100
+        _f("release_year", IntegerType()),
         _f("iswc", _S),  # T + 10 digits, check digit valid (features.work_titles)
     ]
 )

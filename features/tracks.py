@@ -14,6 +14,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from features.identifiers import iswc_check_digit_ok, normalize_iswc
+from features.parsing import date_in_text
+from features.quality import FieldRule, RecordRule, iswc_rules
 from features.schemas import TRACK_FEATURES
 from features.text import (
     blank_to_null,
@@ -370,6 +372,27 @@ def album_norm(album: Column, generic_albums: tuple[str, ...] = ()) -> Column:
     return null_if_generic(normalize_text(stripped), generic_albums)
 
 
+def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
+    """What makes a track unusable, and which of its values are nulled."""
+    title_blank = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
+    return (
+        [RecordRule("title", title_blank, "null or empty title: nothing to match on")],
+        [
+            FieldRule(
+                "isrc",
+                isrc_is_invalid(F.col("isrc")),
+                "invalid ISRC (expected CC-XXX-YY-NNNNN: 2 letters, 3 alphanumerics, 7 digits)",
+            ),
+            FieldRule(
+                "duration_ms",
+                duration_is_invalid(F.col("duration_ms")),
+                "duration not positive or over 4 hours",
+            ),
+            *iswc_rules(),
+        ],
+    )
+
+
 # --- the feature table ----------------------------------------------------------------
 
 
@@ -439,7 +462,12 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
             F.coalesce(duration_seconds(F.col("duration_ms")), duration_in_title(F.col("title"))),
         )
         .withColumn("duration_bucket", F.floor(F.col("duration_s") / 2).cast("long"))
-        .withColumn("release_year", release_year(F.col("release_date")))
+        .withColumn(
+            "release_year",
+            F.coalesce(
+                release_year(F.col("release_date")), release_year(date_in_text(F.col("title")))
+            ),
+        )
         .withColumn("album_norm", album_norm(F.col("album"), generic_albums))
         .withColumn("iswc", valid_iswc(F.col("iswc")))
     )
@@ -465,8 +493,8 @@ def track_summary(features: DataFrame) -> Column:
     (in the title) | album - | 3:55 (in the title) | year - | source b': built
     from the feature table (TRACK_FEATURES). An empty field shows as "-", so
     a record whose store crammed everything into the title reads as one;
-    artists credited in the title ("feat. X") and a duration the title
-    carries say so.
+    artists credited in the title ("feat. X") and a duration or a date the
+    title carries say so.
     """
     title = features["title"]
     from_title = featured_in_title(title)
@@ -488,6 +516,10 @@ def track_summary(features: DataFrame) -> Column:
         F.when(in_the_title, F.concat(duration, F.lit(" (in the title)"))).otherwise(duration),
     )
 
+    year = features["release_year"].cast("string")
+    in_the_title = release_year(date_in_text(title)) == features["release_year"]
+    year = F.when(in_the_title, F.concat(year, F.lit(" (in the title)"))).otherwise(year)
+
     def shown(name: str, value: Column) -> Column:
         return F.concat(F.lit(f"{name} "), F.coalesce(blank_to_null(value), F.lit("-")))
 
@@ -497,7 +529,7 @@ def track_summary(features: DataFrame) -> Column:
         shown("artists", artists),
         shown("album", features["album_norm"]),
         F.coalesce(duration, F.lit("duration -")),
-        shown("year", features["release_year"].cast("string")),
+        shown("year", year),
         shown("source", features["source"]),
     )
 

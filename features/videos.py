@@ -51,6 +51,7 @@ from collections.abc import Callable, Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from features.quality import FieldRule, RecordRule
 from features.schemas import VIDEO_FEATURES
 from features.text import (
     compact_key,
@@ -69,6 +70,7 @@ from features.tracks import (
     release_year,
     split_artist_names,
     title_tags,
+    track_rules,
     version_type,
 )
 
@@ -677,3 +679,12 @@ def build_video_features(
         .transform(with_identifier_features)
     )
     return feats.select(*[f.name for f in VIDEO_FEATURES.fields])
+
+
+def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
+    """Videos: a title is required; a bad ISRC or duration is nulled, the video stays."""
+    records, fields = track_rules()
+    return (
+        [RecordRule("title", records[0].is_bad, "null or empty video title: nothing to match on")],
+        [f for f in fields if f.field in ("isrc", "duration_ms")],
+    )

@@ -432,7 +432,8 @@ final case class TrackFeatures(
     isrc_registrant: Option[String],
     // the ISRC's reference year (YY: 40-99 -> 19YY, else 20YY)
     isrc_year: Option[Int],
-    // year of release_date (null: outside 1900-2100)
+    // year of release_date, else of a full date written in the title ("31-Mar-15"); null: neither,
+    // or outside 1900-2100
     release_year: Option[Int],
     // T + 10 digits, check digit valid (features.work_titles)
     iswc: Option[String]

@@ -7,8 +7,9 @@ import datetime as dt
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from features.quality import RECORD_EXCLUDED, VALUE_NULLED, split_bad_input, track_rules
+from features.quality import RECORD_EXCLUDED, VALUE_NULLED, split_bad_input
 from features.schemas import QUARANTINE, TRACK_INPUT
+from features.tracks import track_rules
 
 
 def _tracks(spark):

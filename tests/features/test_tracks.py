@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from features.parsing import date_in_text
 from features.schemas import TRACK_FEATURES, TRACK_INPUT
 from features.text import normalize_text
 from features.tracks import (
@@ -311,6 +312,53 @@ def test_duration_in_title_reads_a_crammed_m_ss(spark):
     )
 
 
+def test_date_in_text_reads_a_crammed_date_and_nothing_that_only_looks_like_one(spark):
+    check_column_function(
+        spark,
+        date_in_text,
+        [
+            (None, None),
+            ("Elevator", None),
+            # real-world shapes: a store's whole record in the title
+            (
+                "Elevator ( feat . Timbaland ) Flo Rida Mail On Sunday 3:55 17-Mar-08",
+                dt.date(2008, 3, 17),
+            ),
+            ("Runaway Train Cam Country $ 0.99 3:01 31-Mar-15", dt.date(2015, 3, 31)),
+            ("Halo Beyoncé September 16 , 2014", dt.date(2014, 9, 16)),
+            ("Halo Sept. 16th, 2014", dt.date(2014, 9, 16)),
+            ("Song (Live 13 July 1985)", dt.date(1985, 7, 13)),
+            ("Song 2008-03-17 Remaster", dt.date(2008, 3, 17)),
+            ("Песня 5-Mar-99", dt.date(1999, 3, 5)),
+            # no full date: a year, a bare day and month, a numeric date of unknown order
+            ("Track 14 Me 4 U 2015 Ultra Records", None),
+            ("1999", None),
+            ("Song 12-Mar", None),
+            ("Song 3/4/15", None),
+            ("Song 31-Feb-15", None),  # no such day
+            ("Mar-15", None),
+            ("Remarkable 12-Marathon-2015", None),
+            ("Catalogue 112-Mar-15", None),  # a date inside a longer number
+        ],
+        "value string, expected date",
+    )
+
+
+def test_release_year_falls_back_to_a_date_in_the_title(spark):
+    rows = [
+        # track_id, source, title, artists, album, duration_ms, isrc, release_date, ...
+        ("in title", "s", "Runaway Train $ 0.99 3:01 31-Mar-15", None, None, None, None, None)
+        + (None,) * 3,
+        ("field wins", "s", "Runaway Train 31-Mar-15", None, None, None, None)
+        + (dt.date(2014, 1, 1),)
+        + (None,) * 3,
+        ("neither", "s", "Runaway Train 2015", None, None, None, None, None) + (None,) * 3,
+    ]
+    features = build_track_features(spark.createDataFrame(rows, TRACK_INPUT))
+    years = dict(features.select("track_id", "release_year").collect())
+    assert years == {"in title": 2015, "field wins": 2014, "neither": None}
+
+
 def test_title_head_key_is_the_first_two_words(spark):
     check_column_function(
         spark,
@@ -341,7 +389,7 @@ def test_track_summary_shows_each_value_under_its_field(spark):
     shown = dict(features.select("track_id", track_summary(features)).collect())
     assert shown["dirty"] == (
         f'title "{DIRTY_TITLE}" | artists timbaland (in the title)'
-        " | album - | 3:55 (in the title) | year - | source itunes"
+        " | album - | 3:55 (in the title) | year 2008 (in the title) | source itunes"
     )
     assert shown["clean"] == (
         'title "Crazy in Love (feat. Jay-Z)" | artists beyonce jay z (in the title)'
