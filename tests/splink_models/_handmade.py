@@ -16,6 +16,8 @@ from pyspark.sql import functions as F
 from features.schemas import TRACK_INPUT
 from features.tracks import build_track_features
 from jobs.runtime.config import AppConfig
+from splink_models import spark_backend
+from splink_models.model import TrainedModel
 
 # (left title, right title, same recording / song)
 Case = tuple[str, str, bool]
@@ -73,6 +75,31 @@ def pair_scores(scored: DataFrame, id_column: str, wanted: list[tuple[str, str]]
         .collect()
     )
     return {keys[frozenset((r[0], r[1]))]: r[2] for r in rows if frozenset((r[0], r[1])) in keys}
+
+
+def case_scores(
+    spark: SparkSession,
+    features: DataFrame | Sequence[DataFrame],
+    model: TrainedModel,
+    wanted: list[tuple[str, str]],
+) -> dict:
+    """match_probability of each wanted pair that the model's blocking rules generate.
+
+    Scored as the resolve stage scores its candidates (term frequencies from all
+    of ``features``), but only these pairs where the blocking rules can be
+    checked pair by pair (spark_backend.blocking_generates): blocking the whole
+    sample to find a few cost 10-20 s a test. A model whose rules explode arrays
+    blocks the whole sample. A pair blocking would not generate gets no score.
+    """
+    id_column = model.settings["unique_id_column_name"]
+    rules = model.settings.get("blocking_rules_to_generate_predictions") or []
+    if any(isinstance(r, dict) and r.get("arrays_to_explode") for r in rules):
+        return pair_scores(spark_backend.predict(spark, features, model), id_column, wanted)
+    pairs = spark.createDataFrame(wanted, f"{id_column}_l string, {id_column}_r string")
+    generated = spark_backend.blocking_generates(features, model, pairs).where("generated")
+    found = {(r[0], r[1]) for r in generated.select(f"{id_column}_l", f"{id_column}_r").collect()}
+    scored = spark_backend.predict_given_pairs(spark, features, model, pairs)
+    return {p: s for p, s in pair_scores(scored, id_column, wanted).items() if p in found}
 
 
 def check_sides(

@@ -21,19 +21,18 @@ from features.videos import build_video_features
 from features.works import build_work_features
 from jobs.stages import linked
 from jobs.stages.common import read_features
-from splink_models import spark_backend
 from splink_models.model import TrainedModel
 from splink_models.recordings import settings as recording_settings
 from splink_models.videos import settings as video_settings
 from splink_models.works import settings as work_settings
 from tests.splink_models._handmade import (
     ARTISTS,
+    case_scores,
     case_tracks,
     check_sides,
     duration_ms,
     materialised,
     pair_ids,
-    pair_scores,
 )
 
 LEVEL_LABEL = "Title numbers differ (Part 1 / Part 2, No. 5 / No. 9)"
@@ -118,12 +117,9 @@ def test_recordings_that_differ_only_by_a_title_number_are_not_matched(spark, re
         case_tracks(spark, cfg, "num-t", SCORING_CASES)
     )
 
-    scored = spark_backend.predict(spark, features, model)
-
     wanted = [pair_ids("num-t", i) for i in range(len(SCORING_CASES))]
-    check_sides(
-        pair_scores(scored, entity.id_column, wanted), wanted, SCORING_CASES, entity.threshold
-    )
+    scores = case_scores(spark, features, model, wanted)
+    check_sides(scores, wanted, SCORING_CASES, entity.threshold)
 
 
 @pytest.mark.e2e
@@ -142,12 +138,9 @@ def test_works_that_differ_only_by_a_title_number_are_not_matched(spark, resolve
     )
     features = read_features(spark, cfg, entity).unionByName(materialised(ours))
 
-    scored = spark_backend.predict(spark, features, model)
-
     wanted = [pair_ids("num-w", i) for i in range(len(SCORING_CASES))]
-    check_sides(
-        pair_scores(scored, entity.id_column, wanted), wanted, SCORING_CASES, entity.threshold
-    )
+    scores = case_scores(spark, features, model, wanted)
+    check_sides(scores, wanted, SCORING_CASES, entity.threshold)
 
 
 @pytest.mark.e2e
@@ -178,8 +171,6 @@ def test_a_video_is_not_linked_to_a_track_whose_title_number_differs(spark, reso
         sample_members.unionByName(materialised(ours_members)),
     ]
 
-    scored = spark_backend.predict(spark, sides, model)
-
     wanted = [(f"num-v{i}", pair_ids("num-t", i)[1]) for i in range(len(SCORING_CASES))]
-    scores = pair_scores(scored, model.settings["unique_id_column_name"], wanted)
+    scores = case_scores(spark, sides, model, wanted)
     check_sides(scores, wanted, SCORING_CASES, entity.threshold)

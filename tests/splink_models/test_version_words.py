@@ -17,7 +17,7 @@ from jobs.stages.common import read_features
 from splink_models import spark_backend
 from splink_models.model import TrainedModel
 from splink_models.recordings import settings as recording_settings
-from tests.splink_models._handmade import case_tracks, check_sides, pair_ids, pair_scores
+from tests.splink_models._handmade import case_scores, case_tracks, check_sides, pair_ids
 
 LEVEL_LABEL = "Same version type, tags name other remixers, venues or takes"
 
@@ -74,7 +74,5 @@ def test_two_remixes_or_live_takes_of_one_song_are_scored_apart(spark, resolved_
     model = TrainedModel.load(entity.name, cfg.paths.models_dir)
     features = read_features(spark, cfg, entity).unionByName(case_tracks(spark, cfg, "vw-t", CASES))
 
-    scored = spark_backend.predict(spark, features, model)
-
     wanted = [pair_ids("vw-t", i) for i in range(len(CASES))]
-    check_sides(pair_scores(scored, entity.id_column, wanted), wanted, CASES, entity.threshold)
+    check_sides(case_scores(spark, features, model, wanted), wanted, CASES, entity.threshold)
