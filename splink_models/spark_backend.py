@@ -7,6 +7,7 @@ its source column (:func:`model_inputs`); a list of frames is one per side.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,6 @@ from splink.internals.unique_id_concat import CONCAT_SEPARATOR
 from features.errors import ResolutionError
 from splink_models.model import (
     TrainedModel,
-    blocking_rule_sqls,
     scoring_columns,
     scoring_settings,
     settings_dict,
@@ -173,6 +173,30 @@ def predict_given_pairs(
     return predict_with_levels(scorer).as_spark_dataframe()
 
 
+def pair_rule_sql(rule: Any) -> str:
+    """A prediction blocking rule as a condition on one pair of records.
+
+    Splink blocks a rule with ``arrays_to_explode`` on one row per element of
+    each listed array, so ``l.c = r.c`` on an exploded column holds for a pair
+    when the two arrays have an element in common, and the equalities of
+    several exploded columns hold independently: each becomes
+    ``arrays_overlap``. Any other use of an exploded column is refused.
+    """
+    if not isinstance(rule, dict):
+        return str(rule)
+    sql = rule["blocking_rule"]
+    for column in rule.get("arrays_to_explode") or []:
+        name = rf"(?:`{re.escape(column)}`|\b{re.escape(column)}\b)"
+        overlap = f"arrays_overlap(l.`{column}`, r.`{column}`)"
+        sql = re.sub(rf"\bl\.{name}\s*=\s*r\.{name}", overlap, sql)
+        if re.search(rf"\b[lr]\.{name}", sql.replace(overlap, "")):
+            raise ResolutionError(
+                f"blocking rule {rule['blocking_rule']!r} explodes {column!r}: only "
+                f"l.{column} = r.{column} can be read as a condition on one pair"
+            )
+    return sql
+
+
 def blocking_generates(
     features: DataFrame | Sequence[DataFrame], model: TrainedModel, pairs: DataFrame
 ) -> DataFrame:
@@ -181,17 +205,13 @@ def blocking_generates(
     Each rule's SQL is evaluated on the pair, in both orientations (Splink
     orders a pair's sides itself); a linking model only pairs records of
     different sources. A pair with a side missing from the features is not
-    generated. Rules that explode arrays are not supported here.
+    generated. A rule that explodes arrays is read as its pair condition
+    (:func:`pair_rule_sql`).
     """
     settings = model.settings
     id_column = settings["unique_id_column_name"]
     rules = settings.get("blocking_rules_to_generate_predictions") or []
-    exploding = [r for r in rules if isinstance(r, dict) and r.get("arrays_to_explode")]
-    if exploding:
-        raise ResolutionError(
-            f"blocking completeness: rules that explode arrays are not supported ({exploding})"
-        )
-    sqls = blocking_rule_sqls(settings) or ["1=1"]
+    sqls = [pair_rule_sql(r) for r in rules] or ["1=1"]
     frames = [features] if isinstance(features, DataFrame) else list(features)
     records = frames[0]
     for frame in frames[1:]:

@@ -86,14 +86,14 @@ def case_scores(
     """match_probability of each wanted pair that the model's blocking rules generate.
 
     Scored as the resolve stage scores its candidates (term frequencies from all
-    of ``features``), but only these pairs where the blocking rules can be
-    checked pair by pair (spark_backend.blocking_generates): blocking the whole
-    sample to find a few cost 10-20 s a test. A model whose rules explode arrays
-    blocks the whole sample. A pair blocking would not generate gets no score.
+    of ``features``), but only these pairs, with the blocking rules checked pair
+    by pair (spark_backend.blocking_generates): blocking the whole sample to
+    find a few cost 10-35 s a test. A pair blocking would not generate gets no
+    score. Features given as one frame per side (a link model's) carry no
+    source column to pair them by: those block the whole sample.
     """
     id_column = model.settings["unique_id_column_name"]
-    rules = model.settings.get("blocking_rules_to_generate_predictions") or []
-    if any(isinstance(r, dict) and r.get("arrays_to_explode") for r in rules):
+    if not isinstance(features, DataFrame):
         return pair_scores(spark_backend.predict(spark, features, model), id_column, wanted)
     pairs = spark.createDataFrame(wanted, f"{id_column}_l string, {id_column}_r string")
     generated = spark_backend.blocking_generates(features, model, pairs).where("generated")
