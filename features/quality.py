@@ -65,7 +65,7 @@ def split_bad_input(
     for rule in record_rules:
         unusable = unusable | F.coalesce(rule.is_bad, F.lit(False))
     content_order = Window.partitionBy(id_column).orderBy(unusable.cast("int"), raw_row)
-    missing_id = F.col(id_column).isNull() | (F.length(F.trim(F.col(id_column))) == 0)
+    missing_id = is_blank(id_column)
     duplicate = F.col("_dup_rank") > 1
     duplicate_reason = F.concat(
         F.lit(f"duplicate {id_column}: "),
@@ -148,6 +148,16 @@ def _problem(cond: Column, field: str, reason: Column, raw: Column, action: str)
             raw.cast("string").alias("raw_value"),
         ),
     )
+
+
+def is_blank(column: str) -> Column:
+    """The column is null, empty or only whitespace."""
+    return F.col(column).isNull() | (F.length(F.trim(F.col(column))) == 0)
+
+
+def title_required() -> RecordRule:
+    """A record without a title has nothing to match on: every entity's first record rule."""
+    return RecordRule("title", is_blank("title"), "null or empty title: nothing to match on")
 
 
 def iswc_rules(column: str = "iswc") -> list[FieldRule]:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.quality import FieldRule, RecordRule
+from features.quality import FieldRule, RecordRule, title_required
 from features.schemas import RELEASE_FEATURES
 from features.text import (
     blank_to_null,
@@ -440,9 +440,8 @@ def build_release_features(
 
 def release_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     """What makes a release unusable, and which of its values are nulled."""
-    title_blank = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
     return (
-        [RecordRule("title", title_blank, "null or empty title: nothing to match on")],
+        [title_required()],
         [
             FieldRule(
                 "upc",

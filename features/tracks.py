@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from features.identifiers import iswc_check_digit_ok, normalize_iswc
 from features.parsing import date_in_text
-from features.quality import FieldRule, RecordRule, iswc_rules
+from features.quality import FieldRule, RecordRule, iswc_rules, title_required
 from features.schemas import TRACK_FEATURES
 from features.text import (
     blank_to_null,
@@ -374,9 +374,8 @@ def album_norm(album: Column, generic_albums: tuple[str, ...] = ()) -> Column:
 
 def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     """What makes a track unusable, and which of its values are nulled."""
-    title_blank = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
     return (
-        [RecordRule("title", title_blank, "null or empty title: nothing to match on")],
+        [title_required()],
         [
             FieldRule(
                 "isrc",

@@ -51,7 +51,7 @@ from collections.abc import Callable, Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.quality import FieldRule, RecordRule
+from features.quality import FieldRule, RecordRule, is_blank
 from features.schemas import VIDEO_FEATURES
 from features.text import (
     compact_key,
@@ -683,8 +683,8 @@ def build_video_features(
 
 def video_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     """Videos: a title is required; a bad ISRC or duration is nulled, the video stays."""
-    records, fields = track_rules()
+    _, fields = track_rules()
     return (
-        [RecordRule("title", records[0].is_bad, "null or empty video title: nothing to match on")],
+        [RecordRule("title", is_blank("title"), "null or empty video title: nothing to match on")],
         [f for f in fields if f.field in ("isrc", "duration_ms")],
     )

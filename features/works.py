@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from features.quality import FieldRule, RecordRule
+from features.quality import FieldRule, RecordRule, title_required
 from features.schemas import WORK_FEATURES
 from features.text import compact_key, normalize_text, null_if_generic, title_numbers
 from features.tracks import valid_iswc
@@ -278,8 +278,7 @@ def build_work_features(
 
 def work_rules() -> tuple[list[RecordRule], list[FieldRule]]:
     """A group row needs an id and a title; bad values were quarantined on the tracks."""
-    no_title = F.col("title").isNull() | (F.length(F.trim(F.col("title"))) == 0)
-    return [RecordRule("title", no_title, "null or empty title: nothing to match on")], []
+    return [title_required()], []
 
 
 def work_summary(features: DataFrame) -> Column:
