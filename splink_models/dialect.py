@@ -43,7 +43,8 @@ import re
 from typing import Any
 
 from features.errors import ResolutionError
-from splink_models.model import TrainedModel, entity_settings
+from splink_models.model import TrainedModel, entity_settings, model_token_weights
+from splink_models.token_weights import TokenWeights
 
 DIALECTS = ("spark", "duckdb")
 
@@ -52,9 +53,15 @@ def _normalised(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
-def code_settings(module: str, dialect: str, link_type: str | None = None) -> dict[str, Any]:
-    """The entity's comparisons and blocking rules rendered in ``dialect``, untrained."""
-    return entity_settings(module, link_type).get_settings(dialect).as_dict()
+def code_settings(
+    module: str,
+    dialect: str,
+    link_type: str | None = None,
+    token_weights: TokenWeights | None = None,
+) -> dict[str, Any]:
+    """The entity's comparisons and blocking rules rendered in ``dialect``, untrained
+    (with the fitted ``token_weights`` where the package fits them)."""
+    return entity_settings(module, link_type, token_weights).get_settings(dialect).as_dict()
 
 
 def _model_dialect(model: TrainedModel) -> str:
@@ -131,7 +138,8 @@ def to_dialect(model: TrainedModel, dialect: str, *, module: str) -> TrainedMode
         raise ResolutionError(f"dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
     source = _model_dialect(model)
     link_type = model.settings.get("link_type")
-    problems = mismatches(model, code_settings(module, source, link_type))
+    weights = model_token_weights(model.settings, module)
+    problems = mismatches(model, code_settings(module, source, link_type, weights))
     if problems:
         raise ResolutionError(
             f"model {model.version} ({source}) was not trained with the comparisons in "
@@ -140,7 +148,7 @@ def to_dialect(model: TrainedModel, dialect: str, *, module: str) -> TrainedMode
             + f"\nRetrain it with the current code (python -m jobs.train --entity {model.entity}) "
             "or convert it with the code it was trained with."
         )
-    target = code_settings(module, dialect, link_type)
+    target = code_settings(module, dialect, link_type, weights)
     settings = copy.deepcopy(model.settings)
     settings["sql_dialect"] = dialect
     settings["blocking_rules_to_generate_predictions"] = target[

@@ -33,11 +33,13 @@ from splink_models.estimation import estimate_parameters
 from splink_models.model import (
     TrainedModel,
     comparison_names,
-    model_module,
+    entity_settings,
     scoring_columns,
     scoring_settings,
+    token_weight_spec,
 )
 from splink_models.scoring import predict_with_levels
+from splink_models.token_weights import UNIFORM, TokenWeights, TokenWeightSpec
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +110,7 @@ def driver_linker(
     db_api = quiet_duckdb_api()
     if isinstance(inputs, DataFrame):
         return db_api, Linker(db_api.register(inputs.toArrow()), settings, log_level=None)
-    return db_api, Linker(
-        [db_api.register(f.toArrow()) for f in inputs], settings, log_level=None
-    )
+    return db_api, Linker([db_api.register(f.toArrow()) for f in inputs], settings, log_level=None)
 
 
 def _check_dialect(model: TrainedModel) -> None:
@@ -141,6 +141,20 @@ def predict_duckdb(
     return _predict(db_api, table, model).as_duckdbpyrelation()
 
 
+def fit_token_weights_duckdb(db_api: DuckDBAPI, table, spec: TokenWeightSpec) -> TokenWeights:
+    """:func:`splink_models.token_weights.fit_token_weights` on a table DuckDB holds."""
+    con, name, column = db_api.duckdb_con, table.physical_name, f'"{spec.column}"'
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()]
+    if spec.column not in columns:
+        return UNIFORM
+    n_records = con.execute(f"SELECT count(*) FROM {name} WHERE {column} IS NOT NULL").fetchone()[0]
+    counts = con.execute(
+        f"SELECT token, count(*) FROM (SELECT unnest(list_distinct({column})) AS token "
+        f"FROM {name} WHERE {column} IS NOT NULL) GROUP BY token HAVING count(*) >= {spec.min_count(n_records)}"
+    ).fetchall()
+    return TokenWeights.from_counts(n_records, dict(counts), spec)
+
+
 def train_duckdb(
     features: FeaturesInput,
     *,
@@ -155,8 +169,11 @@ def train_duckdb(
 ) -> tuple[TrainedModel, Linker]:
     """``training.train`` on DuckDB: the same comparisons and procedure, a DuckDB-SQL model."""
     db_api = db_api or quiet_duckdb_api()
-    settings = model_module(module).settings()
-    linker = Linker(register_features(db_api, features), settings, log_level=None)
+    table = register_features(db_api, features)
+    spec = token_weight_spec(module)
+    weights = None if spec is None else fit_token_weights_duckdb(db_api, table, spec)
+    settings = entity_settings(module, token_weights=weights)
+    linker = Linker(table, settings, log_level=None)
     estimate_parameters(
         linker,
         seed=seed,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from features.errors import ConfigError, ResolutionError
+from splink_models.token_weights import TokenWeights, TokenWeightSpec
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,44 @@ def model_module(dotted: str):
     return importlib.import_module(dotted + ".settings")
 
 
-def entity_settings(module: str, link_type: str | None = None) -> Any:
+def entity_settings(
+    module: str, link_type: str | None = None, token_weights: TokenWeights | None = None
+) -> Any:
     """The entity's untrained settings (a SettingsCreator), for ``link_type`` when given.
 
     A module whose ``settings()`` takes no ``link_type`` fixes its own (videos are
-    always linked to tracks).
+    always linked to tracks). ``token_weights`` are the fitted weights of a
+    package that declares ``TOKEN_WEIGHTS`` (:func:`token_weight_spec`).
     """
     make = model_module(module).settings
+    kwargs: dict[str, Any] = {}
     if link_type and "link_type" in inspect.signature(make).parameters:
-        return make(link_type=link_type)
-    return make()
+        kwargs["link_type"] = link_type
+    if token_weights is not None:
+        kwargs["token_weights"] = token_weights
+    return make(**kwargs)
 
+
+def token_weight_spec(module: str) -> TokenWeightSpec | None:
+    """What the entity's model fits on its training records, if anything (``TOKEN_WEIGHTS``)."""
+    return getattr(model_module(module), "TOKEN_WEIGHTS", None)
+
+
+def model_token_weights(settings: dict[str, Any], module: str) -> TokenWeights | None:
+    """The token weights a trained model carries, read back from its level SQL.
+
+    None when the package fits none, or the model has no level reading them
+    (then the code, rendered with any weights, will not match it either).
+    """
+    spec = token_weight_spec(module)
+    if spec is None:
+        return None
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            sql = level["sql_condition"]
+            if not level.get("is_null_level") and f"{spec.column}_l" in sql:
+                return TokenWeights.from_sql(sql, settings.get("sql_dialect", "spark"))
+    return None
 
 
 def settings_dict(settings: Any) -> dict[str, Any]:
@@ -116,8 +144,6 @@ def source_column(settings: Any) -> str | None:
     if as_dict.get("link_type", "dedupe_only") == "dedupe_only":
         return None
     return as_dict.get("source_dataset_column_name") or "source_dataset"
-
-
 
 
 def scoring_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -157,8 +183,6 @@ def scoring_columns(settings: dict[str, Any], columns: Sequence[str]) -> list[st
     return [c for c in columns if c in keep or re.search(rf"\b{re.escape(c)}(_l|_r)?\b", sql)]
 
 
-
-
 def comparison_names(model: TrainedModel) -> list[str]:
     return [c["output_column_name"] for c in model.settings["comparisons"]]
 
@@ -181,5 +205,3 @@ def level_labels(model: TrainedModel) -> dict[tuple[str, int], str]:
             gamma -= 1
             labels[(name, gamma)] = lvl.get("label_for_charts") or f"level {gamma}"
     return labels
-
-

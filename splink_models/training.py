@@ -20,8 +20,9 @@ from splink_models.estimation import (
     neutralise_untrained_levels,
     share_m,
 )
-from splink_models.model import TrainedModel, entity_settings, model_module
+from splink_models.model import TrainedModel, entity_settings, model_module, token_weight_spec
 from splink_models.spark_backend import linker, model_inputs, spark_api
+from splink_models.token_weights import fit_token_weights
 
 
 def train(
@@ -44,6 +45,8 @@ def train(
 
     Each EM session blocks on some fields and so trains the others; the config
     lists at least two so that every comparison is trained in some session.
+    Token weights the package declares (``TOKEN_WEIGHTS``) are fitted first, on
+    these same records, and rendered into the settings.
 
     Args:
         link_type: Passed to the model module's ``settings`` when given
@@ -63,7 +66,10 @@ def train(
             so its prior is too high for the catalog the model will score
             (:func:`block_sample_prior_scale`).
     """
-    settings = entity_settings(module, link_type)
+    spec = token_weight_spec(module)
+    frames = [features] if isinstance(features, DataFrame) else list(features)
+    weights = fit_token_weights(frames, spec) if spec is not None else None
+    settings = entity_settings(module, link_type, weights)
     if backend == "duckdb":
         db_api, trainer = driver_linker(model_inputs(features, settings), settings)
     elif backend == "spark":

@@ -17,6 +17,7 @@ from features.tracks import (
     isrc_year,
     normalize_isrc,
     performance_keys,
+    record_tokens,
     release_year,
     split_artist_names,
     title_head_key,
@@ -357,6 +358,42 @@ def test_release_year_falls_back_to_a_date_in_the_title(spark):
     features = build_track_features(spark.createDataFrame(rows, TRACK_INPUT))
     years = dict(features.select("track_id", "release_year").collect())
     assert years == {"in title": 2015, "field wins": 2014, "neither": None}
+
+
+def test_record_tokens_are_the_words_of_every_text_field_wherever_they_sit(spark):
+    check_column_function(
+        spark,
+        record_tokens,
+        [
+            (None, None, None, None, None, None),
+            ("", [], " ", None, "", None),  # nothing but blanks: null, never an empty set
+            # real-world rows of one song: iTunes Dirty crams the artist, genre, price,
+            # duration and date into the title; Amazon files them
+            (
+                "Runaway Train Cam Country , Music , Contemporary Country $ 0.99 3:01 31-Mar-15",
+                None,
+                "Welcome to Cam Country - EP",
+                None,
+                "2015 Sony Music Entertainment",
+                ["runaway", "train", "cam", "country", "music", "contemporary", "0", "99"]
+                + ["3", "01", "31", "mar", "15", "welcome", "to", "ep", "2015", "sony"]
+                + ["entertainment"],
+            ),
+            (
+                "Runaway Train",
+                ["Cam"],
+                "Welcome to Cam Country - EP",
+                "Country",
+                None,
+                ["runaway", "train", "cam", "welcome", "to", "country", "ep"],
+            ),
+            # non-ASCII: folded and transliterated as every other feature; & is "and"
+            ("Beyoncé & Jay", ["Мумий Тролль"], None, "Pop", None)
+            + (["beyonce", "and", "jay", "mumii", "troll", "pop"],),
+        ],
+        "title string, artists array<string>, album string, genre string, label string, "
+        "expected array<string>",
+    )
 
 
 def test_title_head_key_is_the_first_two_words(spark):

@@ -17,6 +17,7 @@ RECORDINGS_READS = {
     "title_head_key",
     "title_first_key",
     "title_numbers",
+    "record_tokens",
     "artist_keys",
     "primary_artist",
     "primary_artist_key",
