@@ -1,4 +1,4 @@
-"""Token weights fitted on the training data and carried in the model: a record text's cosine.
+"""Token weights fitted on the training data and carried in the model: a record text's overlap.
 
 A comparison of two records' whole text counts a shared rare word ("runaway")
 for more than a shared common one ("music", "feat", "2015"): each token
@@ -87,25 +87,27 @@ class TokenWeights:
         entries = ", ".join(f"{_quote(t)}, {w!r}D" for t, w in self.weights.items())
         return f"coalesce(element_at(map({entries}), {token}), {default})"
 
-    def cosine_sql(self, column: str) -> str:
-        """Spark SQL: the weighted cosine of ``<column>_l`` and ``<column>_r`` (sets of tokens).
+    def containment_sql(self, column: str) -> str:
+        """Spark SQL: how much of the lighter of ``<column>_l`` and ``<column>_r`` the other holds.
 
-        Shared tokens' squared weights over the product of each side's norm: 1
-        for the same words, 0 for none in common.
+        The shared tokens' squared weights over the smaller of the two sides'
+        sums of squared weights: 1 when every word of one record is in the
+        other (a record whose fields are empty against one that files them), 0
+        for none in common. A cosine would punish the record that has less text.
         """
         left, right = f"{column}_l", f"{column}_r"
         square = f"pow({self.weight_sql('t')}, 2)"
         shared = (
             f"aggregate({left}, 0D, (acc, t) -> acc + IF(array_contains({right}, t), {square}, 0D))"
         )
-        norms = " * ".join(
+        norms = ", ".join(
             f"aggregate({side}, 0D, (acc, t) -> acc + {square})" for side in (left, right)
         )
-        return f"{shared} / sqrt({norms})"
+        return f"{shared} / least({norms})"
 
     @classmethod
     def from_sql(cls, sql: str, dialect: str) -> TokenWeights:
-        """The weights :meth:`cosine_sql` rendered, read back from its SQL in ``dialect``."""
+        """The weights :meth:`containment_sql` rendered, read back from its SQL in ``dialect``."""
         tree = sqlglot.parse_one(sql, read=dialect)
         table = tree.find(exp.VarMap, exp.Map)
         coalesce = tree.find(exp.Coalesce)

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 QUIET_JVM_LOGGERS = (
     "org.apache.spark.sql.execution.datasources.DataSource",
     "org.apache.spark.sql.catalyst.analysis.SimpleFunctionRegistry",
+    # "output columns are expected to the same ... between logical plan and optimized
+    # plan": a checkpointed frame's plan renumbers its columns; nothing for a user to do
+    "org.apache.spark.sql.execution.LogicalRDD",
 )
 
 

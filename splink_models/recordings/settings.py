@@ -26,8 +26,8 @@ the 3k sample merged hundreds of hard negatives. So:
   found inside the other's, and an artist missing from its field but found
   in the title. Where both sides fill the field, the second is a null level:
   the fielded comparison already says it, and nothing is counted twice. The
-  same holds for the records' whole text (``record_text``: a cosine of their
-  tokens, each weighted by how rare it was among the training records; the
+  same holds for the records' whole text (``record_text``: how much of one
+  record's tokens the other holds, each weighted by how rare it was among the training records; the
   weights are fitted by the train stage and carried in the model's SQL,
   splink_models.token_weights): evidence only where a side leaves its artist
   or album field empty.
@@ -161,25 +161,26 @@ def artist_in_title_comparison() -> cl.CustomComparison:
 # records: fitted by the train stage, carried in the model (splink_models.token_weights).
 TOKEN_WEIGHTS = TokenWeightSpec("record_tokens")
 RECORD_TEXT_FIELDED = "Both sides file their artist and album (the fields say it)"
-# (cosine at least, m, u) of each level, then the else level's (m, u). Weak evidence
+# (share at least, m, u) of each level, then the else level's (m, u). Weak evidence
 # by design, within about +-3 bits, like album and year: the songs of one artist's
 # album share its artist, album, genre and label words, so the text of a hard
 # non-match (another song of the same record) is as alike as a match's, which
 # random pairs (u) never show. Learned freely (EM, or m from labelled matches), the
-# levels weighed +7 to +13 bits and lifted those non-matches over the threshold:
-# iTunes-Amazon Dirty valid F1 0.9259 -> 0.9057.
-RECORD_TEXT_LEVELS = ((0.7, 0.45, 0.05), (0.5, 0.25, 0.10), (0.3, 0.15, 0.20))
+# levels (then a cosine of the same weighted tokens) weighed +7 to +13 bits and
+# lifted those non-matches over the threshold: iTunes-Amazon Dirty valid F1 0.9259
+# -> 0.9057.
+RECORD_TEXT_LEVELS = ((0.9, 0.45, 0.05), (0.7, 0.25, 0.10), (0.5, 0.15, 0.20))
 RECORD_TEXT_ELSE = (0.15, 0.65)
 
 
 def record_text_comparison(weights: TokenWeights | None = None) -> cl.CustomComparison:
-    """The records' whole text, wherever its values sit: weighted cosine of their tokens.
+    """The records' whole text, wherever its values sit: the weighted share of one in the other.
 
     Evidence only where a side leaves its artist or album field empty (its
     values may be in the title): where both file both, the fielded comparisons
     already see every value, and the text would count them twice.
     """
-    cosine = (weights or UNIFORM).cosine_sql("record_tokens")
+    share = (weights or UNIFORM).containment_sql("record_tokens")
     filed = " AND ".join(
         f"{c}_{side} IS NOT NULL" for side in "lr" for c in ("primary_artist", "album_norm")
     )
@@ -194,8 +195,8 @@ def record_text_comparison(weights: TokenWeights | None = None) -> cl.CustomComp
             *(
                 fixed_mu(
                     cll.CustomLevel(
-                        f"{cosine} >= {threshold}",
-                        label_for_charts=f"Record texts alike (weighted cosine >= {threshold})",
+                        f"{share} >= {threshold}",
+                        label_for_charts=f"Record text held by the other's (weighted share >= {threshold})",
                         base_dialect_str="spark",
                     ),
                     m=m,

@@ -1,4 +1,4 @@
-"""The record-text comparison: token weights fitted on training records, a weighted cosine in SQL.
+"""The record-text comparison: token weights fitted on training records, a weighted overlap in SQL.
 
 Real rows of iTunes-Amazon Dirty (a store that crams artist, genre, price,
 length and date into the title) against the other store's filed rows, through
@@ -88,11 +88,11 @@ OTHER_DIRTY = _track(
 )
 # (left, right, expected level label)
 CASES = [
-    (DIRTY, FILED, "Record texts alike (weighted cosine >= 0.5)"),
+    (DIRTY, FILED, "Record text held by the other's (weighted share >= 0.9)"),
     (OTHER_DIRTY, FILED, "All other comparisons"),
     # the same artist, album, date and label in one store's shape: only the titles
     # (their own comparisons) tell these two apart
-    (DIRTY, OTHER_DIRTY, "Record texts alike (weighted cosine >= 0.5)"),
+    (DIRTY, OTHER_DIRTY, "Record text held by the other's (weighted share >= 0.5)"),
     (FILED, FILED[:1] + ("b",) + FILED[2:], recording_settings.RECORD_TEXT_FIELDED),
 ]
 
@@ -138,13 +138,13 @@ def test_record_text_levels_on_spark_and_duckdb(spark, pairs):
 
 
 def test_the_weights_are_what_tells_the_songs_apart(spark, pairs):
-    # every token weighing the same, the store's shared words make another song of
-    # the same store as alike as the same song filed by the other store
+    # every token weighing the same, the store's words (genre, price, date, label)
+    # make another song of the same store a level more alike
     spark.createDataFrame(pairs).createOrReplaceTempView("record_text_pairs")
     comparison = _comparison("spark", UNIFORM)
     rows = spark.sql(f"SELECT {comparison._case_statement} FROM record_text_pairs").collect()
     labels = _labels(comparison, [r[0] for r in rows])
-    assert labels[1] != "All other comparisons"
+    assert labels[2] == "Record text held by the other's (weighted share >= 0.7)"
 
 
 @pytest.mark.parametrize("dialect", ["spark", "duckdb"])
