@@ -26,11 +26,11 @@ the 3k sample merged hundreds of hard negatives. So:
   found inside the other's, and an artist missing from its field but found
   in the title. Where both sides fill the field, the second is a null level:
   the fielded comparison already says it, and nothing is counted twice. The
-  same holds for the records' whole text (``record_text``: how much of one
-  record's tokens the other holds, each weighted by how rare it was among the training records; the
-  weights are fitted by the train stage and carried in the model's SQL,
-  splink_models.token_weights): evidence only where a side leaves its artist
-  or album field empty.
+  same holds for the words of title and artists together (``record_text``:
+  how much of one record's words the other holds, each word weighted by how
+  rare it was among the training records; the weights are fitted by the train
+  stage and carried in the model's SQL, splink_models.token_weights):
+  evidence only where a side leaves its artist field empty.
 """
 
 from __future__ import annotations
@@ -160,36 +160,34 @@ def artist_in_title_comparison() -> cl.CustomComparison:
 # The record text's tokens are weighted by how rare each is among the training
 # records: fitted by the train stage, carried in the model (splink_models.token_weights).
 TOKEN_WEIGHTS = TokenWeightSpec("record_tokens")
-RECORD_TEXT_FIELDED = "Both sides file their artist and album (the fields say it)"
+RECORD_TEXT_FIELDED = "Both sides name an artist (title and artist say it)"
 # (share at least, m, u) of each level, then the else level's (m, u). Weak evidence
-# by design, within about +-3 bits, like album and year: the songs of one artist's
-# album share its artist, album, genre and label words, so the text of a hard
-# non-match (another song of the same record) is as alike as a match's, which
-# random pairs (u) never show. Learned freely (EM, or m from labelled matches), the
-# levels (then a cosine of the same weighted tokens) weighed +7 to +13 bits and
-# lifted those non-matches over the threshold: iTunes-Amazon Dirty valid F1 0.9259
-# -> 0.9057.
+# by design, within about +-3 bits, like album and year: the records of one artist
+# share the artist's words, and a crammed title the album's, genre's and label's,
+# so a hard non-match (another song of the same album) looks as alike as a match,
+# which random pairs (u) never show. Learned freely (m from labelled matches), the
+# levels of an earlier variant (a cosine over title, artists, album, genre and
+# label) weighed +7 to +13 bits and lifted those non-matches over the threshold:
+# iTunes-Amazon Dirty valid F1 0.9259 -> 0.9057.
 RECORD_TEXT_LEVELS = ((0.9, 0.45, 0.05), (0.7, 0.25, 0.10), (0.5, 0.15, 0.20))
 RECORD_TEXT_ELSE = (0.15, 0.65)
 
 
 def record_text_comparison(weights: TokenWeights | None = None) -> cl.CustomComparison:
-    """The records' whole text, wherever its values sit: the weighted share of one in the other.
+    """Title and artists' words, wherever they sit: the weighted share of one record in the other.
 
-    Evidence only where a side leaves its artist or album field empty (its
-    values may be in the title): where both file both, the fielded comparisons
-    already see every value, and the text would count them twice.
+    Evidence only where a side leaves its artist field empty (the artist may be
+    in its title): where both name an artist, the title and artist comparisons
+    already see every word, and the text would count them twice.
     """
     share = (weights or UNIFORM).containment_sql("record_tokens")
-    filed = " AND ".join(
-        f"{c}_{side} IS NOT NULL" for side in "lr" for c in ("primary_artist", "album_norm")
-    )
     return cl.CustomComparison(
         output_column_name="record_text",
         comparison_description="The record's text fields together, tokens weighted by rarity",
         comparison_levels=[
             cll.CustomLevel(
-                f"record_tokens_l IS NULL OR record_tokens_r IS NULL OR ({filed})",
+                "record_tokens_l IS NULL OR record_tokens_r IS NULL "
+                "OR (primary_artist_l IS NOT NULL AND primary_artist_r IS NOT NULL)",
                 label_for_charts=RECORD_TEXT_FIELDED,
             ).configure(is_null_level=True),
             *(
