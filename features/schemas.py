@@ -129,7 +129,7 @@ TRACK_FEATURES = StructType(
         # the album without edition tags ("(Deluxe Edition)", " - Single"), normalised
         # (null: none, or generic)
         _f("album_norm", _S),
-        # the words of title and artists together, each once (null: none)
+        # the words of core_title and artists_norm together, each once (null: none)
         _f("record_tokens", _ARR),
         _f("duration_s", _D),  # seconds (null: missing, not positive or over 4 hours)
         _f("duration_bucket", _L),  # floor(duration_s / 2): 2-second buckets

@@ -366,19 +366,21 @@ def release_year(release_date: Column) -> Column:
     return F.when((year >= 1900) & (year <= 2100), year)
 
 
-def record_tokens(title: Column, artists: Column) -> Column:
-    """The words of the fields that name a recording, title and artists, each once (null: none).
+def record_tokens(core_title: Column, artists_norm: Column) -> Column:
+    """The words that name a recording, core title and artists, each once (null: none).
 
     Evidence that does not depend on which field a value sits in: a store that
     leaves the artist field empty and writes the artist into the title has the
     same words as one that files it (and brings along whatever else it crammed
     in: album, genre, label, date). Album, genre and label are not the
     recording's own: its releases differ in them, so a filed album or label
-    would only make two releases of one recording look less alike. Tokens are
-    ``normalize_text``'s words; how much each weighs is the model's
+    would only make two releases of one recording look less alike; nor are a
+    title's version tags ("2017 Remaster"), which the version comparison reads,
+    or a generic artist ("Various Artists", already null in ``artists_norm``).
+    Tokens are ``normalize_text``'s words; how much each weighs is the model's
     (splink_models.token_weights), not the record's.
     """
-    text = F.concat_ws(" ", title, F.array_join(artists, " "))
+    text = F.concat_ws(" ", core_title, F.array_join(artists_norm, " "))
     tokens = F.array_distinct(F.split(normalize_text(text), " "))
     return F.when(F.size(tokens) > 0, tokens)
 
@@ -485,7 +487,7 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
             ),
         )
         .withColumn("album_norm", album_norm(F.col("album"), generic_albums))
-        .withColumn("record_tokens", record_tokens(F.col("title"), F.col("artists")))
+        .withColumn("record_tokens", record_tokens(F.col("core_title"), F.col("artists_norm")))
         .withColumn("iswc", valid_iswc(F.col("iswc")))
     )
 

@@ -420,7 +420,7 @@ final case class TrackFeatures(
     // the album without edition tags ("(Deluxe Edition)", " - Single"), normalised (null: none, or
     // generic)
     album_norm: Option[String],
-    // the words of title and artists together, each once (null: none)
+    // the words of core_title and artists_norm together, each once (null: none)
     record_tokens: Option[Seq[Option[String]]],
     // seconds (null: missing, not positive or over 4 hours)
     duration_s: Option[Double],

@@ -361,6 +361,7 @@ def test_release_year_falls_back_to_a_date_in_the_title(spark):
 
 
 def test_record_tokens_are_the_words_of_title_and_artists_wherever_they_sit(spark):
+    # (core_title and artists_norm in the feature table: no version tags, no generic artist)
     check_column_function(
         spark,
         record_tokens,
