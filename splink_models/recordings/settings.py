@@ -183,7 +183,7 @@ def record_text_comparison(weights: TokenWeights | None = None) -> cl.CustomComp
     share = (weights or UNIFORM).containment_sql("record_tokens")
     return cl.CustomComparison(
         output_column_name="record_text",
-        comparison_description="The record's text fields together, tokens weighted by rarity",
+        comparison_description="Title and artists' words wherever they sit, weighted by rarity",
         comparison_levels=[
             cll.CustomLevel(
                 "record_tokens_l IS NULL OR record_tokens_r IS NULL "
