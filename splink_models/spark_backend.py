@@ -19,6 +19,7 @@ from splink.backends.spark import SparkAPI
 from splink.internals.unique_id_concat import CONCAT_SEPARATOR
 
 from features.errors import ResolutionError
+from splink_models.frames import as_frames, union_all
 from splink_models.model import (
     TrainedModel,
     scoring_columns,
@@ -56,8 +57,6 @@ def linker(
     return Linker([db_api.register(f) for f in features], settings, log_level=None)
 
 
-
-
 def model_inputs(
     features: DataFrame | Sequence[DataFrame], settings: Any
 ) -> DataFrame | list[DataFrame]:
@@ -85,8 +84,6 @@ def model_inputs(
     return [features.where(F.col(column) == s) for s in sources]
 
 
-
-
 def with_sources(
     pairs: DataFrame, features: DataFrame | Sequence[DataFrame], id_column: str, source: str
 ) -> DataFrame:
@@ -94,10 +91,7 @@ def with_sources(
 
     Pairs with a side missing from the features are dropped.
     """
-    frames = [features] if isinstance(features, DataFrame) else list(features)
-    lookup = frames[0].select(id_column, source)
-    for frame in frames[1:]:
-        lookup = lookup.unionByName(frame.select(id_column, source))
+    lookup = union_all([f.select(id_column, source) for f in as_frames(features)])
     out = pairs
     for side in ("l", "r"):
         out = out.join(
@@ -110,8 +104,6 @@ def with_sources(
     return out
 
 
-
-
 def scoring_linker(
     spark: SparkSession,
     features: DataFrame | Sequence[DataFrame],
@@ -119,13 +111,8 @@ def scoring_linker(
     db_api: SparkAPI | None = None,
 ) -> Linker:
     settings = scoring_settings(model.settings)
-    frames = [features] if isinstance(features, DataFrame) else list(features)
-    pruned = [f.select(*scoring_columns(settings, f.columns)) for f in frames]
-    return linker(
-        spark, pruned[0] if isinstance(features, DataFrame) else pruned, settings, db_api
-    )
-
-
+    pruned = [f.select(*scoring_columns(settings, f.columns)) for f in as_frames(features)]
+    return linker(spark, pruned[0] if isinstance(features, DataFrame) else pruned, settings, db_api)
 
 
 def predict(
@@ -212,10 +199,7 @@ def blocking_generates(
     id_column = settings["unique_id_column_name"]
     rules = settings.get("blocking_rules_to_generate_predictions") or []
     sqls = [pair_rule_sql(r) for r in rules] or ["1=1"]
-    frames = [features] if isinstance(features, DataFrame) else list(features)
-    records = frames[0]
-    for frame in frames[1:]:
-        records = records.unionByName(frame)
+    records = union_all(as_frames(features))
     source = source_column(settings)
     condition = F.lit(False)
     for sql in sqls:
@@ -243,5 +227,3 @@ def blocking_generates(
     return pairs.join(generated, [f"{id_column}_l", f"{id_column}_r"], "left").withColumn(
         "generated", F.coalesce(F.col("generated"), F.lit(False))
     )
-
-

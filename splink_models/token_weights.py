@@ -29,6 +29,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from sqlglot import exp
 
+from splink_models.frames import union_all
+
 # weights are rounded so that the SQL, and so the model version, is stable
 _DIGITS = 4
 
@@ -144,10 +146,7 @@ def fit_token_weights(frames: Sequence[DataFrame], spec: TokenWeightSpec) -> Tok
     ]
     if not tokens:
         return UNIFORM
-    union = tokens[0]
-    for other in tokens[1:]:
-        union = union.unionByName(other)
-    union = union.where(F.col("tokens").isNotNull()).cache()
+    union = union_all(tokens).where(F.col("tokens").isNotNull()).cache()
     try:
         n_records = union.count()
         floor = spec.min_count(n_records)

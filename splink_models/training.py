@@ -20,6 +20,7 @@ from splink_models.estimation import (
     neutralise_untrained_levels,
     share_m,
 )
+from splink_models.frames import as_frames
 from splink_models.model import TrainedModel, entity_settings, model_module, token_weight_spec
 from splink_models.spark_backend import linker, model_inputs, spark_api
 from splink_models.token_weights import fit_token_weights
@@ -67,8 +68,7 @@ def train(
             (:func:`block_sample_prior_scale`).
     """
     spec = token_weight_spec(module)
-    frames = [features] if isinstance(features, DataFrame) else list(features)
-    weights = fit_token_weights(frames, spec) if spec is not None else None
+    weights = fit_token_weights(as_frames(features), spec) if spec is not None else None
     settings = entity_settings(module, link_type, weights)
     if backend == "duckdb":
         db_api, trainer = driver_linker(model_inputs(features, settings), settings)
