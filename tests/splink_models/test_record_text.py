@@ -121,12 +121,18 @@ def pairs(spark):
     return frames[0].join(frames[1], "i").orderBy("i").toPandas()
 
 
-def _comparison(dialect: str, weights: TokenWeights):
+def _levels(spark, pairs, dialect: str, weights: TokenWeights) -> list[str]:
+    """Each case's record_text level label, the comparison's SQL run on ``dialect``'s engine."""
     settings = recording_settings.settings(token_weights=weights).get_settings(dialect)
-    return next(c for c in settings.comparisons if c.output_column_name == "record_text")
-
-
-def _labels(comparison, gammas) -> list[str]:
+    comparison = next(c for c in settings.comparisons if c.output_column_name == "record_text")
+    query = f"SELECT {comparison._case_statement} FROM record_text_pairs"
+    if dialect == "spark":
+        spark.createDataFrame(pairs).createOrReplaceTempView("record_text_pairs")
+        gammas = [r[0] for r in spark.sql(query).collect()]
+    else:
+        con = duckdb.connect()
+        con.register("record_text_pairs", pairs)
+        gammas = [r[0] for r in con.execute(query).fetchall()]
     labels = {
         lv.comparison_vector_value: lv.label_for_charts for lv in comparison.comparison_levels
     }
@@ -135,24 +141,14 @@ def _labels(comparison, gammas) -> list[str]:
 
 def test_record_text_levels_on_spark_and_duckdb(spark, pairs):
     expected = [c[2] for c in CASES]
-    spark.createDataFrame(pairs).createOrReplaceTempView("record_text_pairs")
-    comparison = _comparison("spark", CATALOG)
-    rows = spark.sql(f"SELECT {comparison._case_statement} FROM record_text_pairs").collect()
-    assert _labels(comparison, [r[0] for r in rows]) == expected
-    comparison = _comparison("duckdb", CATALOG)
-    con = duckdb.connect()
-    con.register("record_text_pairs", pairs)
-    rows = con.execute(f"SELECT {comparison._case_statement} FROM record_text_pairs").fetchall()
-    assert _labels(comparison, [r[0] for r in rows]) == expected
+    assert _levels(spark, pairs, "spark", CATALOG) == expected
+    assert _levels(spark, pairs, "duckdb", CATALOG) == expected
 
 
 def test_the_weights_are_what_tells_the_songs_apart(spark, pairs):
     # every token weighing the same, the store's words (genre, price, date, label)
     # make another song of the same store a level more alike
-    spark.createDataFrame(pairs).createOrReplaceTempView("record_text_pairs")
-    comparison = _comparison("spark", UNIFORM)
-    rows = spark.sql(f"SELECT {comparison._case_statement} FROM record_text_pairs").collect()
-    labels = _labels(comparison, [r[0] for r in rows])
+    labels = _levels(spark, pairs, "spark", UNIFORM)
     assert labels[2] == "Record text held by the other's (weighted share >= 0.7)"
 
 
