@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from features.artists import normalize_artist, split_artist_names
 from features.quality import FieldRule, RecordRule, title_required
 from features.schemas import RELEASE_FEATURES
 from features.text import (
@@ -30,7 +31,7 @@ from features.text import (
     normalize_text,
     null_if_generic,
 )
-from features.tracks import normalize_artist, release_year, split_artist_names
+from features.tracks import release_year
 
 # Numbers as releases spell them: digits, English words, Roman numerals.
 _NUMBER_WORDS = (

@@ -7,6 +7,8 @@ would be ~10x slower on Spark (see README, benchmarks).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -129,6 +131,21 @@ def normalize_folded(folded: Column) -> Column:
 def blank_to_null(text: Column) -> Column:
     """Empty or whitespace-only strings become null."""
     return F.when(F.length(F.trim(text)) > 0, text)
+
+
+def let(value: Column, body: Callable[[Column], Column]) -> Column:
+    """``body(value)`` with ``value`` computed once per row.
+
+    Spark has no "let": a Column used twice in an expression (a CASE WHEN, or
+    blank_to_null's test and result) is computed twice, and nested helpers
+    multiply that. A lambda argument is computed once however often it is read.
+    """
+    return F.get(F.transform(F.array(value), body), 0)
+
+
+def empty_to_null(text: Column) -> Column:
+    """Trimmed text, null when empty, computing ``text`` once (unlike blank_to_null)."""
+    return F.get(F.array_remove(F.array(F.trim(text)), F.lit("")), 0)
 
 
 def compact_key(normalized: Column) -> Column:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from features.artists import drop_generic, split_artist_names
 from features.identifiers import iswc_check_digit_ok, normalize_iswc
 from features.parsing import date_in_text
 from features.quality import FieldRule, RecordRule, iswc_rules, title_required
@@ -45,7 +46,6 @@ FEAT_IN_BRACKETS = rf"{_OPEN}\s*(?:feat\.?|ft\.?|featuring|with)\s+({_INSIDE}+){
 # never inside brackets (FEAT_IN_BRACKETS reads those): from "( feat . X ) Artist Album"
 # it took "x ) artist album ..." as one more featured artist
 FEAT_UNBRACKETED = rf"\s(?:feat\.?|ft\.?|featuring)\s+({_INSIDE}+?){_UNTIL_TAG}"
-ARTIST_SEPARATORS = r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
 
 # version_type, the pattern that proves it (checked in this order: a radio edit
 # of a remix is a remix, an "Extended Mix" is extended, not a remix).
@@ -280,44 +280,6 @@ def featured_in_title(title: Column) -> Column:
     bracketed = F.regexp_extract_all(folded, F.lit(FEAT_IN_BRACKETS), 1)
     tail = F.regexp_extract_all(folded, F.lit(FEAT_UNBRACKETED), 1)
     return split_artist_names(F.concat(bracketed, tail))
-
-
-# --- artists ----------------------------------------------------------------------
-
-
-def normalize_artist(name: Column) -> Column:
-    """One artist name: folded, 'Beatles, The' -> 'beatles', 'The Beatles' -> 'beatles'."""
-    return _normalize_folded_artist(fold_case_and_accents(name))
-
-
-def _normalize_folded_artist(folded: Column) -> Column:
-    norm = normalize_folded(F.regexp_replace(folded, r",\s*the\s*$", ""))
-    return blank_to_null(F.regexp_replace(norm, r"^the ", ""))
-
-
-def split_artist_names(names: Column) -> Column:
-    """Split credited strings on feat./ft./&/x/,/and/with and normalise each part."""
-    parts = F.flatten(
-        F.transform(
-            F.coalesce(names, F.array().cast("array<string>")),
-            lambda n: F.split(
-                F.regexp_replace(
-                    fold_case_and_accents(F.coalesce(n, F.lit(""))), r",\s*the\s*$", ""
-                ),
-                ARTIST_SEPARATORS,
-            ),
-        )
-    )
-    normalized = F.transform(parts, _normalize_folded_artist)  # parts are folded
-    return F.array_distinct(F.filter(normalized, lambda a: a.isNotNull()))
-
-
-def drop_generic(names: Column, generic_artists: tuple[str, ...]) -> Column:
-    """Remove 'various artists' and friends from an artist list."""
-    if not generic_artists:
-        return names
-    generic = [normalize_artist(F.lit(v)) for v in generic_artists]
-    return F.filter(names, lambda a: ~a.isin(*generic))
 
 
 # --- identifiers and numbers ----------------------------------------------------------

@@ -20,8 +20,9 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from features.artists import split_artist_names
 from features.text import compact_key
-from features.tracks import performance_keys, split_artist_names
+from features.tracks import performance_keys
 
 LINK_VIEW_COLUMNS: tuple[str, ...] = (
     "link_id",

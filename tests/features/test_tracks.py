@@ -19,7 +19,6 @@ from features.tracks import (
     performance_keys,
     record_tokens,
     release_year,
-    split_artist_names,
     title_head_key,
     title_tags,
     track_summary,
@@ -101,26 +100,6 @@ def test_featured_in_title(spark):
             (None, []),
         ],
         "title string, expected array<string>",
-    )
-
-
-def test_split_artist_names(spark):
-    check_column_function(
-        spark,
-        split_artist_names,
-        [
-            (["The Beatles"], ["beatles"]),
-            (["Beatles, The"], ["beatles"]),
-            (["Simon & Garfunkel"], ["simon", "garfunkel"]),
-            (["Simon and Garfunkel"], ["simon", "garfunkel"]),
-            (["Beyoncé feat. Jay-Z"], ["beyonce", "jay z"]),
-            (["Calvin Harris x Dua Lipa", "Dua Lipa"], ["calvin harris", "dua lipa"]),
-            (["Lil Nas X"], ["lil nas x"]),
-            (["Земфира"], ["zemfira"]),
-            (["", None], []),
-            (None, []),
-        ],
-        "artists array<string>, expected array<string>",
     )
 
 
