@@ -31,6 +31,9 @@ QUIET_JVM_LOGGERS = (
     # "output columns are expected to the same ... between logical plan and optimized
     # plan": a checkpointed frame's plan renumbers its columns; nothing for a user to do
     "org.apache.spark.sql.execution.LogicalRDD",
+    # "Broadcasting large task binary with size 1.9 MiB": the feature builders' plans
+    # (hundreds of regexes) travel to the executors once per stage, as they must
+    "org.apache.spark.scheduler.DAGScheduler",
 )
 
 
