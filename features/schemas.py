@@ -112,6 +112,12 @@ TRACK_FEATURES = StructType(
         # the title's first word (title_head_key of one word): with the duration, blocks a
         # one-word song against a title that carries more after it
         _f("title_first_key", _S),
+        # where the artist field credits nobody and the title reads "Artist - Title",
+        # "Title | Artist" or "Title by Artist" (features.tracks.with_title_credit): the
+        # compact key of the artist the title parser reads out of it (blocking only)
+        _f("title_artist_key", _S),
+        # ... and of the song it reads there, without version tags (blocking only)
+        _f("title_song_key", _S),
         # what the title's tags say the recording is: original, karaoke, instrumental, live,
         # acoustic, remix, extended, radio_edit, re_recording or demo
         _f("version_type", _S),

@@ -123,7 +123,7 @@ def _is_version_tag(part: Column, index: Column, count: Column) -> Column:
     )
 
 
-def _first_artist_key(part: Column) -> Column:
+def first_artist_key(part: Column) -> Column:
     """Compact key of the first artist credited in a title part ('adele ft. x' -> 'adele')."""
     return F.get(F.transform(split_artist_names(F.array(part)), compact_key), 0)
 
@@ -251,7 +251,7 @@ def artist_comes_first(
 
     # the parts' first-artist keys, computed once and only where a channel can name one
     artist_keys = F.when(
-        channel_key.isNotNull(), F.transform(F.slice(core_parts, 1, 2), _first_artist_key)
+        channel_key.isNotNull(), F.transform(F.slice(core_parts, 1, 2), first_artist_key)
     )
     decided = let(artist_keys, decide)
     return F.coalesce(F.when(layout.isin("artist_first", "song_first"), decided), F.lit(False))

@@ -27,6 +27,7 @@ from features.text import (
     null_if_generic,
     title_numbers,
 )
+from features.title_parser import BY_SEPARATOR, SEGMENT_SEPARATOR, first_artist_key, parse_title
 
 # Words that make a bracketed or dash-suffixed part of a title a tag, not title.
 TAG_KEYWORDS = (
@@ -376,10 +377,49 @@ def track_rules() -> tuple[list[RecordRule], list[FieldRule]]:
 # --- the feature table ----------------------------------------------------------------
 
 
-def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) -> DataFrame:
-    tags = title_tags(F.col("title"))
+# A title the parser may read an artist out of: a separator, "by", quotes or CJK brackets.
+TITLE_CREDIT_SHAPE = rf"{SEGMENT_SEPARATOR}|{BY_SEPARATOR}|[\"“”„«»「『《〈【]"
+
+
+def with_title_credit(df: DataFrame, *, generic_artists: tuple[str, ...] = ()) -> DataFrame:
+    """ "Artist - Title", "Title | Artist", "Title by Artist" inside a track title, read by the
+    title parser (``features.title_parser``, the video titles' parser).
+
+    Adds ``_title``, the title every title feature reads: the song's part where
+    the title's artist part names the credited artist ("Queen - Bohemian
+    Rhapsody" by Queen), else the title as it is. Where the artist field
+    credits nobody (empty, or only "Various Artists"), the parsed artist and
+    song go to ``title_artist_key`` and ``title_song_key``, which only blocking
+    reads: the title itself stays whole, because a crammed title ("Song Artist
+    Album - EP Genre 3:55") parses into nonsense, which then keys nothing.
+    """
+    credited = drop_generic(split_artist_names(F.col("artists")), generic_artists)
+    shaped = F.col("title").rlike(TITLE_CREDIT_SHAPE)
+    parsed = parse_title(
+        df.withColumn("_credit_key", compact_key(F.get(credited, 0))),
+        F.when(shaped, fold_case_and_accents(F.col("title"))),
+        F.col("_credit_key"),
+    ).withColumn("_title_artist_key", first_artist_key(F.col("_artist_part")))
+    named = F.coalesce(F.col("_title_artist_key") == F.col("_credit_key"), F.lit(False))
+    uncredited = F.col("_credit_key").isNull() & F.col("_song_part").isNotNull()
     return (
-        df.withColumn("title_norm", normalize_text(F.col("title")))
+        parsed.withColumn("_title", F.when(named, F.col("_song_part")).otherwise(F.col("title")))
+        .withColumn("title_artist_key", F.when(uncredited, F.col("_title_artist_key")))
+        .withColumn(
+            "title_song_key",
+            F.when(
+                F.col("title_artist_key").isNotNull(), compact_key(core_title(F.col("_song_part")))
+            ),
+        )
+        .drop("_parts", "_artist_part", "_song_part", "_credit_key", "_title_artist_key")
+    )
+
+
+def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) -> DataFrame:
+    """Needs ``_title`` (with_title_credit)."""
+    tags = title_tags(F.col("_title"))
+    return (
+        df.withColumn("title_norm", normalize_text(F.col("_title")))
         .withColumn("_tags", tags)
         .withColumn("version_type", version_type(F.col("_tags"), F.col("artists")))
         .withColumn(
@@ -391,7 +431,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             F.when(F.col("version_type") != "original", version_words(F.col("_tags"))),
         )
         .withColumn("version_words_text", F.array_join("version_words", " "))
-        .withColumn("core_title", core_title(F.col("title"), generic_titles))
+        .withColumn("core_title", core_title(F.col("_title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))
         # a generic title ("Track 1", "Intro": core_title null) keys nothing
@@ -409,7 +449,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
 
 def with_artist_features(df: DataFrame, *, generic_artists: tuple[str, ...] = ()) -> DataFrame:
     credited = drop_generic(split_artist_names(F.col("artists")), generic_artists)
-    from_title = drop_generic(featured_in_title(F.col("title")), generic_artists)
+    from_title = drop_generic(featured_in_title(F.col("_title")), generic_artists)
     return (
         df.withColumn("_credited", credited)
         .withColumn("artists_norm", F.array_distinct(F.concat("_credited", from_title)))
@@ -459,9 +499,11 @@ def build_track_features(
 ) -> DataFrame:
     """TRACK_INPUT -> TRACK_FEATURES: the comparison-ready view of each track."""
     generic = generic_values or {}
+    generic_artists = tuple(generic.get("artist", ()))
     feats = (
-        tracks.transform(with_title_features, generic_titles=tuple(generic.get("title", ())))
-        .transform(with_artist_features, generic_artists=tuple(generic.get("artist", ())))
+        tracks.transform(with_title_credit, generic_artists=generic_artists)
+        .transform(with_title_features, generic_titles=tuple(generic.get("title", ())))
+        .transform(with_artist_features, generic_artists=generic_artists)
         .transform(with_identifier_features, generic_albums=tuple(generic.get("album", ())))
     )
     return feats.select(*[f.name for f in TRACK_FEATURES.fields])

@@ -395,6 +395,12 @@ final case class TrackFeatures(
     // the title's first word (title_head_key of one word): with the duration, blocks a one-word
     // song against a title that carries more after it
     title_first_key: Option[String],
+    // where the artist field credits nobody and the title reads "Artist - Title", "Title | Artist"
+    // or "Title by Artist" (features.tracks.with_title_credit): the compact key of the artist the
+    // title parser reads out of it (blocking only)
+    title_artist_key: Option[String],
+    // ... and of the song it reads there, without version tags (blocking only)
+    title_song_key: Option[String],
     // what the title's tags say the recording is: original, karaoke, instrumental, live, acoustic,
     // remix, extended, radio_edit, re_recording or demo
     version_type: Option[String],

@@ -364,6 +364,76 @@ def test_record_tokens_are_the_words_of_title_and_artists_wherever_they_sit(spar
     )
 
 
+# (title, artists) -> (core_title, primary_artist, title_artist_key, title_song_key,
+# version_type): the title parser's reading of a track title
+TITLE_CREDIT_CASES = [
+    # the title repeats the credited artist: the song is what remains
+    (
+        ("Queen - Bohemian Rhapsody", ["Queen"]),
+        ("bohemian rhapsody", "queen", None, None, "original"),
+    ),
+    (
+        ("Queen - Bohemian Rhapsody (Live Aid 1985)", ["Queen"]),
+        ("bohemian rhapsody", "queen", None, None, "live"),
+    ),
+    (
+        ("Summer (feat. Ellie) | Calvin Harris", ["Calvin Harris"]),
+        ("summer", "calvin harris", None, None, "original"),
+    ),
+    # an artist field that credits nobody: the title stays whole, its parts key blocking
+    (
+        ("Queen - Bohemian Rhapsody", ["Various Artists"]),
+        ("queen bohemian rhapsody", None, "queen", "bohemianrhapsody", "original"),
+    ),
+    (
+        ("Bohemian Rhapsody | Queen", None),
+        ("bohemian rhapsody queen", None, "queen", "bohemianrhapsody", "original"),
+    ),
+    (
+        ("Stand by Me by Ben E. King", []),
+        ("stand by me by ben e king", None, "beneking", "standbyme", "original"),
+    ),
+    (("Земфира - Хочешь?", None), ("zemfira hochesh", None, "zemfira", "hochesh", "original")),
+    # a version tag after the dash is the song's, not an artist
+    (
+        ("Bohemian Rhapsody - Live at Wembley 1986", None),
+        ("bohemian rhapsody", None, None, None, "live"),
+    ),
+    # a title naming another artist than the credited one is left as it is
+    (
+        ("Queen - Bohemian Rhapsody", ["Panic! at the Disco"]),
+        ("queen bohemian rhapsody", "panic at the disco", None, None, "original"),
+    ),
+    # a crammed feed (iTunes-Amazon Dirty): its dash is the album's; its parts key nothing
+    # a store files, and core_title reads the title as it did before the parser
+    (
+        ("Glasgow David Guetta Nothing But The Beat - The Electronic Album 5:13", None),
+        (
+            "glasgow david guetta nothing but the beat",  # "album": a tag, as ever
+            None,
+            "glasgowdavidguettanothingbutthebeat",
+            "electronicalbum513",
+            "original",
+        ),
+    ),
+    (("Plain Title", None), ("plain title", None, None, None, "original")),
+]
+
+
+def test_a_title_that_names_its_artist_is_read_by_the_title_parser(spark):
+    rows = [
+        (f"t{i}", "s", title, artists) + (None,) * 7
+        for i, ((title, artists), _) in enumerate(TITLE_CREDIT_CASES)
+    ]
+    features = build_track_features(
+        spark.createDataFrame(rows, TRACK_INPUT), generic_values={"artist": ("Various Artists",)}
+    )
+    columns = ["core_title", "primary_artist", "title_artist_key", "title_song_key", "version_type"]
+    got = {r.track_id: tuple(r[c] for c in columns) for r in features.collect()}
+    for i, ((title, artists), expected) in enumerate(TITLE_CREDIT_CASES):
+        assert got[f"t{i}"] == expected, (title, artists)
+
+
 def test_title_head_key_is_the_first_two_words(spark):
     check_column_function(
         spark,

@@ -16,6 +16,8 @@ RECORDINGS_READS = {
     "title_norm",
     "title_head_key",
     "title_first_key",
+    "title_artist_key",
+    "title_song_key",
     "title_numbers",
     "record_tokens",
     "artist_keys",
