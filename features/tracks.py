@@ -385,41 +385,54 @@ def with_title_credit(df: DataFrame, *, generic_artists: tuple[str, ...] = ()) -
     """ "Artist - Title", "Title | Artist", "Title by Artist" inside a track title, read by the
     title parser (``features.title_parser``, the video titles' parser).
 
-    Adds ``_title``, the title every title feature reads: the song's part where
-    the title's artist part names the credited artist ("Queen - Bohemian
-    Rhapsody" by Queen), else the title as it is. Where the artist field
-    credits nobody (empty, or only "Various Artists"), the parsed artist and
-    song go to ``title_artist_key`` and ``title_song_key``, which only blocking
-    reads: the title itself stays whole, because a crammed title ("Song Artist
-    Album - EP Genre 3:55") parses into nonsense, which then keys nothing.
+    Adds ``title_artist_key`` and ``title_song_key``, the compact keys of the
+    artist and the song the parser reads out of the title, where the artist
+    field credits nobody (empty, or only "Various Artists") or where the part
+    it reads as the artist is the credited one ("Queen - Bohemian Rhapsody" by
+    Queen); null elsewhere. Only blocking reads them: the title the comparisons
+    see stays whole, because a crammed title ("Song Artist Album - EP Genre
+    3:55") parses into nonsense, which then keys nothing.
     """
     credited = drop_generic(split_artist_names(F.col("artists")), generic_artists)
+    credit_key = F.col("_credit_key")
+    # parsed: a title of that shape whose record credits nobody, or whose title holds
+    # the credited artist's key; the others skip every stage of the parser and read
+    # the credited names only where the title has that shape
     shaped = F.col("title").rlike(TITLE_CREDIT_SHAPE)
+    candidate = F.col("_shaped") & (
+        credit_key.isNull() | (F.instr(compact_key(normalize_text(F.col("title"))), credit_key) > 0)
+    )
     parsed = parse_title(
-        df.withColumn("_credit_key", compact_key(F.get(credited, 0))),
-        F.when(shaped, fold_case_and_accents(F.col("title"))),
-        F.col("_credit_key"),
-    ).withColumn("_title_artist_key", first_artist_key(F.col("_artist_part")))
-    named = F.coalesce(F.col("_title_artist_key") == F.col("_credit_key"), F.lit(False))
-    uncredited = F.col("_credit_key").isNull() & F.col("_song_part").isNotNull()
+        df.withColumn("_shaped", shaped)
+        .withColumn("_credit_key", F.when(F.col("_shaped"), compact_key(F.get(credited, 0))))
+        .withColumn("_parsed", F.coalesce(candidate, F.lit(False))),
+        fold_case_and_accents(F.col("title")),
+        credit_key,
+        where=F.col("_parsed"),
+    )
+    artist_key = F.when(F.col("_parsed"), first_artist_key(F.col("_artist_part")))
+    kept = (
+        F.col("_parsed")
+        & F.col("_song_part").isNotNull()
+        & (credit_key.isNull() | F.coalesce(F.col("title_artist_key") == credit_key, F.lit(False)))
+    )
     return (
-        parsed.withColumn("_title", F.when(named, F.col("_song_part")).otherwise(F.col("title")))
-        .withColumn("title_artist_key", F.when(uncredited, F.col("_title_artist_key")))
+        parsed.withColumn("title_artist_key", artist_key)
+        .withColumn("title_artist_key", F.when(kept, F.col("title_artist_key")))
         .withColumn(
             "title_song_key",
             F.when(
                 F.col("title_artist_key").isNotNull(), compact_key(core_title(F.col("_song_part")))
             ),
         )
-        .drop("_parts", "_artist_part", "_song_part", "_credit_key", "_title_artist_key")
+        .drop("_parts", "_artist_part", "_song_part", "_credit_key", "_parsed", "_shaped")
     )
 
 
 def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) -> DataFrame:
-    """Needs ``_title`` (with_title_credit)."""
-    tags = title_tags(F.col("_title"))
+    tags = title_tags(F.col("title"))
     return (
-        df.withColumn("title_norm", normalize_text(F.col("_title")))
+        df.withColumn("title_norm", normalize_text(F.col("title")))
         .withColumn("_tags", tags)
         .withColumn("version_type", version_type(F.col("_tags"), F.col("artists")))
         .withColumn(
@@ -431,7 +444,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
             F.when(F.col("version_type") != "original", version_words(F.col("_tags"))),
         )
         .withColumn("version_words_text", F.array_join("version_words", " "))
-        .withColumn("core_title", core_title(F.col("_title"), generic_titles))
+        .withColumn("core_title", core_title(F.col("title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))
         # a generic title ("Track 1", "Intro": core_title null) keys nothing
@@ -449,7 +462,7 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
 
 def with_artist_features(df: DataFrame, *, generic_artists: tuple[str, ...] = ()) -> DataFrame:
     credited = drop_generic(split_artist_names(F.col("artists")), generic_artists)
-    from_title = drop_generic(featured_in_title(F.col("_title")), generic_artists)
+    from_title = drop_generic(featured_in_title(F.col("title")), generic_artists)
     return (
         df.withColumn("_credited", credited)
         .withColumn("artists_norm", F.array_distinct(F.concat("_credited", from_title)))
@@ -495,14 +508,26 @@ def with_identifier_features(df: DataFrame, *, generic_albums: tuple[str, ...] =
 
 
 def build_track_features(
-    tracks: DataFrame, *, generic_values: Mapping[str, tuple[str, ...]] | None = None
+    tracks: DataFrame,
+    *,
+    generic_values: Mapping[str, tuple[str, ...]] | None = None,
+    title_credit: bool = False,
 ) -> DataFrame:
-    """TRACK_INPUT -> TRACK_FEATURES: the comparison-ready view of each track."""
+    """TRACK_INPUT -> TRACK_FEATURES: the comparison-ready view of each track.
+
+    ``title_credit``: read the artist and song out of titles that name them
+    (with_title_credit); else ``title_artist_key`` and ``title_song_key`` are null.
+    """
     generic = generic_values or {}
     generic_artists = tuple(generic.get("artist", ()))
+    if title_credit:
+        tracks = with_title_credit(tracks, generic_artists=generic_artists)
+    else:
+        tracks = tracks.withColumn("title_artist_key", F.lit(None).cast("string")).withColumn(
+            "title_song_key", F.lit(None).cast("string")
+        )
     feats = (
-        tracks.transform(with_title_credit, generic_artists=generic_artists)
-        .transform(with_title_features, generic_titles=tuple(generic.get("title", ())))
+        tracks.transform(with_title_features, generic_titles=tuple(generic.get("title", ())))
         .transform(with_artist_features, generic_artists=generic_artists)
         .transform(with_identifier_features, generic_albums=tuple(generic.get("album", ())))
     )

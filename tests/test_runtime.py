@@ -89,7 +89,10 @@ def test_unknown_entity_is_a_clear_error():
         ("entities.recordings.clustering.max_group_size=-3", "must be at least 2, got -3"),
         ("spark.shuffle_partitions=-1", "expected a positive int or 'auto', got -1"),
         ("entities.videos.link.threshold=1.5", "entities.videos.link.threshold: must be in (0, 1)"),
-        ("entities.videos.kind=graph", "entities.videos.kind: must be one of dedupe, link, derived"),
+        (
+            "entities.videos.kind=graph",
+            "entities.videos.kind: must be one of dedupe, link, derived",
+        ),
     ],
 )
 def test_unknown_keys_and_out_of_range_values_are_refused(override, message):
@@ -139,7 +142,9 @@ def test_a_hostile_run_id_replaces_only_its_own_rows(spark, tmp_path):
 
     path = str(tmp_path / "shared")
     schema = "entity_type string, run_id string, value int"
-    write_table(spark.createDataFrame([("e", "r1", 1), ("e", "r2", 2), ("f", "r1", 3)], schema), path)
+    write_table(
+        spark.createDataFrame([("e", "r1", 1), ("e", "r2", 2), ("f", "r1", 3)], schema), path
+    )
     hostile = "x' OR '1'='1"
     write_table(
         spark.createDataFrame([("e", hostile, 9)], schema),
@@ -164,3 +169,24 @@ def test_a_rerun_logs_into_the_mlflow_run_it_opened(tmp_path):
         pass
     assert again.info.run_id == first.info.run_id
     assert other.info.run_id != first.info.run_id
+
+
+def test_an_entitys_feature_options_reach_its_feature_builder(spark):
+    from features.schemas import TRACK_INPUT
+    from jobs.stages.features import features_of
+
+    rows = [("t1", "s", "Queen - Bohemian Rhapsody", ["Various Artists"]) + (None,) * 7]
+    keys = {}
+    for value in ("false", "true"):
+        cfg = load_config(
+            "local", overrides=[f"entities.recordings.feature_options.title_credit={value}"]
+        )
+        entity = cfg.entity("recordings")
+        assert dict(entity.feature_options) == {"title_credit": value == "true"}
+        features, _ = features_of(spark.createDataFrame(rows, TRACK_INPUT), entity, "run-1")
+        keys[value] = features.select("title_artist_key", "title_song_key").first()
+    assert tuple(keys["false"]) == (None, None)
+    assert tuple(keys["true"]) == ("queen", "bohemianrhapsody")
+    cfg = load_config("local", overrides=["entities.recordings.feature_options.title_credits=true"])
+    with pytest.raises(ConfigError, match=r"title_credits is not an option of .*title_credit"):
+        features_of(spark.createDataFrame(rows, TRACK_INPUT), cfg.entity("recordings"), "run-1")

@@ -220,6 +220,9 @@ class EntityConfig:
     training: TrainingConfig
     generic_values: Mapping[str, tuple[str, ...]]
     golden: GoldenConfig | None
+    # keyword arguments of the feature builder beyond generic_values (the builder's
+    # docstring lists them): what a catalog's shape asks of its features
+    feature_options: Mapping[str, Any] = field(default_factory=dict)
     golden_table: str | None = None
     labelled_pairs_table: str | None = None  # golden as pairs: <id>_l, <id>_r, label, split
     # "module:function" giving a Column that shows a record to a person (error reports)
@@ -421,7 +424,7 @@ class _Reader:
 
 
 def suggestion(path: str, known: Sequence[str]) -> str:
-    """ (did you mean <nearest known key>?), or nothing when no key is close."""
+    """(did you mean <nearest known key>?), or nothing when no key is close."""
     import difflib
 
     close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
@@ -477,9 +480,7 @@ def _golden(r: _Reader, p: str) -> GoldenConfig | None:
         truth_column=r.get(f"{p}.golden.truth_column", str),
         kind_column=r.get(f"{p}.golden.kind_column", str, default=None),
         base_kind=r.get(f"{p}.golden.base_kind", str, default=None),
-        relations=dict(
-            r.get(f"{p}.golden.relations", dict, default={}, free_form=True) or {}
-        ),
+        relations=dict(r.get(f"{p}.golden.relations", dict, default={}, free_form=True) or {}),
     )
 
 
@@ -496,7 +497,14 @@ def _products(r: _Reader, p: str) -> ProductsConfig | None:
 
 # roles every entity may name under tables (more come from derived inputs and products)
 STANDARD_TABLES = (
-    "input", "golden", "features", "pairs", "labelled_pairs", "groups", "id_history", "matches",
+    "input",
+    "golden",
+    "features",
+    "pairs",
+    "labelled_pairs",
+    "groups",
+    "id_history",
+    "matches",
     "unmatched",
 )
 
@@ -578,6 +586,7 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         labelled_pairs_table=labelled_pairs,
         training=_training(r, p),
         generic_values={k: tuple(v) for k, v in generic.items()},
+        feature_options=dict(r.get(f"{p}.feature_options", dict, default={}, free_form=True) or {}),
         golden=_golden(r, p),
         link_type=link_type,
         group_column=r.get(f"{p}.group_column", str) if clustered else None,
@@ -604,7 +613,9 @@ def _check_references(r: _Reader, entities: Mapping[str, EntityConfig]) -> None:
         if target not in entities:
             r.problems.append(f"{key}: unknown entity {target!r} (configured: {sorted(entities)})")
         elif not entities[target].clustered:
-            r.problems.append(f"{key}: {target!r} is a {entities[target].kind} entity, not clustered")
+            r.problems.append(
+                f"{key}: {target!r} is a {entities[target].kind} entity, not clustered"
+            )
 
 
 def _lifecycle(r: _Reader) -> LifecycleConfig:

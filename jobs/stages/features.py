@@ -7,12 +7,13 @@ features and groups, whose columns its config names).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import asdict, dataclass
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from features.errors import ResolutionError
+from features.errors import ConfigError, ResolutionError
 from features.quality import RECORD_EXCLUDED, split_bad_input
 from features.schemas import conform
 from jobs.runtime.config import AppConfig, EntityConfig
@@ -123,7 +124,16 @@ def features_of(raw: DataFrame, entity: EntityConfig, run_id: str) -> tuple[Data
         field_rules=field_rules,
     )
     builder = import_named(entity.feature_builder)
-    return builder(usable, generic_values=entity.generic_values), quarantine
+    parameters = inspect.signature(builder).parameters.values()
+    accepted = {p.name for p in parameters if p.kind is p.KEYWORD_ONLY} - {"generic_values"}
+    unknown = sorted(set(entity.feature_options) - accepted)
+    if unknown:
+        raise ConfigError(
+            f"entities.{entity.name}.feature_options: {', '.join(unknown)} is not an option of "
+            f"{entity.feature_builder} (it takes: {', '.join(sorted(accepted)) or 'none'})"
+        )
+    features = builder(usable, generic_values=entity.generic_values, **entity.feature_options)
+    return features, quarantine
 
 
 def build_features(

@@ -365,22 +365,22 @@ def test_record_tokens_are_the_words_of_title_and_artists_wherever_they_sit(spar
 
 
 # (title, artists) -> (core_title, primary_artist, title_artist_key, title_song_key,
-# version_type): the title parser's reading of a track title
+# version_type): the title parser's reading of a track title (title_credit on)
 TITLE_CREDIT_CASES = [
-    # the title repeats the credited artist: the song is what remains
+    # the title repeats the credited artist: its song part keys blocking
     (
         ("Queen - Bohemian Rhapsody", ["Queen"]),
-        ("bohemian rhapsody", "queen", None, None, "original"),
+        ("queen bohemian rhapsody", "queen", "queen", "bohemianrhapsody", "original"),
     ),
     (
         ("Queen - Bohemian Rhapsody (Live Aid 1985)", ["Queen"]),
-        ("bohemian rhapsody", "queen", None, None, "live"),
+        ("queen bohemian rhapsody", "queen", "queen", "bohemianrhapsody", "live"),
     ),
     (
         ("Summer (feat. Ellie) | Calvin Harris", ["Calvin Harris"]),
-        ("summer", "calvin harris", None, None, "original"),
+        ("summer calvin harris", "calvin harris", "calvinharris", "summer", "original"),
     ),
-    # an artist field that credits nobody: the title stays whole, its parts key blocking
+    # an artist field that credits nobody: the parsed artist and song key blocking
     (
         ("Queen - Bohemian Rhapsody", ["Various Artists"]),
         ("queen bohemian rhapsody", None, "queen", "bohemianrhapsody", "original"),
@@ -399,17 +399,17 @@ TITLE_CREDIT_CASES = [
         ("Bohemian Rhapsody - Live at Wembley 1986", None),
         ("bohemian rhapsody", None, None, None, "live"),
     ),
-    # a title naming another artist than the credited one is left as it is
+    # a title naming another artist than the credited one keys nothing
     (
         ("Queen - Bohemian Rhapsody", ["Panic! at the Disco"]),
         ("queen bohemian rhapsody", "panic at the disco", None, None, "original"),
     ),
     # a crammed feed (iTunes-Amazon Dirty): its dash is the album's; its parts key nothing
-    # a store files, and core_title reads the title as it did before the parser
+    # a store files ("album": a tag to core_title, as ever)
     (
         ("Glasgow David Guetta Nothing But The Beat - The Electronic Album 5:13", None),
         (
-            "glasgow david guetta nothing but the beat",  # "album": a tag, as ever
+            "glasgow david guetta nothing but the beat",
             None,
             "glasgowdavidguettanothingbutthebeat",
             "electronicalbum513",
@@ -417,21 +417,38 @@ TITLE_CREDIT_CASES = [
         ),
     ),
     (("Plain Title", None), ("plain title", None, None, None, "original")),
+    ((None, None), (None, None, None, None, "original")),
 ]
+CREDIT_COLUMNS = ["core_title", "primary_artist", "title_artist_key", "title_song_key"]
 
 
-def test_a_title_that_names_its_artist_is_read_by_the_title_parser(spark):
+def _title_credit_features(spark, title_credit: bool) -> dict:
     rows = [
         (f"t{i}", "s", title, artists) + (None,) * 7
         for i, ((title, artists), _) in enumerate(TITLE_CREDIT_CASES)
     ]
     features = build_track_features(
-        spark.createDataFrame(rows, TRACK_INPUT), generic_values={"artist": ("Various Artists",)}
+        spark.createDataFrame(rows, TRACK_INPUT),
+        generic_values={"artist": ("Various Artists",)},
+        title_credit=title_credit,
     )
-    columns = ["core_title", "primary_artist", "title_artist_key", "title_song_key", "version_type"]
-    got = {r.track_id: tuple(r[c] for c in columns) for r in features.collect()}
+    columns = [*CREDIT_COLUMNS, "version_type"]
+    return {r.track_id: tuple(r[c] for c in columns) for r in features.collect()}
+
+
+def test_a_title_that_names_its_artist_is_read_by_the_title_parser(spark):
+    got = _title_credit_features(spark, title_credit=True)
+    assert len(got) == len(TITLE_CREDIT_CASES)  # every record kept, parsed or not
     for i, ((title, artists), expected) in enumerate(TITLE_CREDIT_CASES):
         assert got[f"t{i}"] == expected, (title, artists)
+
+
+def test_without_title_credit_the_parser_keys_nothing_and_the_rest_is_the_same(spark):
+    on, off = (_title_credit_features(spark, title_credit=v) for v in (True, False))
+    assert {k: (v[2], v[3]) for k, v in off.items()} == {k: (None, None) for k in on}
+    assert {k: (v[0], v[1], v[4]) for k, v in off.items()} == {
+        k: (v[0], v[1], v[4]) for k, v in on.items()
+    }
 
 
 def test_title_head_key_is_the_first_two_words(spark):
