@@ -321,9 +321,9 @@ def parse_title(
     ``song_first`` turns the separator's default round (covers). Each stage is
     a column of its own so that Spark plans every step once instead of copying
     it into each later expression. ``where``: only these rows are parsed, the
-    others get nulls; every stage is guarded, so a row left out costs one test
-    (the stages' higher-order functions are interpreted, not generated code: on
-    every row of a track catalog they nearly doubled the feature stage).
+    others get nulls; every stage is guarded, so a row left out runs none of
+    the parser's functions (the code is still generated into the caller's
+    stage: see features.tracks.with_title_credit for what that costs).
     """
     col = F.col
     stages = [
