@@ -424,7 +424,7 @@ class _Reader:
 
 
 def suggestion(path: str, known: Sequence[str]) -> str:
-    """(did you mean <nearest known key>?), or nothing when no key is close."""
+    """ (did you mean <nearest known key>?), or nothing when no key is close."""
     import difflib
 
     close = difflib.get_close_matches(path, known, n=1, cutoff=0.6)
@@ -480,7 +480,9 @@ def _golden(r: _Reader, p: str) -> GoldenConfig | None:
         truth_column=r.get(f"{p}.golden.truth_column", str),
         kind_column=r.get(f"{p}.golden.kind_column", str, default=None),
         base_kind=r.get(f"{p}.golden.base_kind", str, default=None),
-        relations=dict(r.get(f"{p}.golden.relations", dict, default={}, free_form=True) or {}),
+        relations=dict(
+            r.get(f"{p}.golden.relations", dict, default={}, free_form=True) or {}
+        ),
     )
 
 
@@ -497,14 +499,7 @@ def _products(r: _Reader, p: str) -> ProductsConfig | None:
 
 # roles every entity may name under tables (more come from derived inputs and products)
 STANDARD_TABLES = (
-    "input",
-    "golden",
-    "features",
-    "pairs",
-    "labelled_pairs",
-    "groups",
-    "id_history",
-    "matches",
+    "input", "golden", "features", "pairs", "labelled_pairs", "groups", "id_history", "matches",
     "unmatched",
 )
 
@@ -613,9 +608,7 @@ def _check_references(r: _Reader, entities: Mapping[str, EntityConfig]) -> None:
         if target not in entities:
             r.problems.append(f"{key}: unknown entity {target!r} (configured: {sorted(entities)})")
         elif not entities[target].clustered:
-            r.problems.append(
-                f"{key}: {target!r} is a {entities[target].kind} entity, not clustered"
-            )
+            r.problems.append(f"{key}: {target!r} is a {entities[target].kind} entity, not clustered")
 
 
 def _lifecycle(r: _Reader) -> LifecycleConfig:

@@ -371,9 +371,9 @@ def blocking_rules() -> list:
             "AND round(l.duration_s) = round(r.duration_s) AND (l.primary_artist_key IS NULL "
             "OR r.primary_artist_key IS NULL OR l.primary_artist_key = r.primary_artist_key)"
         ),
-        # A record whose artist field credits nobody and whose title reads "Artist - Title"
-        # (features.tracks.with_title_credit) against the song and artist in their fields;
-        # both ways round, as a dedupe pairs each two records once, in id order.
+        # A title that reads "Artist - Title" where the artist field credits nobody or that
+        # artist (features.tracks.with_title_credit) against the song and artist in their
+        # fields; both ways round, as a dedupe pairs each two records once, in id order.
         CustomRule(
             "l.title_song_key = r.core_title_key AND l.title_artist_key = r.primary_artist_key"
         ),
