@@ -1,8 +1,18 @@
-"""Identifiers of works: the ISWC (International Standard Musical Work Code).
+"""Identifiers of works and of the people credited on them: ISWC, IPI name number, ISNI.
 
-T-DDD.DDD.DDD-C: nine work digits and a check digit C = (10 - (1 + sum of
-i * d_i over the nine digits, i = 1..9) mod 10) mod 10. Column helpers for
-the features and quality rules, plain-Python ones for generators and tests.
+- ISWC (International Standard Musical Work Code), T-DDD.DDD.DDD-C: nine
+  work digits and a check digit C = (10 - (1 + sum of i * d_i over the nine
+  digits, i = 1..9) mod 10) mod 10.
+- IPI name number (CISAC's Interested Parties Information), eleven digits:
+  nine and a two-digit check, mod 101 over the nine weighted 10, 9, ..., 2:
+  r = sum mod 101, check = (101 - r) mod 100 (00 when r is 0). Often written
+  without its leading zeros: those are put back.
+- ISNI (ISO 27729, International Standard Name Identifier), sixteen
+  characters, usually in groups of four: fifteen digits and an ISO 7064
+  MOD 11-2 check character (X for 10), as ORCID iDs.
+
+Column helpers for the features and quality rules, plain-Python ones for
+generators and tests.
 """
 
 from __future__ import annotations
@@ -74,3 +84,76 @@ def format_iswc(normalized: str) -> str:
         )
     d = cleaned[1:]
     return f"T-{d[0:3]}.{d[3:6]}.{d[6:9]}-{d[9]}"
+
+
+IPI_PATTERN = r"^[0-9]{11}$"
+ISNI_PATTERN = r"^[0-9]{15}[0-9X]$"
+_ID_SEPARATORS = r"[\s.\-]"
+
+
+class InvalidPartyIdError(ResolutionError, ValueError):
+    """A value handed to the pure-Python IPI or ISNI helpers is not of the shape they take."""
+
+
+def normalize_ipi(raw: Column) -> Column:
+    """'00052210040' / '522 100 40' / '52210040' -> '00052210040'; anything else -> null.
+
+    One to eleven digits once separators are gone, zero-padded to eleven; only
+    the shape is checked (``ipi_check_ok`` says whether the check digits add up).
+    """
+    cleaned = F.regexp_replace(raw, _ID_SEPARATORS, "")
+    return F.when(cleaned.rlike(r"^[0-9]{1,11}$"), F.lpad(cleaned, 11, "0"))
+
+
+def ipi_check_ok(normalized: Column) -> Column:
+    """Whether a normalised IPI name number's last two digits are its check; null if malformed."""
+    weighted = sum(
+        (F.lit(10 - i) * F.substring(normalized, i + 1, 1).cast("int") for i in range(9)),
+        F.lit(0),
+    )
+    remainder = weighted % 101
+    expected = F.when(remainder == 0, F.lit(0)).otherwise((F.lit(101) - remainder) % 100)
+    return F.when(
+        normalized.rlike(IPI_PATTERN), expected == F.substring(normalized, 10, 2).cast("int")
+    )
+
+
+def ipi_check(nine_digits: str) -> str:
+    """The two check digits of an IPI name number's first nine ("000522100" -> "40")."""
+    if not re.fullmatch(r"[0-9]{9}", nine_digits):
+        raise InvalidPartyIdError(
+            f"an IPI name number starts with nine digits, got {nine_digits!r}; "
+            "pass the eleven-digit number without its last two"
+        )
+    remainder = sum((10 - i) * int(d) for i, d in enumerate(nine_digits)) % 101
+    return f"{(101 - remainder) % 100 if remainder else 0:02d}"
+
+
+def normalize_isni(raw: Column) -> Column:
+    """'0000 0001 2281 955X' / 'ISNI 000000012281955x' -> '000000012281955X'; else null."""
+    cleaned = F.regexp_replace(F.upper(F.regexp_replace(raw, _ID_SEPARATORS, "")), r"^ISNI", "")
+    return F.when(cleaned.rlike(ISNI_PATTERN), cleaned)
+
+
+def isni_check_ok(normalized: Column) -> Column:
+    """Whether a normalised ISNI's last character is its MOD 11-2 check; null if malformed."""
+    total = F.lit(0)
+    for i in range(15):  # ISO 7064 MOD 11-2: t = (t + d) * 2 over the digits, left to right
+        total = ((total + F.substring(normalized, i + 1, 1).cast("int")) * 2) % 11
+    value = (F.lit(12) - total) % 11
+    expected = F.when(value == 10, F.lit("X")).otherwise(value.cast("string"))
+    return F.when(normalized.rlike(ISNI_PATTERN), expected == F.substring(normalized, 16, 1))
+
+
+def isni_check(fifteen_digits: str) -> str:
+    """The check character of an ISNI's first fifteen digits ("000000012281955" -> "X")."""
+    if not re.fullmatch(r"[0-9]{15}", fifteen_digits):
+        raise InvalidPartyIdError(
+            f"an ISNI starts with fifteen digits, got {fifteen_digits!r}; "
+            "pass the sixteen characters without the last"
+        )
+    total = 0
+    for d in fifteen_digits:
+        total = (total + int(d)) * 2 % 11
+    value = (12 - total) % 11
+    return "X" if value == 10 else str(value)

@@ -7,13 +7,20 @@ wrong with which record and field, and what was done about it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from features.identifiers import iswc_check_digit_ok, normalize_iswc
+from features.identifiers import (
+    ipi_check_ok,
+    isni_check_ok,
+    iswc_check_digit_ok,
+    normalize_ipi,
+    normalize_isni,
+    normalize_iswc,
+)
 from features.schemas import QUARANTINE
 
 RECORD_EXCLUDED = "record_excluded"
@@ -160,16 +167,51 @@ def title_required() -> RecordRule:
     return RecordRule("title", is_blank("title"), "null or empty title: nothing to match on")
 
 
-def iswc_rules(column: str = "iswc") -> list[FieldRule]:
-    """A present ISWC of the wrong shape, or with a wrong check digit, is nulled (two reasons)."""
+def _identifier_rules(
+    column: str,
+    normalize: Callable[[Column], Column],
+    check_ok: Callable[[Column], Column],
+    shape: str,
+    check: str,
+) -> list[FieldRule]:
+    """A present identifier of the wrong shape, or whose check fails, is nulled (two reasons)."""
     raw = F.col(column)
     present = F.coalesce(F.length(F.trim(raw)) > 0, F.lit(False))
-    iswc = normalize_iswc(raw)
+    normalized = normalize(raw)
     return [
-        FieldRule(column, present & iswc.isNull(), "invalid ISWC (expected T-DDD.DDD.DDD-C)"),
-        FieldRule(
-            column,
-            F.coalesce(~iswc_check_digit_ok(iswc), F.lit(False)),
-            "invalid ISWC: the check digit does not match its nine digits",
-        ),
+        FieldRule(column, present & normalized.isNull(), shape),
+        FieldRule(column, F.coalesce(~check_ok(normalized), F.lit(False)), check),
     ]
+
+
+def iswc_rules(column: str = "iswc") -> list[FieldRule]:
+    """A present ISWC of the wrong shape, or with a wrong check digit, is nulled (two reasons)."""
+    return _identifier_rules(
+        column,
+        normalize_iswc,
+        iswc_check_digit_ok,
+        "invalid ISWC (expected T-DDD.DDD.DDD-C)",
+        "invalid ISWC: the check digit does not match its nine digits",
+    )
+
+
+def ipi_rules(column: str = "ipi") -> list[FieldRule]:
+    """A present IPI name number of the wrong shape, or failing its mod-101 check, is nulled."""
+    return _identifier_rules(
+        column,
+        normalize_ipi,
+        ipi_check_ok,
+        "invalid IPI name number (expected up to 11 digits)",
+        "invalid IPI name number: its last two digits are not the mod-101 check of the nine",
+    )
+
+
+def isni_rules(column: str = "isni") -> list[FieldRule]:
+    """A present ISNI of the wrong shape, or failing its MOD 11-2 check, is nulled."""
+    return _identifier_rules(
+        column,
+        normalize_isni,
+        isni_check_ok,
+        "invalid ISNI (expected 16 characters: 15 digits and a check digit or X)",
+        "invalid ISNI: the last character is not the MOD 11-2 check of the fifteen digits",
+    )
