@@ -294,6 +294,7 @@ def merge_changes(
     insert_only: bool = False,
     compare: Sequence[str] = (),
     metadata: Mapping[str, Any] | None = None,
+    few_upserts: bool = False,
 ) -> None:
     """Apply row changes to a Delta table in one MERGE commit.
 
@@ -309,6 +310,10 @@ def merge_changes(
     read as every row deleted and inserted to a delta-rs change-feed reader).
     ``metadata`` goes into the commit's userMetadata (JSON). A MERGE rather
     than an overwrite, so the change feed shows only what changed.
+    ``few_upserts``: the upserts' keys are few enough to broadcast (a
+    delivery's), so the comparison reads only the target rows with those keys
+    instead of shuffling the whole table (the 6.1M pairs of 1M tracks with
+    their comparison levels: 51 s against 5 s for 98k upserts).
     """
     from delta.tables import DeltaTable
 
@@ -322,6 +327,8 @@ def merge_changes(
     if compare:
         same = [*keys, *compare]
         target = DeltaTable.forPath(spark, path).toDF()
+        if few_upserts:
+            target = target.join(F.broadcast(upsert_keys.distinct()), list(keys), "left_semi")
         target = target.select(*[F.col(c).alias(f"_t_{c}") for c in same])
         upserts = upserts.join(
             target, [upserts[c].eqNullSafe(target[f"_t_{c}"]) for c in same], "left_anti"

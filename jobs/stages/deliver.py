@@ -366,6 +366,7 @@ def _deliver(
             deletes=old_touching,
             compare=["match_weight", "match_probability", "comparison_levels"],
             metadata={DRIFT_KEY: drift, "run_id": run_id},
+            few_upserts=True,
         )
         gc = entity.group_column
         merge_changes(
@@ -375,6 +376,7 @@ def _deliver(
             upserts=conform(groups, c.groups),
             deletes=gone,
             compare=[gc, "group_size", f"representative_{idc}"],
+            few_upserts=True,
         )
         write_id_history(cfg, entity, history, run_id)
     return DeliveryResult(
