@@ -26,7 +26,7 @@ from features.errors import ResolutionError
 from features.text import blank_to_null
 
 ISWC_PATTERN = r"^T[0-9]{10}$"
-_ISWC_SEPARATORS = r"[\s.\-]"
+_SEPARATORS = r"[\s.\-]"
 
 
 class InvalidIswcError(ResolutionError, ValueError):
@@ -38,7 +38,7 @@ def normalize_iswc(raw: Column) -> Column:
 
     Only the shape is checked; ``iswc_check_digit_ok`` says whether the digits add up.
     """
-    cleaned = F.upper(F.regexp_replace(raw, _ISWC_SEPARATORS, ""))
+    cleaned = F.upper(F.regexp_replace(raw, _SEPARATORS, ""))
     return F.when(cleaned.rlike(ISWC_PATTERN), cleaned)
 
 
@@ -77,7 +77,7 @@ def iswc_check_digit(nine_digits: str) -> int:
 
 def format_iswc(normalized: str) -> str:
     """'T0345246801' -> 'T-034.524.680-1', the printed form; separators in the input are fine."""
-    cleaned = re.sub(_ISWC_SEPARATORS, "", normalized).upper()
+    cleaned = re.sub(_SEPARATORS, "", normalized).upper()
     if not re.fullmatch(ISWC_PATTERN, cleaned):
         raise InvalidIswcError(
             f"not an ISWC: {normalized!r}; expected 'T' and ten digits, e.g. 'T-034.524.680-1'"
@@ -88,7 +88,6 @@ def format_iswc(normalized: str) -> str:
 
 IPI_PATTERN = r"^[0-9]{11}$"
 ISNI_PATTERN = r"^[0-9]{15}[0-9X]$"
-_ID_SEPARATORS = r"[\s.\-]"
 
 
 class InvalidPartyIdError(ResolutionError, ValueError):
@@ -101,7 +100,7 @@ def normalize_ipi(raw: Column) -> Column:
     One to eleven digits once separators are gone, zero-padded to eleven; only
     the shape is checked (``ipi_check_ok`` says whether the check digits add up).
     """
-    cleaned = F.regexp_replace(raw, _ID_SEPARATORS, "")
+    cleaned = F.regexp_replace(raw, _SEPARATORS, "")
     return F.when(cleaned.rlike(r"^[0-9]{1,11}$"), F.lpad(cleaned, 11, "0"))
 
 
@@ -131,7 +130,7 @@ def ipi_check(nine_digits: str) -> str:
 
 def normalize_isni(raw: Column) -> Column:
     """'0000 0001 2281 955X' / 'ISNI 000000012281955x' -> '000000012281955X'; else null."""
-    cleaned = F.regexp_replace(F.upper(F.regexp_replace(raw, _ID_SEPARATORS, "")), r"^ISNI", "")
+    cleaned = F.regexp_replace(F.upper(F.regexp_replace(raw, _SEPARATORS, "")), r"^ISNI", "")
     return F.when(cleaned.rlike(ISNI_PATTERN), cleaned)
 
 

@@ -30,7 +30,7 @@ REAL_ISNIS = (
 
 def test_ipi_check_of_a_real_number():
     assert ipi_check(REAL_IPI[:9]) == REAL_IPI[9:]
-    # a remainder of 0 gives check 00, not 101 (nine zeros: the all-zero number)
+    # a remainder of 0 gives check 00, not (101 - 0) mod 100 = 01 (nine zeros)
     assert ipi_check("000000000") == "00"
 
 
