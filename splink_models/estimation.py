@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
 from splink import Linker, block_on
 from splink.backends.spark import SparkAPI
 from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
@@ -186,3 +188,66 @@ def share_m(linker: Linker, shared: dict[str, Sequence[str]]) -> None:
         total = sum(lv.m_probability for lv in levels)
         for level in levels:
             level.m_probability = total
+
+
+@dataclass(frozen=True)
+class DistinctU:
+    """u of some comparisons, sampled among records an identifier says are different entities.
+
+    Splink samples u from random pairs on the assumption that nearly all are
+    non-matches. Where an entity stands for many records (a person: one record
+    per spelling and artist worked with), random pairs hold matches at the
+    prior's rate, and the sampled u of a strong level comes out as prior x m,
+    cancelling the prior. Records that carry ``column`` (an identifier unique
+    per entity, e.g. an IPI), one per value, are different entities pair by
+    pair: u sampled among them is the rate at which two *different* entities
+    agree. A model package declares it as ``DISTINCT_U``; ``comparisons`` are
+    the output column names whose levels take it. A level not observed among
+    those pairs keeps the u its settings fix; below ``min_records`` distinct
+    values nothing is changed.
+    """
+
+    column: str
+    id_column: str
+    comparisons: tuple[str, ...]
+    min_records: int = 200
+
+
+def distinct_records(features: DataFrame, spec: DistinctU) -> DataFrame:
+    """One record per value of ``spec.column`` (the smallest id), nulls out."""
+    first = Window.partitionBy(spec.column).orderBy(spec.id_column)
+    return (
+        features.where(F.col(spec.column).isNotNull())
+        .withColumn("_first", F.row_number().over(first))
+        .where("_first = 1")
+        .drop("_first")
+    )
+
+
+def apply_distinct_u(
+    trainer: Linker, sampler: Linker, spec: DistinctU, *, seed: int, max_pairs: int
+) -> dict[str, list[float | None]]:
+    """Sample u on ``sampler`` (a linker over ``distinct_records``) and set it on ``trainer``.
+
+    The levels keep ``fix_u_probability``: the u sampling and EM that follow
+    leave them as set. Returns the u set per comparison (None: kept).
+    """
+    for comparison in sampler._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            level._fix_u_probability = False
+    sampler.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    sampled = {c.output_column_name: c for c in sampler._settings_obj.comparisons}
+    out: dict[str, list[float | None]] = {}
+    for comparison in trainer._settings_obj.comparisons:
+        if comparison.output_column_name not in spec.comparisons:
+            continue
+        source = sampled[comparison.output_column_name]._comparison_levels_excluding_null
+        out[comparison.output_column_name] = []
+        for level, other in zip(comparison._comparison_levels_excluding_null, source, strict=True):
+            observed = other._has_estimated_u_values and other._trained_u_median
+            u = float(other._trained_u_median) if observed else None
+            if u is not None and not level._is_else_level:
+                level.u_probability = u
+                level._fix_u_probability = True
+            out[comparison.output_column_name].append(u)
+    return out

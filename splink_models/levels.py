@@ -10,6 +10,11 @@ def fixed_m(level, m: float):
     return level.configure(m_probability=m, fix_m_probability=True)
 
 
+def fixed_u(level, u: float):
+    """A level whose u is known from the domain: m is learned, u is not sampled."""
+    return level.configure(u_probability=u, fix_u_probability=True)
+
+
 def fixed_mu(level, m: float, u: float):
     """A level kept as weak evidence by design: both m and u fixed."""
     return level.configure(

@@ -6,6 +6,7 @@ An entity's model package supplies the comparisons and blocking rules;
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from pyspark.sql import DataFrame, SparkSession
@@ -15,6 +16,9 @@ from features.errors import ResolutionError
 from splink_models.dialect import to_dialect
 from splink_models.duckdb_backend import driver_linker
 from splink_models.estimation import (
+    DistinctU,
+    apply_distinct_u,
+    distinct_records,
     estimate_m_from_labels,
     estimate_parameters,
     neutralise_untrained_levels,
@@ -24,6 +28,8 @@ from splink_models.frames import as_frames
 from splink_models.model import TrainedModel, entity_settings, model_module, token_weight_spec
 from splink_models.spark_backend import linker, model_inputs, spark_api
 from splink_models.token_weights import fit_token_weights
+
+logger = logging.getLogger(__name__)
 
 
 def train(
@@ -77,6 +83,28 @@ def train(
         trainer = linker(spark, features, settings, db_api)
     else:
         raise ValueError(f"training backend {backend!r}: expected 'spark' or 'duckdb'")
+    distinct: DistinctU | None = getattr(model_module(module), "DISTINCT_U", None)
+    if distinct is not None and isinstance(features, DataFrame):
+        subset = distinct_records(features, distinct)
+        n_distinct = subset.count()
+        if n_distinct >= distinct.min_records:
+            if backend == "duckdb":
+                sampler = driver_linker(model_inputs(subset, settings), settings)[1]
+            else:
+                sampler = linker(spark, subset, settings, db_api)
+            set_u = apply_distinct_u(
+                trainer, sampler, distinct, seed=seed, max_pairs=max_pairs_for_u
+            )
+            logger.info(
+                "u of %s sampled among %d records of distinct %s: %s",
+                ", ".join(distinct.comparisons),
+                n_distinct,
+                distinct.column,
+                "; ".join(
+                    f"{c} " + ", ".join("-" if u is None else f"{u:.2g}" for u in us)
+                    for c, us in set_u.items()
+                ),
+            )
     estimate_parameters(
         trainer,
         seed=seed,

@@ -182,6 +182,12 @@ class DerivedConfig:
     # None when that table does not exist (an optional feed)
     builder: str
     inputs: tuple[str, ...] = ()
+    # The truth of a derived record: by default what most of its source records
+    # (the source entity's group members) are in the source's golden table. With
+    # member_truth (a table role: member id, truth, kind) what most of the members
+    # that its input rows list in members_column are in that table instead.
+    members_column: str | None = None
+    member_truth: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -559,12 +565,18 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
             derived_from=r.get(f"{p}.derived_from", str),
             builder=r.get(f"{p}.builder", str),
             inputs=tuple(r.get(f"{p}.inputs", list, default=[]) or []),
+            members_column=r.get(f"{p}.members_column", str, default=None),
+            member_truth=r.get(f"{p}.member_truth", str, default=None),
         )
         if kind == "derived"
         else None
     )
     products = _products(r, p) if clustered else None
-    extra_roles = (*(derived.inputs if derived else ()), *(products.roles if products else ()))
+    extra_roles = (
+        *(derived.inputs if derived else ()),
+        *((derived.member_truth,) if derived and derived.member_truth else ()),
+        *(products.roles if products else ()),
+    )
     return EntityConfig(
         name=name,
         kind=kind,

@@ -44,7 +44,8 @@ def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> i
 
     The builder also gets each of the entity's ``inputs`` tables (None when
     one does not exist: a feed is optional). With a golden table configured,
-    the golden table is derived too (``derive_golden``). Returns the number
+    the golden table is derived too (``derive_golden``, or from the member truth
+    ``derive_golden_from_members``). Returns the number
     of input rows built.
     """
     assert entity.derived is not None
@@ -67,8 +68,56 @@ def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> i
     path = cfg.table_path(entity.input_table)
     write_table(conform(rows, contract), path, contract)
     if entity.golden_table and entity.golden is not None:
-        derive_golden(spark, cfg, entity, source, groups)
+        if entity.derived.member_truth:
+            derive_golden_from_members(spark, cfg, entity, read_table(spark, path, contract))
+        else:
+            derive_golden(spark, cfg, entity, source, groups)
     return read_table(spark, path).count()
+
+
+def _majority(
+    members: DataFrame, truth: DataFrame, *, key: str, member: str, columns: list[str]
+) -> DataFrame:
+    """(key, *columns): the truth most of each key's members have (ties: the smallest)."""
+    counts = members.join(truth, member).groupBy(key, *columns).count()
+    first = Window.partitionBy(key).orderBy(F.desc("count"), *columns)
+    return (
+        counts.withColumn("_rank", F.row_number().over(first))
+        .where("_rank = 1")
+        .select(key, *columns)
+    )
+
+
+def _golden_columns(entity: EntityConfig) -> list[str]:
+    assert entity.golden is not None
+    columns = [entity.golden.truth_column]
+    if entity.golden.kind_column:
+        columns.append(entity.golden.kind_column)
+    return columns
+
+
+def derive_golden_from_members(
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, rows: DataFrame
+) -> None:
+    """A derived record's truth: what most of the members it lists are in the member truth table.
+
+    The member truth table (role ``derived.member_truth``) keys its rows by
+    its first column; members without a row take no part, and a record none
+    of whose members has one gets no truth. Without the table nothing is
+    written.
+    """
+    assert entity.derived is not None and entity.derived.members_column and entity.golden_table
+    table, contract = entity_table(entity, entity.derived.member_truth)
+    if not table_exists(spark, cfg.table_path(table)):
+        return
+    truth = read_table(spark, cfg.table_path(table), contract)
+    member = contract.fieldNames()[0]
+    members = rows.select(entity.id_column, F.explode(entity.derived.members_column).alias(member))
+    out = _majority(
+        members, truth, key=entity.id_column, member=member, columns=_golden_columns(entity)
+    )
+    golden = contracts(entity).golden
+    write_table(with_null_fields(out, golden), cfg.table_path(entity.golden_table), golden)
 
 
 def derive_golden(
@@ -88,22 +137,15 @@ def derive_golden(
     assert entity.golden is not None and entity.golden_table
     if not source.golden_table or not table_exists(spark, cfg.table_path(source.golden_table)):
         return
-    columns = [entity.golden.truth_column]
-    if entity.golden.kind_column:
-        columns.append(entity.golden.kind_column)
+    columns = _golden_columns(entity)
     golden = read_table(spark, cfg.table_path(source.golden_table), contracts(source).golden)
-    counts = (
-        groups.select(source.id_column, source.group_column)
-        .join(golden.select(source.id_column, *columns), source.id_column)
-        .groupBy(source.group_column, *columns)
-        .count()
-    )
-    first = Window.partitionBy(source.group_column).orderBy(F.desc("count"), *columns)
-    rows = (
-        counts.withColumn("_rank", F.row_number().over(first))
-        .where("_rank = 1")
-        .select(F.col(source.group_column).alias(entity.id_column), *columns)
-    )
+    rows = _majority(
+        groups.select(source.id_column, source.group_column),
+        golden.select(source.id_column, *columns),
+        key=source.group_column,
+        member=source.id_column,
+        columns=columns,
+    ).withColumnRenamed(source.group_column, entity.id_column)
     contract = contracts(entity).golden
     # columns the source's golden table does not say stay null
     write_table(with_null_fields(rows, contract), cfg.table_path(entity.golden_table), contract)
