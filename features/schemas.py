@@ -609,7 +609,12 @@ TRACK_CREDITS = StructType(
         _f("track_id", _S),
         _f("source", _S),
         _f("name", _S),  # as the delivery spells it: "Max Martin", "Martin, Max", "M. Martin"
-        _f("role", _S),  # writer, composer, lyricist, ...
+        # writer, composer, lyricist, producer, mixer, remixer, performer, ...
+        _f("role", _S),
+        _f("credit_id", _S),  # the delivery's id of the credit (null: derived from its values)
+        _f("instrument", _S),  # a performer's instrument
+        _f("ipi", _S),  # IPI name number as delivered (features.identifiers)
+        _f("isni", _S),  # ISNI as delivered
     ]
 )
 
@@ -721,4 +726,79 @@ CONTRACTS["works"] = EntityContracts(
         "works": WORKS,
         "version_relations": VERSION_RELATIONS,
     },
+)
+
+
+# --- contributors (SongDNA) ---------------------------------------------------------
+# The people credited on tracks: one record per distinct credited name per track
+# neighbourhood (features.contributors), clustered into people.
+
+CONTRIBUTOR_INPUT = StructType(
+    [
+        _f("contributor_record_id", _S, False),  # "cr" + hash of name, IPI, ISNI, neighbourhood
+        _f("name", _S),  # as credited
+        _f("ipi", _S),  # as credited beside the name
+        _f("isni", _S),
+        _f("neighbourhood", _S),  # primary artist key of the tracks that credit it
+        _f("roles", _ARR),  # every role it is credited in (lower case)
+        _f("instruments", _ARR),  # a performer's instruments
+        _f("co_credit_keys", _ARR),  # name keys of the others credited on its tracks
+        _f("recording_group_ids", _ARR),  # its tracks' recording groups
+        _f("iswcs", _ARR),  # its tracks' valid ISWCs
+        _f("credit_ids", _ARR),  # the credits it stands for
+        _f("n_credits", _L),  # how many: credit_ids' size
+    ]
+)
+
+CONTRIBUTOR_FEATURES = StructType(
+    [
+        _f("contributor_record_id", _S, False),  # CONTRIBUTOR_INPUT's (one row each)
+        _f("name", _S),  # as credited
+        _f("name_norm", _S),  # features.contributors.normalize_person
+        _f("name_key", _S),  # name_norm without spaces
+        _f("name_tokens", _ARR),  # its words
+        _f("sorted_name_key", _S),  # its words sorted and joined: any name order
+        _f("last_name", _S),  # its last word
+        _f("initial_key", _S),  # first initial + last name ("mmartin"); one word: name_key
+        _f("initial_only", BooleanType()),  # the first name is an initial ("M. Martin")
+        _f("ipi", _S),  # 11 digits, mod-101 check valid
+        _f("isni", _S),  # 16 characters, MOD 11-2 check valid
+        _f("roles", _ARR),  # every role it is credited in (lower case)
+        _f("role_classes", _ARR),  # its role class: writing, production, performance, other
+        _f("instruments", _ARR),  # a performer's instruments
+        _f("neighbourhood", _S),  # primary artist key of the tracks that credit it
+        _f("co_credit_keys", _ARR),  # name keys of the others on its tracks (null: none)
+        _f("recording_group_ids", _ARR),  # its tracks' recording groups (null: none)
+        _f("iswcs", _ARR),  # its tracks' valid ISWCs (null: none)
+        _f("n_credits", _L),  # the credits it stands for
+    ]
+)
+
+CONTRIBUTOR_GOLDEN = StructType(
+    [
+        _f("contributor_record_id", _S, False),
+        _f("person_id", _S, False),  # same value = same person (most of its credits')
+        _f("name_variant", _S),  # how most of its credits spell the person: plain, initial, ...
+    ]
+)
+
+# one row per credit: who it names (the sample generator's truth)
+CREDIT_TRUTH = StructType(
+    [
+        _f("credit_id", _S, False),
+        _f("person_id", _S, False),
+        _f("name_variant", _S),
+    ]
+)
+
+CONTRIBUTOR_PAIRS = pairs_schema("contributor_record_id")
+CONTRIBUTOR_GROUPS = groups_schema("contributor_record_id", "contributor_id")
+
+CONTRACTS["contributors"] = EntityContracts(
+    input=CONTRIBUTOR_INPUT,
+    features=CONTRIBUTOR_FEATURES,
+    pairs=CONTRIBUTOR_PAIRS,
+    groups=CONTRIBUTOR_GROUPS,
+    golden=CONTRIBUTOR_GOLDEN,
+    extra={"credits": TRACK_CREDITS, "credit_truth": CREDIT_TRUTH},
 )

@@ -33,8 +33,11 @@ def run(spark: SparkSession, cfg: AppConfig) -> dict[str, dict[str, int]]:
     with stage("write sample tables"):
         for name, data in datasets.items():
             e = cfg.entity(cfg.sample.entities[name].partition(".")[0])
-            table, contract = entity_table(e, cfg.sample.entities[name].partition(".")[2] or "input")
-            write_table(spark.createDataFrame(data.rows, contract), cfg.table_path(table), contract)
+            table, contract = entity_table(
+                e, cfg.sample.entities[name].partition(".")[2] or "input"
+            )
+            rows = data.rows[contract.fieldNames()]  # by name: createDataFrame goes by position
+            write_table(spark.createDataFrame(rows, contract), cfg.table_path(table), contract)
             c = contracts(e)
             truth = e.golden.truth_column if e.golden and data.golden is not None else None
             if truth and e.golden_table and c.golden is not None:

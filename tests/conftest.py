@@ -155,6 +155,15 @@ def compared_releases(spark, resolved_releases):
 
 
 @pytest.fixture(scope="session")
+def resolved_contributors(spark, resolved_sample):
+    """The shared sample's credits resolved into people (SongDNA contributors).
+
+    Returns (cfg, features result, resolve result, report).
+    """
+    return _chain_on_sample(spark, resolved_sample, "contributors")
+
+
+@pytest.fixture(scope="session")
 def resolved_videos(spark, resolved_sample):
     """Music videos of the shared sample linked to its recording groups: features to evaluate.
 

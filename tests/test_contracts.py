@@ -659,7 +659,7 @@ def test_scala_fields_carry_their_descriptions(tables):
 def test_a_scala_struct_is_one_class_named_after_its_constant(tables):
     source = scala_case_classes(tables, CONTRACT_VERSION)
     assert source.count("final case class ComparisonLevel(") == 1  # COMPARISON_LEVEL
-    assert source.count("    comparison_levels: Seq[ComparisonLevel],") == 4  # the pairs tables
+    assert source.count("    comparison_levels: Seq[ComparisonLevel],") == 5  # the pairs tables
     assert "    explanation: Seq[ComparisonLevel]," in source  # video_matches
     # error_analysis' copy has nullable fields: no equal constant, a class of its own
     assert "    comparison_levels: Option[Seq[Option[ErrorAnalysisComparisonLevels]]]," in source

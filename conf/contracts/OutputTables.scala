@@ -9,8 +9,9 @@ import scala.collection.immutable.ListMap
 import org.apache.spark.sql.{DataFrame, Dataset, Encoder, Encoders, SparkSession}
 import org.apache.spark.sql.types.StructType
 
-/** The type of `recording_pairs.comparison_levels`, `release_pairs.comparison_levels`,
-  * `video_matches.explanation`, `video_pairs.comparison_levels`, `work_pairs.comparison_levels`.
+/** The type of `contributor_pairs.comparison_levels`, `recording_pairs.comparison_levels`,
+  * `release_pairs.comparison_levels`, `video_matches.explanation`, `video_pairs.comparison_levels`,
+  * `work_pairs.comparison_levels`.
   */
 final case class ComparisonLevel(
     // the model's comparison (its output column name)
@@ -29,6 +30,119 @@ final case class ErrorAnalysisComparisonLevels(
     level: Option[Int],
     // the level's weight (log2 Bayes factor), with its term-frequency adjustment
     match_weight: Option[Double]
+)
+
+/** A row of the output table `contributor_features`. */
+final case class ContributorFeatures(
+    // CONTRIBUTOR_INPUT's (one row each)
+    contributor_record_id: String,
+    // as credited
+    name: Option[String],
+    // features.contributors.normalize_person
+    name_norm: Option[String],
+    // name_norm without spaces
+    name_key: Option[String],
+    // its words
+    name_tokens: Option[Seq[Option[String]]],
+    // its words sorted and joined: any name order
+    sorted_name_key: Option[String],
+    // its last word
+    last_name: Option[String],
+    // first initial + last name ("mmartin"); one word: name_key
+    initial_key: Option[String],
+    // the first name is an initial ("M. Martin")
+    initial_only: Option[Boolean],
+    // 11 digits, mod-101 check valid
+    ipi: Option[String],
+    // 16 characters, MOD 11-2 check valid
+    isni: Option[String],
+    // every role it is credited in (lower case)
+    roles: Option[Seq[Option[String]]],
+    // its role class: writing, production, performance, other
+    role_classes: Option[Seq[Option[String]]],
+    // a performer's instruments
+    instruments: Option[Seq[Option[String]]],
+    // primary artist key of the tracks that credit it
+    neighbourhood: Option[String],
+    // name keys of the others on its tracks (null: none)
+    co_credit_keys: Option[Seq[Option[String]]],
+    // its tracks' recording groups (null: none)
+    recording_group_ids: Option[Seq[Option[String]]],
+    // its tracks' valid ISWCs (null: none)
+    iswcs: Option[Seq[Option[String]]],
+    // the credits it stands for
+    n_credits: Option[Long]
+)
+
+/** One row per resolved record with its stable group id.
+  *
+  * A row of the output table `contributor_groups`.
+  */
+final case class ContributorGroups(
+    // a resolved record (one row each)
+    contributor_record_id: String,
+    // its group's stable id: prefix + 10 base-36 digits (README "Stable ids")
+    contributor_id: String,
+    // records in the group
+    group_size: Long,
+    // the group's best-connected member (most accepted links; ties: smallest id)
+    representative_contributor_record_id: String,
+    // the run that last changed the row's group, size or representative
+    run_id: String,
+    // that run's model (<entity>-<hash of its settings>)
+    model_version: String
+)
+
+/** Scored candidate pairs of one entity type (``<id>_l`` < ``<id>_r``).
+  *
+  * A row of the output table `contributor_pairs`.
+  */
+final case class ContributorPairs(
+    // one record of the pair (the smaller id)
+    contributor_record_id_l: String,
+    // the other record (the larger id)
+    contributor_record_id_r: String,
+    // log2 Bayes factor: the prior plus every comparison's weight
+    match_weight: Double,
+    // posterior probability of one entity
+    match_probability: Double,
+    // each comparison's level and weight: the score's explanation
+    comparison_levels: Seq[ComparisonLevel],
+    // match_probability >= the entity's clustering threshold (an accepted link)
+    above_threshold: Boolean,
+    // the run that scored the pair
+    run_id: String,
+    // the scoring model's content version (<entity>-<hash of its settings>)
+    model_version: String
+)
+
+/** What happened to each id of a clustered entity's groups, run by run
+  * (splink_models.groups.carry_ids); a reader holding an old id follows merged_into.
+  *
+  * A row of the output table `contributors_id_history`.
+  */
+final case class ContributorsIdHistory(
+    // the group id
+    id: String,
+    // created, split (a new id for a part split off related_id), merged (into related_id), retired
+    // (no member left), members_moved (a kept id's members changed)
+    event: String,
+    // the id merged into, or split from (null: other events)
+    related_id: Option[String],
+    // the number the id was minted with (created, split)
+    id_seq: Option[Long],
+    // the id's members after the run
+    members: Option[Long],
+    // members it gained in the run
+    members_added: Option[Long],
+    // members it lost in the run
+    members_removed: Option[Long],
+    // the run the event happened in
+    run_id: String,
+    // that run's model
+    model_version: Option[String],
+    // when the event was recorded
+    recorded_at: java.sql.Timestamp
 )
 
 /** jobs.evaluate: the errors behind the figures. The top false positives and false negatives of one
@@ -754,6 +868,18 @@ object OutputTables {
       as(spark.read.format("delta").load(path))
   }
 
+  val contributorFeatures: Table[ContributorFeatures] =
+    Table("contributor_features", Encoders.product[ContributorFeatures])
+
+  val contributorGroups: Table[ContributorGroups] =
+    Table("contributor_groups", Encoders.product[ContributorGroups])
+
+  val contributorPairs: Table[ContributorPairs] =
+    Table("contributor_pairs", Encoders.product[ContributorPairs])
+
+  val contributorsIdHistory: Table[ContributorsIdHistory] =
+    Table("contributors_id_history", Encoders.product[ContributorsIdHistory])
+
   val errorAnalysis: Table[ErrorAnalysis] =
     Table("error_analysis", Encoders.product[ErrorAnalysis])
 
@@ -825,6 +951,10 @@ object OutputTables {
 
   /** Every output table by its name. */
   val tables: ListMap[String, Table[_ <: Product]] = ListMap(
+    contributorFeatures.name -> contributorFeatures,
+    contributorGroups.name -> contributorGroups,
+    contributorPairs.name -> contributorPairs,
+    contributorsIdHistory.name -> contributorsIdHistory,
     errorAnalysis.name -> errorAnalysis,
     evaluation.name -> evaluation,
     modelComparison.name -> modelComparison,

@@ -849,9 +849,13 @@ class _CatalogBuilder:
 
 
 def spell_person(name: str, spelling: str) -> str:
-    """"Max Martin" as credits write it: plain, inverted ("Martin, Max") or initial ("M. Martin")."""
+    """"Max Martin" as credits write it: plain, inverted ("Martin, Max") or initial ("M. Martin").
+
+    A band or a duo ("The Velvet Pirates", "Ana & Lo") is never turned round nor
+    cut to an initial: its name stays as it is.
+    """
     first, _, last = name.rpartition(" ")
-    if not first or spelling == "plain":
+    if not first or spelling == "plain" or name.startswith("The ") or " & " in name:
         return name
     return f"{last}, {first}" if spelling == "inverted" else f"{first[0]}. {last}"
 
@@ -910,6 +914,14 @@ def generate_catalog_and_works(
     ISWC and its writers; its ISWC is how a reader ties it to the tracks. The
     credits (``writer_credits``) name the writers of some tracks' songs.
     """
+    _, tracks, golden, feed, credits = build_catalog_and_works(n_tracks, seed)
+    return tracks, golden, feed, credits
+
+
+def build_catalog_and_works(
+    n_tracks: int, seed: int = 42
+) -> tuple[_CatalogBuilder, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``generate_catalog_and_works`` with its builder first (for jobs.samples.credits)."""
     if n_tracks < 1:
         raise ValueError(f"n_tracks must be positive, got {n_tracks}")
     # Millions of small, acyclic objects: cyclic GC passes only cost time (~15% at 1M rows).
@@ -918,7 +930,7 @@ def generate_catalog_and_works(
     try:
         builder = _CatalogBuilder(n_tracks, seed)
         tracks, golden = builder.build()
-        return tracks, golden, builder.works_feed(), builder.writer_credits()
+        return builder, tracks, golden, builder.works_feed(), builder.writer_credits()
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -3,8 +3,9 @@
 ``tracks`` is the catalog itself (jobs.samples.catalog); ``videos`` are music
 videos of its recordings (jobs.samples.videos); ``releases`` its albums as
 stores deliver them (jobs.samples.releases); ``publisher_works`` a
-publisher's feed of its works (titles, ISWCs, writers); ``credits`` the
-writers some tracks credit. Which are made, and
+publisher's feed of its works (titles, ISWCs, writers); ``credits`` who the
+tracks credit (writers, producers, ..., jobs.samples.credits) and
+``credit_truth`` the person each credit names. Which are made, and
 which entity's table each fills (``entity`` for its input and golden tables,
 ``entity.role`` for another of its tables), is the config's ``sample.entities``.
 """
@@ -18,9 +19,10 @@ import pandas as pd
 from features.errors import ConfigError
 from features.schemas import TRACK_INPUT
 from jobs.runtime.config import SampleConfig
-from jobs.samples.catalog import generate_catalog_and_works, inject_bad_rows
+from jobs.samples.catalog import build_catalog_and_works, inject_bad_rows
+from jobs.samples.credits import generate_credits, inject_bad_credits
 
-DATASETS = ("tracks", "videos", "releases", "publisher_works", "credits")
+DATASETS = ("tracks", "videos", "releases", "publisher_works", "credits", "credit_truth")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,10 @@ def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
     unknown = sorted(set(sample.entities) - set(DATASETS))
     if unknown:
         raise ConfigError(f"sample.entities: unknown data sets {unknown} (known: {DATASETS})")
-    tracks, golden, feed, credits = generate_catalog_and_works(sample.n_tracks, seed=sample.seed)
+    builder, tracks, golden, feed, writers = build_catalog_and_works(
+        sample.n_tracks, seed=sample.seed
+    )
+    credits, credit_truth = generate_credits(builder, tracks, writers, seed=sample.seed)
     out: dict[str, SampleDataset] = {}
     # from the clean tracks: a video shows a recording, a release lists its tracks
     if "videos" in sample.entities:
@@ -56,5 +61,7 @@ def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
     tracks = tracks.assign(genre=None)[TRACK_INPUT.fieldNames()]  # the generator invents no genres
     out["tracks"] = SampleDataset(tracks, golden, spoiled)
     out["publisher_works"] = SampleDataset(feed, None, {})  # a feed: no truth of its own
-    out["credits"] = SampleDataset(credits, None, {})
+    credits, spoiled = inject_bad_credits(credits, sample.bad_row_rate, seed=sample.seed)
+    out["credits"] = SampleDataset(credits, None, spoiled)
+    out["credit_truth"] = SampleDataset(credit_truth, None, {})
     return {name: out[name] for name in DATASETS if name in out and name in sample.entities}

@@ -1,0 +1,1 @@
+"""Contributors model (SongDNA): credited names clustered into people."""
