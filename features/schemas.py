@@ -794,11 +794,28 @@ CREDIT_TRUTH = StructType(
 CONTRIBUTOR_PAIRS = pairs_schema("contributor_record_id")
 CONTRIBUTOR_GROUPS = groups_schema("contributor_record_id", "contributor_id")
 
+CONTRIBUTORS = StructType(
+    [
+        _f("contributor_id", _S, False),  # the person's stable id (contributor_groups')
+        _f("name", _S),  # the spelling most of their credits use
+        _f("names", _ARR),  # every spelling, the most credited first (at most 20)
+        _f("ipis", _ARR),  # the valid IPI name numbers their credits carry (null: none)
+        _f("isnis", _ARR),  # the valid ISNIs (null: none)
+        _f("role_classes", _ARR),  # writing, production, performance, other
+        _f("roles", _ARR),  # every role they are credited in
+        _f("n_records", _L, False),  # contributor records clustered into them
+        _f("n_credits", _L),  # credits behind those records
+        _f("n_artists", _L, False),  # neighbourhoods (primary artists) they are credited for
+        _f("run_id", _S, False),  # the run that built it
+        _f("model_version", _S, False),  # that run's model (<entity>-<hash of its settings>)
+    ]
+)
+
 CONTRACTS["contributors"] = EntityContracts(
     input=CONTRIBUTOR_INPUT,
     features=CONTRIBUTOR_FEATURES,
     pairs=CONTRIBUTOR_PAIRS,
     groups=CONTRIBUTOR_GROUPS,
     golden=CONTRIBUTOR_GOLDEN,
-    extra={"credits": TRACK_CREDITS, "credit_truth": CREDIT_TRUTH},
+    extra={"credits": TRACK_CREDITS, "credit_truth": CREDIT_TRUTH, "contributors": CONTRIBUTORS},
 )

@@ -105,3 +105,26 @@ def test_a_legal_name_joins_its_stage_name_through_the_ipi(spark, resolved_contr
     n = found.count()
     assert n >= 1
     assert found.where("joined").count() >= 0.8 * n
+
+
+def test_the_contributors_table_has_one_row_per_person(spark, resolved_contributors):
+    cfg = resolved_contributors[0]
+    e, rows, groups, _, _, features = _tables(spark, cfg)
+    table, contract = entity_table(e, "contributors")
+    people = read_table(spark, cfg.table_path(table), contract)
+    assert people.count() == groups.select("contributor_id").distinct().count()
+    assert people.agg(F.sum("n_records")).first()[0] == groups.count()
+    assert people.agg(F.sum("n_credits")).first()[0] == features.agg(F.sum("n_credits")).first()[0]
+    # the display name is one of the person's spellings, the most credited first
+    assert people.where(F.col("names")[0] != F.col("name")).isEmpty()
+    spelt = (
+        groups.join(features, e.id_column)
+        .groupBy("contributor_id")
+        .agg(F.array_sort(F.collect_set("name")).alias("_spellings"))
+    )
+    checked = people.join(spelt, "contributor_id").where(
+        F.size(F.array_except("names", "_spellings")) > 0
+    )
+    assert checked.isEmpty()
+    # a person credited under two IPIs is one the model joined against its codes: none
+    assert people.where(F.size("ipis") > 1).count() <= 0.01 * people.count()

@@ -116,6 +116,34 @@ final case class ContributorPairs(
     model_version: String
 )
 
+/** A row of the output table `contributors`. */
+final case class Contributors(
+    // the person's stable id (contributor_groups')
+    contributor_id: String,
+    // the spelling most of their credits use
+    name: Option[String],
+    // every spelling, the most credited first (at most 20)
+    names: Option[Seq[Option[String]]],
+    // the valid IPI name numbers their credits carry (null: none)
+    ipis: Option[Seq[Option[String]]],
+    // the valid ISNIs (null: none)
+    isnis: Option[Seq[Option[String]]],
+    // writing, production, performance, other
+    role_classes: Option[Seq[Option[String]]],
+    // every role they are credited in
+    roles: Option[Seq[Option[String]]],
+    // contributor records clustered into them
+    n_records: Long,
+    // credits behind those records
+    n_credits: Option[Long],
+    // neighbourhoods (primary artists) they are credited for
+    n_artists: Long,
+    // the run that built it
+    run_id: String,
+    // that run's model (<entity>-<hash of its settings>)
+    model_version: String
+)
+
 /** What happened to each id of a clustered entity's groups, run by run
   * (splink_models.groups.carry_ids); a reader holding an old id follows merged_into.
   *
@@ -877,6 +905,9 @@ object OutputTables {
   val contributorPairs: Table[ContributorPairs] =
     Table("contributor_pairs", Encoders.product[ContributorPairs])
 
+  val contributors: Table[Contributors] =
+    Table("contributors", Encoders.product[Contributors])
+
   val contributorsIdHistory: Table[ContributorsIdHistory] =
     Table("contributors_id_history", Encoders.product[ContributorsIdHistory])
 
@@ -954,6 +985,7 @@ object OutputTables {
     contributorFeatures.name -> contributorFeatures,
     contributorGroups.name -> contributorGroups,
     contributorPairs.name -> contributorPairs,
+    contributors.name -> contributors,
     contributorsIdHistory.name -> contributorsIdHistory,
     errorAnalysis.name -> errorAnalysis,
     evaluation.name -> evaluation,
