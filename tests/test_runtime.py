@@ -190,3 +190,17 @@ def test_an_entitys_feature_options_reach_its_feature_builder(spark):
     cfg = load_config("local", overrides=["entities.recordings.feature_options.title_credits=true"])
     with pytest.raises(ConfigError, match=r"title_credits is not an option of .*title_credit"):
         features_of(spark.createDataFrame(rows, TRACK_INPUT), cfg.entity("recordings"), "run-1")
+
+
+def test_logging_keeps_library_chatter_out():
+    """Libraries that log a line per detail get their own WARNING level (not the root's).
+
+    sqlglot logs one INFO line per array index Splink's DuckDB rendering shifts.
+    """
+    import logging
+
+    from jobs.runtime.job import setup_logging
+
+    setup_logging()
+    for name in ("sqlglot", "py4j", "splink", "mlflow"):
+        assert logging.getLogger(name).level == logging.WARNING, name

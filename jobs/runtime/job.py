@@ -57,7 +57,8 @@ def setup_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    for noisy in ("py4j", "splink", "alembic", "urllib3", "mlflow"):
+    # sqlglot: one INFO line per array index it shifts when Splink renders a level for DuckDB
+    for noisy in ("py4j", "splink", "alembic", "urllib3", "mlflow", "sqlglot"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Splink warns that max_pairs is its default whatever it is; the config sets it
     logging.getLogger("splink.internals.linker_components.training").addFilter(
