@@ -22,6 +22,11 @@ def fixed_mu(level, m: float, u: float):
     )
 
 
+def overlap_sql(column: str, at_least: int = 1) -> str:
+    """The two sides' arrays of ``column`` share at least ``at_least`` values (Spark SQL)."""
+    return f"size(array_intersect({column}_l, {column}_r)) >= {at_least}"
+
+
 def jaccard_at_least_sql(column: str, share: float) -> str:
     """Jaccard of two word sets >= share, in Spark SQL that sqlglot carries to DuckDB.
 

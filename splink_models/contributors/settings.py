@@ -28,7 +28,7 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 from splink_models.estimation import DistinctU
-from splink_models.levels import fixed_m, fixed_u
+from splink_models.levels import fixed_m, fixed_u, overlap_sql
 
 ENTITY = "contributors"
 ID_COLUMN = "contributor_record_id"
@@ -75,10 +75,6 @@ NAME_U = {
     "typo": 1e-4,
     "last": 1e-3,
 }
-
-
-def _overlap(column: str, at_least: int = 1) -> str:
-    return f"size(array_intersect({column}_l, {column}_r)) >= {at_least}"
 
 
 def _code_comparison(column: str, description: str) -> cl.CustomComparison:
@@ -133,12 +129,12 @@ def co_credit_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("co_credit_keys"),
             cll.CustomLevel(
-                _overlap("co_credit_keys", 2),
+                overlap_sql("co_credit_keys", 2),
                 label_for_charts="Two collaborators or more in common",
                 base_dialect_str="spark",
             ),
             cll.CustomLevel(
-                _overlap("co_credit_keys"),
+                overlap_sql("co_credit_keys"),
                 label_for_charts="A collaborator in common",
                 base_dialect_str="spark",
             ),
@@ -157,12 +153,12 @@ def context_comparison() -> cl.CustomComparison:
                 label_for_charts="context is NULL",
             ).configure(is_null_level=True),
             cll.CustomLevel(
-                _overlap("recording_group_ids"),
+                overlap_sql("recording_group_ids"),
                 label_for_charts="A recording group in common",
                 base_dialect_str="spark",
             ),
             cll.CustomLevel(
-                _overlap("iswcs"),
+                overlap_sql("iswcs"),
                 label_for_charts="A work (ISWC) in common",
                 base_dialect_str="spark",
             ),

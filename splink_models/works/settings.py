@@ -26,15 +26,12 @@ from splink_models.levels import (
     fixed_mu,
     jaccard_at_least_sql,
     numbers_differ_level,
+    overlap_sql,
 )
 
 ENTITY = "works"
 ID_COLUMN = "recording_group_id"
 SOURCE_COLUMN = "source"
-
-
-def _overlap(column: str, at_least: int = 1) -> str:
-    return f"size(array_intersect({column}_l, {column}_r)) >= {at_least}"
 
 
 # m of "different ISWCs" and "no writer in common": how often one work's
@@ -51,7 +48,7 @@ def iswc_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("iswc"),
             cll.CustomLevel(
-                _overlap("iswcs"), label_for_charts="An ISWC in common", base_dialect_str="spark"
+                overlap_sql("iswcs"), label_for_charts="An ISWC in common", base_dialect_str="spark"
             ),
             fixed_m(cll.ElseLevel(), DIFFERENT_CODE_M),
         ],
@@ -70,7 +67,7 @@ def title_comparison() -> cl.CustomComparison:
             numbers_differ_level(),
             cll.ExactMatchLevel("core_title", term_frequency_adjustments=True),
             cll.CustomLevel(
-                _overlap("title_variants"),
+                overlap_sql("title_variants"),
                 label_for_charts="A title variant in common (medley part, 'theme from', ...)",
                 base_dialect_str="spark",
             ),
@@ -105,12 +102,12 @@ def writers_comparison() -> cl.CustomComparison:
                 label_for_charts="The same writers (a prolific writer alone says less)",
             ),
             cll.CustomLevel(
-                _overlap("writer_keys"),
+                overlap_sql("writer_keys"),
                 label_for_charts="A writer in common",
                 base_dialect_str="spark",
             ),
             cll.CustomLevel(
-                _overlap("writer_initial_keys"),
+                overlap_sql("writer_initial_keys"),
                 label_for_charts="A writer's initial and last name in common ('M. Martin')",
                 base_dialect_str="spark",
             ),
@@ -136,7 +133,7 @@ def performer_comparison() -> cl.CustomComparison:
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("primary_artist_key", term_frequency_adjustments=True),
             cll.CustomLevel(
-                _overlap("artist_keys"),
+                overlap_sql("artist_keys"),
                 label_for_charts="A performer in common",
                 base_dialect_str="spark",
             ),
