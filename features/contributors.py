@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from features.identifiers import ipi_check_ok, isni_check_ok, normalize_ipi, normalize_isni
@@ -153,15 +153,11 @@ def contributor_rows(
     # collaborators are the performers and writers beside a credit: a mixer or an
     # engineer works on everyone's tracks, and one in common says little
     collaborator = role_class(F.col("role")) != F.lit("production")
-    on_track = every.groupBy("track_id").agg(
-        F.collect_set(F.when(collaborator, F.col("_key"))).alias("_track_keys")
+    on_track = F.collect_set(F.when(collaborator, F.col("_key"))).over(
+        Window.partitionBy("track_id")
     )
-    credited = (
-        every.join(context, "track_id", "left")
-        .join(on_track, "track_id", "left")
-        .withColumn(
-            "_co", F.filter("_track_keys", lambda k: k != F.coalesce(F.col("_key"), F.lit("")))
-        )
+    credited = every.join(context, "track_id", "left").withColumn(
+        "_co", F.filter(on_track, lambda k: k != F.coalesce(F.col("_key"), F.lit("")))
     )
     # a role class of its own: a writer and a producer of one name credited for
     # one artist stay two records (they may be two people; one person's records
