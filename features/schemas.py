@@ -8,7 +8,7 @@ struct). A change to an output contract is a versioned, documented event: bump
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pyspark.sql import DataFrame
 from pyspark.sql.types import (
@@ -532,6 +532,9 @@ RELEASE_INPUT = StructType(
         # one element per track, or one element holding every title concatenated
         _f("track_titles", _ARR),
         _f("genre", _S),
+        # the catalog track ids of the tracks it lists, where the delivery gives them
+        # (null: unknown); the knowledge graph's RELEASE_OF edges go through them
+        _f("track_ids", _ARR),
     ]
 )
 
@@ -818,4 +821,109 @@ CONTRACTS["contributors"] = EntityContracts(
     groups=CONTRIBUTOR_GROUPS,
     golden=CONTRIBUTOR_GOLDEN,
     extra={"credits": TRACK_CREDITS, "credit_truth": CREDIT_TRUTH, "contributors": CONTRIBUTORS},
+)
+
+
+# --- the Music Knowledge Graph (jobs.graph) ----------------------------------------------
+# Every entity's records and groups as typed nodes, their relations as typed edges:
+# GraphFrames' shape (nodes: id; edges: src, dst).
+
+NODE_TYPES = ("track", "recording_group", "video", "release", "work", "contributor")
+# src <edge_type> dst: "track TRACK_OF recording_group", "recording_group RECORDING_OF work",
+# "release RELEASE_OF recording_group" (the release carries the recording), "work
+# WRITTEN_BY contributor", "recording_group COVER_OF recording_group" (the original)
+CREDIT_EDGE_TYPES = (
+    "PERFORMED_BY",
+    "FEATURES",
+    "WRITTEN_BY",
+    "COMPOSED_BY",
+    "PRODUCED_BY",
+    "MIXED_BY",
+    "REMIXED_BY",
+    "CREDITED",  # a role the graph does not type (engineer, arranger, ...): kept, not dropped
+)
+EDGE_TYPES = (
+    "TRACK_OF",
+    "VIDEO_OF",
+    "RELEASE_OF",
+    "RECORDING_OF",
+    *CREDIT_EDGE_TYPES,
+    *RELATION_TYPES,
+    "SAMPLES",
+    "INTERPOLATES",
+)
+EDGE_SOURCES = ("model", "declared")
+
+KG_NODES = StructType(
+    [
+        _f("id", _S, False),  # the entity's stable id (a track's or video's own id)
+        _f("node_type", _S, False),  # NODE_TYPES
+        _f("display_name", _S),  # a title, a name: what a person reads
+        _f("properties", _S),  # JSON object: the node type's own fields
+        _f("run_id", _S, False),  # the jobs.graph run that wrote it
+        _f("model_version", _S),  # the model that made it (null: an input record)
+    ]
+)
+
+KG_EDGES = StructType(
+    [
+        _f("src", _S, False),  # a node id
+        _f("dst", _S, False),  # a node id
+        _f("edge_type", _S, False),  # EDGE_TYPES
+        # how sure: the match probability behind it (null: nothing was matched to make it,
+        # e.g. a record alone in its group, or a declared relation resolved by id)
+        _f("confidence", _D),
+        _f("evidence", _ARR, False),  # why: roles, levels, the declaration's fields
+        _f("source", _S, False),  # model (the resolution made it) | declared (an input says it)
+        _f("run_id", _S, False),  # the jobs.graph run that wrote it
+        _f("model_version", _S),  # the model behind it (null: declared and resolved by id)
+    ]
+)
+
+# Samples and interpolations as labels or a sample database deliver them: one row per
+# relation, the target by catalog track id, by ISWC (a work) or by title and artist.
+DECLARED_RELATIONS = StructType(
+    [
+        _f("relation_id", _S),  # the delivery's id (null: derived from its values)
+        _f("source", _S),
+        _f("track_id", _S),  # the track that samples or interpolates
+        _f("relation_type", _S),  # sample | interpolation (SAMPLES, sampled, ... accepted)
+        _f("target_track_id", _S),  # the sampled / interpolated track's catalog id
+        _f("target_iswc", _S),  # the interpolated work's ISWC
+        _f("target_title", _S),  # as a sample database writes it
+        _f("target_artist", _S),
+    ]
+)
+
+# the sample generator's truth: what each declared relation really points at
+RELATION_TRUTH = StructType(
+    [
+        _f("relation_id", _S, False),
+        # the golden recording_id (SAMPLES) or work_id (INTERPOLATES) it points at;
+        # null: a target the catalog does not hold (it must stay unresolved)
+        _f("target_truth", _S),
+    ]
+)
+
+# one row per declared relation (quarantined rows aside): where it landed, or why not
+RELATION_RESOLUTION = StructType(
+    [
+        _f("relation_id", _S, False),  # the declaration's id (DECLARED_RELATIONS)
+        _f("track_id", _S, False),  # the track that samples or interpolates
+        _f("edge_type", _S, False),  # SAMPLES | INTERPOLATES
+        _f("src", _S),  # the sampling track's recording group (null: unresolved)
+        _f("dst", _S),  # the target's recording group (SAMPLES) or work (null: unresolved)
+        _f("resolved_by", _S),  # target_track_id | target_iswc | title_artist
+        _f("reason", _S),  # why it is unresolved (null: resolved)
+        _f("run_id", _S, False),  # the jobs.graph run that resolved it
+    ]
+)
+
+CONTRACTS["recordings"] = replace(
+    CONTRACTS["recordings"],
+    extra={
+        "declared_relations": DECLARED_RELATIONS,
+        "relation_truth": RELATION_TRUTH,
+        "relation_resolution": RELATION_RESOLUTION,
+    },
 )

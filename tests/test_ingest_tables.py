@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from features.errors import ConfigError
-from features.schemas import QUARANTINE, TRACK_CREDITS
+from features.schemas import DECLARED_RELATIONS, QUARANTINE, TRACK_CREDITS
 from jobs import ingest
 from jobs.runtime.delta import read_table
 from jobs.runtime.mapping import load_mapping
@@ -68,3 +68,50 @@ def test_a_table_the_entity_does_not_have_is_named(tmp_path):
     path = _mapping(tmp_path, tmp_path / "x.csv", table="lyrics")
     with pytest.raises(ConfigError, match="no input table 'lyrics'.*credits, feed"):
         load_mapping(path)
+
+
+RELATIONS = """id,track,kind,sampled_track,sampled_title,sampled_artist
+W1,T1,sample,T9,,
+W2,T2,interpolation,,Stayin' Alive,Bee Gees
+,T3,sample,T9,,
+"""
+
+
+def test_a_mapping_fills_the_declared_relations_of_recordings(spark, tmp_path):
+    cfg = config_in(tmp_path, NO_GATE)
+    csv = tmp_path / "relations.csv"
+    csv.write_text(RELATIONS)
+    tree = {
+        "entity": "recordings",
+        "table": "declared_relations",
+        "linkage": "dedupe_only",
+        "sources": {
+            "whosampled": {
+                "path": str(csv),
+                "format": "csv",
+                "options": {"header": True},
+                "id": {"column": "id"},
+                "columns": {
+                    "track_id": "track",
+                    "relation_type": "kind",
+                    "target_track_id": "sampled_track",
+                    "target_title": "sampled_title",
+                    "target_artist": "sampled_artist",
+                },
+            }
+        },
+    }
+    path = tmp_path / "relations.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    result = ingest.run(spark, cfg, mapping_path=path, datasets_dir=None, run_id="r1")
+    written = read_table(spark, cfg.table_path("declared_relations"), DECLARED_RELATIONS)
+    rows = sorted(
+        (r.track_id, r.relation_type, r.target_track_id, r.target_title, r.relation_id)
+        for r in written.collect()
+    )
+    # the mapping's id is the relation's; a row without one is quarantined here
+    assert rows == [
+        ("T1", "sample", "T9", None, "W1"),
+        ("T2", "interpolation", None, "Stayin' Alive", "W2"),
+    ]
+    assert result.rows_excluded == {"whosampled": 1}

@@ -233,6 +233,43 @@ final case class Evaluation(
     evaluated_at: java.sql.Timestamp
 )
 
+/** A row of the output table `kg_edges`. */
+final case class KgEdges(
+    // a node id
+    src: String,
+    // a node id
+    dst: String,
+    // EDGE_TYPES
+    edge_type: String,
+    // how sure: the match probability behind it (null: nothing was matched to make it, e.g. a
+    // record alone in its group, or a declared relation resolved by id)
+    confidence: Option[Double],
+    // why: roles, levels, the declaration's fields
+    evidence: Seq[Option[String]],
+    // model (the resolution made it) | declared (an input says it)
+    source: String,
+    // the jobs.graph run that wrote it
+    run_id: String,
+    // the model behind it (null: declared and resolved by id)
+    model_version: Option[String]
+)
+
+/** A row of the output table `kg_nodes`. */
+final case class KgNodes(
+    // the entity's stable id (a track's or video's own id)
+    id: String,
+    // NODE_TYPES
+    node_type: String,
+    // a title, a name: what a person reads
+    display_name: Option[String],
+    // JSON object: the node type's own fields
+    properties: Option[String],
+    // the jobs.graph run that wrote it
+    run_id: String,
+    // the model that made it (null: an input record)
+    model_version: Option[String]
+)
+
 /** jobs.compare: what changes between two models on one feature table, one row per kind of change
   * (splink_models.impact.CHANGES) per comparison run.
   *
@@ -389,6 +426,29 @@ final case class RecordingsIdHistory(
     model_version: Option[String],
     // when the event was recorded
     recorded_at: java.sql.Timestamp
+)
+
+/** one row per declared relation (quarantined rows aside): where it landed, or why not
+  *
+  * A row of the output table `relation_resolution`.
+  */
+final case class RelationResolution(
+    // the declaration's id (DECLARED_RELATIONS)
+    relation_id: String,
+    // the track that samples or interpolates
+    track_id: String,
+    // SAMPLES | INTERPOLATES
+    edge_type: String,
+    // the sampling track's recording group (null: unresolved)
+    src: Option[String],
+    // the target's recording group (SAMPLES) or work (null: unresolved)
+    dst: Option[String],
+    // target_track_id | target_iswc | title_artist
+    resolved_by: Option[String],
+    // why it is unresolved (null: resolved)
+    reason: Option[String],
+    // the jobs.graph run that resolved it
+    run_id: String
 )
 
 /** A row of the output table `release_features`. */
@@ -917,6 +977,12 @@ object OutputTables {
   val evaluation: Table[Evaluation] =
     Table("evaluation", Encoders.product[Evaluation])
 
+  val kgEdges: Table[KgEdges] =
+    Table("kg_edges", Encoders.product[KgEdges])
+
+  val kgNodes: Table[KgNodes] =
+    Table("kg_nodes", Encoders.product[KgNodes])
+
   val modelComparison: Table[ModelComparison] =
     Table("model_comparison", Encoders.product[ModelComparison])
 
@@ -934,6 +1000,9 @@ object OutputTables {
 
   val recordingsIdHistory: Table[RecordingsIdHistory] =
     Table("recordings_id_history", Encoders.product[RecordingsIdHistory])
+
+  val relationResolution: Table[RelationResolution] =
+    Table("relation_resolution", Encoders.product[RelationResolution])
 
   val releaseFeatures: Table[ReleaseFeatures] =
     Table("release_features", Encoders.product[ReleaseFeatures])
@@ -989,12 +1058,15 @@ object OutputTables {
     contributorsIdHistory.name -> contributorsIdHistory,
     errorAnalysis.name -> errorAnalysis,
     evaluation.name -> evaluation,
+    kgEdges.name -> kgEdges,
+    kgNodes.name -> kgNodes,
     modelComparison.name -> modelComparison,
     publishedRuns.name -> publishedRuns,
     quarantine.name -> quarantine,
     recordingGroups.name -> recordingGroups,
     recordingPairs.name -> recordingPairs,
     recordingsIdHistory.name -> recordingsIdHistory,
+    relationResolution.name -> relationResolution,
     releaseFeatures.name -> releaseFeatures,
     releaseGroups.name -> releaseGroups,
     releasePairs.name -> releasePairs,

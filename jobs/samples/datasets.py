@@ -5,7 +5,9 @@ videos of its recordings (jobs.samples.videos); ``releases`` its albums as
 stores deliver them (jobs.samples.releases); ``publisher_works`` a
 publisher's feed of its works (titles, ISWCs, writers); ``credits`` who the
 tracks credit (writers, producers, ..., jobs.samples.credits) and
-``credit_truth`` the person each credit names. Which are made, and
+``credit_truth`` the person each credit names; ``declared_relations`` samples
+and interpolations a sample database declares (jobs.samples.relations) and
+``relation_truth`` what each points at. Which are made, and
 which entity's table each fills (``entity`` for its input and golden tables,
 ``entity.role`` for another of its tables), is the config's ``sample.entities``.
 """
@@ -21,8 +23,18 @@ from features.schemas import TRACK_INPUT
 from jobs.runtime.config import SampleConfig
 from jobs.samples.catalog import build_catalog_and_works, inject_bad_rows
 from jobs.samples.credits import generate_credits, inject_bad_credits
+from jobs.samples.relations import generate_relations, inject_bad_relations
 
-DATASETS = ("tracks", "videos", "releases", "publisher_works", "credits", "credit_truth")
+DATASETS = (
+    "tracks",
+    "videos",
+    "releases",
+    "publisher_works",
+    "credits",
+    "credit_truth",
+    "declared_relations",
+    "relation_truth",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,10 @@ def generate_datasets(sample: SampleConfig) -> dict[str, SampleDataset]:
         releases, release_golden = generate_releases(tracks, golden, seed=sample.seed)
         releases, spoiled = inject_bad_releases(releases, sample.bad_row_rate, seed=sample.seed)
         out["releases"] = SampleDataset(releases, release_golden, spoiled)
+    relations, relation_truth = generate_relations(tracks, golden, seed=sample.seed)
+    relations, spoiled = inject_bad_relations(relations, sample.bad_row_rate, seed=sample.seed)
+    out["declared_relations"] = SampleDataset(relations, None, spoiled)
+    out["relation_truth"] = SampleDataset(relation_truth, None, {})
     tracks, spoiled = inject_bad_rows(tracks, sample.bad_row_rate, seed=sample.seed)
     tracks = tracks.assign(genre=None)[TRACK_INPUT.fieldNames()]  # the generator invents no genres
     out["tracks"] = SampleDataset(tracks, golden, spoiled)

@@ -76,7 +76,7 @@ logger = logging.getLogger(__name__)
 
 RELEASE_COLUMNS: tuple[str, ...] = (
     "release_id", "source", "title", "artists", "upc", "release_date", "release_year", "label",
-    "track_count", "track_titles", "genre",
+    "track_count", "track_titles", "genre", "track_ids",
 )
 """The columns of ``features.schemas.RELEASE_INPUT``, in order."""
 RELEASE_GOLDEN_COLUMNS: tuple[str, ...] = ("release_id", "true_release_id", "release_kind")
@@ -219,6 +219,7 @@ class _Release:
     track_titles: list[str]
     kind: str
     source: str
+    track_ids: list[str | None] = dataclasses.field(default_factory=list)  # beside the titles
     genre: str | None = None
     upc: str | None = None
     group: int = -1
@@ -230,6 +231,7 @@ class _Release:
 class _Tracks:
     """The catalog's usable tracks as plain lists, in track order, with their artist."""
 
+    track_id: list[str]
     title: list[str]
     album: list[str]
     credit: list[str]  # first artist credit, without a glued feat.
@@ -304,6 +306,7 @@ def _usable_tracks(tracks: pd.DataFrame, golden: pd.DataFrame) -> _Tracks:
     artist_of = _union_find_artists(recordings, keys)
     dates = frame["release_date"].tolist()
     return _Tracks(
+        track_id=frame["track_id"].tolist(),
         title=frame["title"].tolist(),
         album=frame["album"].tolist(),
         credit=credits,
@@ -381,9 +384,16 @@ class _ReleaseBuilder:
     # --- true releases --------------------------------------------------------------------------
 
     def _release(
-        self, kind: str, own: Sequence[int], titles: list[str], artist: str | None
+        self,
+        kind: str,
+        own: Sequence[int],
+        listed: Sequence[int],
+        titles: list[str],
+        artist: str | None,
     ) -> _Release:
         """A release of ``kind`` described by its own tracks ``own``, listing ``titles``.
+
+        ``listed``: the catalog track standing for each title (its track id is delivered).
 
         ``artist`` is the one artist behind it, or None for several (then "Various Artists").
         """
@@ -405,6 +415,7 @@ class _ReleaseBuilder:
             track_titles=titles,
             kind=kind,
             source=t.source[own[0]],
+            track_ids=[t.track_id[i] for i in listed],
             genre=None if self.u() < GENRE_MISSING_RATE else genre,
         )
 
@@ -414,15 +425,17 @@ class _ReleaseBuilder:
         album = _first_per_recording(t, by_kind.get("album", []))
         out = []
         if album:
-            out.append(self._release("album", list(album.values()), self._titles(album), artist))
+            rows = list(album.values())
+            out.append(self._release("album", rows, rows, self._titles(album), artist))
         for kind in EDITION_KINDS:
             if kind not in by_kind:
                 continue
             own = _first_per_recording(t, by_kind[kind])
             dates = [t.release_date[i] for i in own.values() if t.release_date[i] is not None]
             tags = REMASTER_TAGS if dates else _UNDATED_REMASTER_TAGS
-            titles = []
+            titles, listed = [], []
             for recording, i in album.items():
+                listed.append(own.get(recording, i))
                 if recording in own:
                     titles.append(t.title[own[recording]])
                 elif kind == "remaster" and self.u() < EDITION_REMASTER_TAG_RATE:
@@ -431,7 +444,8 @@ class _ReleaseBuilder:
                 else:
                     titles.append(t.title[i])
             titles += [t.title[i] for r, i in own.items() if r not in album]
-            out.append(self._release(kind, list(own.values()), titles, artist))
+            listed += [i for r, i in own.items() if r not in album]
+            out.append(self._release(kind, list(own.values()), listed, titles, artist))
         return out
 
     def _titles(self, first: dict[str, int]) -> list[str]:
@@ -457,9 +471,8 @@ class _ReleaseBuilder:
             releases += self._family(artist, by_kind)
         for (artist, _), rows in singles.items():
             first = _first_per_recording(t, rows)
-            releases.append(
-                self._release("single", list(first.values()), self._titles(first), artist)
-            )
+            own = list(first.values())
+            releases.append(self._release("single", own, own, self._titles(first), artist))
         for rows in compilations.values():
             first = list(_first_per_recording(t, rows).values())
             for lo in range(0, len(first), MAX_COMPILATION_TRACKS):
@@ -467,7 +480,7 @@ class _ReleaseBuilder:
                 artists = {t.artist[i] for i in chunk}
                 artist = next(iter(artists)) if len(artists) == 1 else None
                 titles = [t.title[i] for i in chunk]
-                releases.append(self._release("compilation", chunk, titles, artist))
+                releases.append(self._release("compilation", chunk, chunk, titles, artist))
         for number, release in enumerate(releases):
             release.group = number
             release.release_year = _year(release.release_date)
@@ -534,7 +547,9 @@ class _ReleaseBuilder:
             return
         titles = list(r.track_titles)
         if len(titles) > 2 and self.u() < 0.5:
-            del titles[self._int(0, len(titles) - 1)]
+            gone = self._int(0, len(titles) - 1)
+            del titles[gone]
+            r.track_ids = [x for i, x in enumerate(r.track_ids) if i != gone]
         else:
             titles.append(self._choice(BONUS_TRACKS).format(title=titles[0]))
         r.track_titles, r.track_count = titles, len(titles)
@@ -555,7 +570,10 @@ class _ReleaseBuilder:
 
     def duplicate(self, original: _Release, kind: str) -> _Release:
         copy = dataclasses.replace(
-            original, artists=list(original.artists), track_titles=list(original.track_titles)
+            original,
+            artists=list(original.artists),
+            track_titles=list(original.track_titles),
+            track_ids=list(original.track_ids),
         )
         copy.kind = kind
         if kind == "store_copy":
@@ -645,6 +663,7 @@ def generate_releases(
             "track_count": np.fromiter((r.track_count for r in rows), np.int64, n),
             "track_titles": column("track_titles"),
             "genre": column("genre"),
+            "track_ids": column("track_ids"),
         },
         columns=list(RELEASE_COLUMNS),
     )
