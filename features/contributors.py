@@ -89,21 +89,15 @@ def normalize_person(name: Column) -> Column:
     return F.regexp_replace(normalize_folded(F.coalesce(turned, folded)), r"^the ", "")
 
 
-def contributor_rows(
-    features: DataFrame,
-    groups: DataFrame,
-    *,
-    id_column: str,
-    group_column: str,
-    credits: DataFrame | None = None,
+def credit_rows(
+    features: DataFrame, credits: DataFrame | None, *, id_column: str
 ) -> DataFrame:
-    """One CONTRIBUTOR_INPUT row per distinct credited name per neighbourhood (the derived builder).
+    """Every credit: (credit_id, track_id, name, role, instrument, ipi, isni), role in lower case.
 
-    ``features``/``groups``: the track entity's (TRACK_FEATURES, its groups);
-    ``credits``: TRACK_CREDITS or None (then only the tracks' artists). A
-    credit without a credit_id gets one from its track, role, name and
-    instrument. A credit whose track is not among ``features`` (excluded, or
-    unknown) keeps no neighbourhood and no group; it is still a record.
+    The tracks' artists (``artists_norm`` of TRACK_FEATURES: the first a main
+    artist, the others featured) and the rows of ``credits`` (TRACK_CREDITS,
+    or None). A credit without a credit_id gets one from its track, role, name
+    and instrument.
     """
     artists = features.select(
         id_column, F.posexplode(F.coalesce("artists_norm", F.array().cast("array<string>")))
@@ -142,6 +136,26 @@ def contributor_rows(
                 F.trim("isni").alias("isni"),
             )
         )
+    return every
+
+
+def contributor_rows(
+    features: DataFrame,
+    groups: DataFrame,
+    *,
+    id_column: str,
+    group_column: str,
+    credits: DataFrame | None = None,
+) -> DataFrame:
+    """One CONTRIBUTOR_INPUT row per distinct credited name per neighbourhood (the derived builder).
+
+    ``features``/``groups``: the track entity's (TRACK_FEATURES, its groups);
+    ``credits``: TRACK_CREDITS or None (then only the tracks' artists), as
+    ``credit_rows`` reads them. A credit whose track is not among ``features``
+    (excluded, or unknown) keeps no neighbourhood and no group; it is still a
+    record.
+    """
+    every = credit_rows(features, credits, id_column=id_column)
     context = features.select(
         F.col(id_column).alias("track_id"), "primary_artist_key", "iswc"
     ).join(

@@ -164,6 +164,20 @@ def resolved_contributors(spark, resolved_sample):
 
 
 @pytest.fixture(scope="session")
+def resolved_graph(
+    spark, resolved_sample, resolved_releases, resolved_videos, resolved_works, resolved_contributors
+):
+    """The knowledge graph of the shared sample, once every entity is resolved.
+
+    Returns (cfg, jobs.stages.graph.GraphResult).
+    """
+    from jobs import graph
+
+    cfg = resolved_sample[0]
+    return cfg, graph.run(spark, cfg, run_id="e2e-graph")
+
+
+@pytest.fixture(scope="session")
 def resolved_videos(spark, resolved_sample):
     """Music videos of the shared sample linked to its recording groups: features to evaluate.
 

@@ -5,8 +5,9 @@ other side: a small Scala program (tests/scala/OutputTablesConsumer.scala) reads
 every output table of the shared test lakehouse into the case classes generated
 from the contracts (conf/contracts/OutputTables.scala, written by
 ``python -m jobs.contracts``), checks each one's columns and row count against
-Spark's in Python, and compares ``recording_groups`` and ``recording_pairs`` with
-values picked here. It is compiled with the Scala compiler that ships in
+Spark's in Python, compares ``recording_groups`` and ``recording_pairs`` with
+values picked here, and counts ``kg_nodes`` and ``kg_edges`` by type as case
+classes against Spark's counts here, with no edge end that is not a node. It is compiled with the Scala compiler that ships in
 pyspark's jars and run with pyspark's own spark-submit, so no sbt, Maven or
 network is needed.
 """
@@ -39,7 +40,7 @@ SCALA_SOURCES = [
 ]
 MAIN_CLASS = "OutputTablesConsumer"
 # the entities whose output tables the shared lakehouse must hold (their fixtures ran)
-ENTITIES_READ = ("recordings", "releases", "videos", "works")
+ENTITIES_READ = ("recordings", "releases", "videos", "works", "contributors")
 COMPILE_TIMEOUT_S = 300
 SUBMIT_TIMEOUT_S = 300
 N_SAMPLES = 5
@@ -163,6 +164,26 @@ def expected_recordings(
     }
 
 
+def expected_graph(spark: SparkSession, cfg: AppConfig) -> dict[str, Any]:
+    """kg_nodes and kg_edges as Python's Spark counts them by type, for the Scala side."""
+    assert cfg.graph is not None
+    paths = {
+        k: cfg.table_path(t)
+        for k, t in (("nodes", cfg.graph.nodes_table), ("edges", cfg.graph.edges_table))
+    }
+
+    def counts(path: str, column: str) -> dict[str, int]:
+        df = spark.read.format("delta").load(path).groupBy(column).count()
+        return {r[column]: r["count"] for r in df.collect()}
+
+    return {
+        "nodes_path": paths["nodes"],
+        "edges_path": paths["edges"],
+        "node_counts": counts(paths["nodes"], "node_type"),
+        "edge_counts": counts(paths["edges"], "edge_type"),
+    }
+
+
 def spark_submit(jar: Path, delta_jars: list[str], *args: str) -> CompletedProcess[str]:
     """Run the consumer in its own JVM with pyspark's spark-submit, Delta given as --jars."""
     home = _pyspark_home()
@@ -188,6 +209,7 @@ def test_scala_consumer_reads_every_output_table(
     compared_releases: Any,
     resolved_videos: Any,
     resolved_works: Any,
+    resolved_graph: Any,
     spark: SparkSession,
     tmp_path: Path,
 ) -> None:
@@ -211,6 +233,7 @@ def test_scala_consumer_reads_every_output_table(
         cfg.lifecycle.comparison_table,
     }
     must = entity_outputs(cfg, ENTITIES_READ) | shared | {cfg.published_runs_table}
+    must |= {cfg.graph.nodes_table, cfg.graph.edges_table}
     assert must <= names, f"output tables the fixtures did not write: {sorted(must - names)}"
 
     entity = cfg.entity("recordings")
@@ -224,7 +247,10 @@ def test_scala_consumer_reads_every_output_table(
         {r["run_id"] for r in published(spark, cfg) if r["entity_type"] == "recordings"}
     )
     expected_path = tmp_path / "expected.json"
-    expected_path.write_text(json.dumps({"tables": tables, "recordings": recordings}, indent=2))
+    graph = expected_graph(spark, cfg)
+    expected_path.write_text(
+        json.dumps({"tables": tables, "recordings": recordings, "graph": graph}, indent=2)
+    )
 
     jar = compile_consumer(tmp_path / "build")
     proc = spark_submit(jar, delta_jars, str(expected_path))
@@ -240,7 +266,12 @@ def test_scala_consumer_reads_every_output_table(
         f"SCALA CONSUMER OK tables={len(tables)} groups={recordings['distinct_groups']} "
         f"pairs={recordings['pairs_rows']}"
     )
-    assert len(ok_lines) == 1 and ok_lines[0].startswith(want), (
+    want_graph = (
+        f"graph_nodes={sum(graph['node_counts'].values())} "
+        f"graph_edges={sum(graph['edge_counts'].values())} "
+        f"edge_types={len(graph['edge_counts'])}"
+    )
+    assert len(ok_lines) == 1 and ok_lines[0].startswith(want) and want_graph in ok_lines[0], (
         f"no {want!r} line\n{_outputs(proc.stdout, proc.stderr)}"
     )
     print(f"read {len(read)} output tables as case classes: {sorted(read)}")

@@ -210,6 +210,35 @@ class ProductsConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GraphPartConfig:
+    """What an entity adds to the knowledge graph (jobs.graph): its node and edge types.
+
+    ``build(own, *, run_id, **uses) -> splink_models.graph.GraphPart``: ``own``
+    reads this entity's tables by role, each of ``uses`` (an alias -> an entity
+    name) another entity's. ``inputs``: roles of its own tables it reads that
+    may be absent (a declared relations feed); ``roles``: tables it writes
+    besides the graph's nodes and edges (tables.<role>, contracts' extra).
+    ``evaluate(part_tables, own, **uses) -> {report: figures}``: its figures
+    against truth, each report to reports/evaluation/<report>.json (none
+    without truth).
+    """
+
+    build: str
+    uses: Mapping[str, str] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    evaluate: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphConfig:
+    """The knowledge graph's tables (config ``graph``)."""
+
+    nodes_table: str
+    edges_table: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class EntityConfig:
     """One entity type: a config section, a feature builder, quality rules, a model, contracts."""
 
@@ -248,6 +277,7 @@ class EntityConfig:
     # derived
     derived: DerivedConfig | None = None
     products: ProductsConfig | None = None
+    graph: GraphPartConfig | None = None
     # every table by role (input, golden, features, pairs, groups, ..., and the roles of
     # derived inputs and products)
     tables: Mapping[str, str] = field(default_factory=dict)
@@ -313,6 +343,7 @@ class AppConfig:
     max_quarantined_share: float = 0.2
     # the release manifest: one row per table a publishing run committed (jobs.runtime.release)
     published_runs_table: str = "published_runs"
+    graph: GraphConfig | None = None  # the knowledge graph's tables (None: no graph)
 
     def table_path(self, table: str) -> str:
         """Where a logical table lives: the warehouse plus its name."""
@@ -503,6 +534,19 @@ def _products(r: _Reader, p: str) -> ProductsConfig | None:
     )
 
 
+def _graph_part(r: _Reader, p: str) -> GraphPartConfig | None:
+    if not r.has(f"{p}.graph"):
+        return None
+    uses = r.get(f"{p}.graph.uses", dict, default={}, free_form=True) or {}
+    return GraphPartConfig(
+        build=r.get(f"{p}.graph.build", str),
+        uses={str(k): str(v) for k, v in uses.items()},
+        inputs=tuple(r.get(f"{p}.graph.inputs", list, default=[]) or []),
+        roles=tuple(r.get(f"{p}.graph.roles", list, default=[]) or []),
+        evaluate=r.get(f"{p}.graph.evaluate", str, default=None),
+    )
+
+
 # roles every entity may name under tables (more come from derived inputs and products)
 STANDARD_TABLES = (
     "input", "golden", "features", "pairs", "labelled_pairs", "groups", "id_history", "matches",
@@ -572,7 +616,9 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         else None
     )
     products = _products(r, p) if clustered else None
+    graph = _graph_part(r, p)
     extra_roles = (
+        *(graph.inputs + graph.roles if graph else ()),
         *(derived.inputs if derived else ()),
         *((derived.member_truth,) if derived and derived.member_truth else ()),
         *(products.roles if products else ()),
@@ -606,6 +652,7 @@ def _entity(r: _Reader, name: str) -> EntityConfig:
         unmatched_table=r.get(f"{p}.tables.unmatched", str) if is_link else None,
         derived=derived,
         products=products,
+        graph=graph,
         tables=_tables(r, p, extra_roles),
     )
 
@@ -621,6 +668,13 @@ def _check_references(r: _Reader, entities: Mapping[str, EntityConfig]) -> None:
             r.problems.append(f"{key}: unknown entity {target!r} (configured: {sorted(entities)})")
         elif not entities[target].clustered:
             r.problems.append(f"{key}: {target!r} is a {entities[target].kind} entity, not clustered")
+    for e in entities.values():
+        for alias, name in (e.graph.uses if e.graph else {}).items():
+            if name not in entities:
+                r.problems.append(
+                    f"entities.{e.name}.graph.uses.{alias}: unknown entity {name!r} "
+                    f"(configured: {sorted(entities)})"
+                )
 
 
 def _lifecycle(r: _Reader) -> LifecycleConfig:
@@ -742,6 +796,14 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
     if isinstance(max_share, (int, float)) and not 0.0 < max_share <= 1.0:
         r.problems.append(f"quality.max_quarantined_share: must be in (0, 1], got {max_share}")
     lifecycle = _lifecycle(r)
+    graph = (
+        GraphConfig(
+            nodes_table=r.get("graph.tables.nodes", str),
+            edges_table=r.get("graph.tables.edges", str),
+        )
+        if r.has("graph")
+        else None
+    )
     r.unknown_keys()
     if r.problems:
         raise ConfigError(f"config ({source}) has problems:\n  - " + "\n  - ".join(r.problems))
@@ -774,6 +836,7 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
         lifecycle=lifecycle,
         max_quarantined_share=float(max_share),
         published_runs_table=published_runs,
+        graph=graph,
     )
 
 

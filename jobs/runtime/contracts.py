@@ -13,7 +13,7 @@ with a new ``CONTRACT_VERSION``: ``contract_problems`` says what breaks.
 
 Output tables are the ones the jobs publish: each entity's features, pairs,
 groups, id_history, matches, unmatched and product tables (``OUTPUT_ROLES``,
-``products.roles``), and the shared quarantine, evaluation, error_analysis,
+``products.roles``), the knowledge graph's (kg_nodes, kg_edges, ``graph.roles``), and the shared quarantine, evaluation, error_analysis,
 model_comparison and published_runs tables. Inputs, derived inputs, golden and
 labelled pairs are read, not published.
 
@@ -112,10 +112,15 @@ def output_tables(cfg: AppConfig) -> dict[str, StructType]:
             add(entity.tables.get(role), getattr(contracts, role), f"entities.{entity.name}")
         for role in entity.products.roles if entity.products else ():
             add(entity.tables.get(role), contracts.extra.get(role), f"entities.{entity.name}")
+        for role in entity.graph.roles if entity.graph else ():
+            add(entity.tables.get(role), contracts.extra.get(role), f"entities.{entity.name}")
     add(cfg.quarantine_table, schemas.QUARANTINE, "tables.quarantine")
     add(cfg.evaluation_table, schemas.EVALUATION, "tables.evaluation")
     add(cfg.error_analysis_table, schemas.ERROR_ANALYSIS, "tables.error_analysis")
     add(cfg.published_runs_table, schemas.PUBLISHED_RUNS, "tables.published_runs")
+    if cfg.graph is not None:
+        add(cfg.graph.nodes_table, schemas.KG_NODES, "graph.tables.nodes")
+        add(cfg.graph.edges_table, schemas.KG_EDGES, "graph.tables.edges")
     if cfg.lifecycle is not None:
         add(cfg.lifecycle.comparison_table, schemas.MODEL_COMPARISON, "tables.model_comparison")
     return tables

@@ -3,7 +3,9 @@
 // from the contracts (conf/contracts/OutputTables.scala, compiled with this file):
 // each table's columns must be its case class's (names and types), every row must
 // decode into it, and its row count must be Spark's in Python. Then checks
-// recording_groups and recording_pairs in detail against values the test picked.
+// recording_groups and recording_pairs in detail against values the test picked,
+// and, when the test lists a knowledge graph, kg_nodes and kg_edges: node and edge
+// counts by type as Python counts them, and no edge end that is not a node.
 // Run by tests/test_scala_consumer.py through spark-submit. Args: <expected.json>
 
 import java.io.File
@@ -13,7 +15,7 @@ import scala.jdk.CollectionConverters._
 import scala.util.control.NonFatal
 
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
-import music_resolution.contracts.{OutputTables, RecordingGroups, RecordingPairs}
+import music_resolution.contracts.{KgEdges, KgNodes, OutputTables, RecordingGroups, RecordingPairs}
 import org.apache.spark.sql.{Dataset, SparkSession}
 import org.apache.spark.sql.types.{ArrayType, DataType, StructType}
 
@@ -85,14 +87,37 @@ object OutputTablesConsumer {
         try checkRecordings(spark, expected.get("recordings"))
         catch { case NonFatal(e) => failures += s"recording tables: $e"; (-1, -1L) }
 
+      val graph = Option(expected.get("graph")).filterNot(_.isNull)
+      val graphLine =
+        try graph.map(g => checkGraph(spark, g)).getOrElse("")
+        catch { case NonFatal(e) => failures += s"knowledge graph: $e"; "" }
+
       if (failures.nonEmpty) {
         System.err.println(s"SCALA CONSUMER FAILED (${failures.size} problems):\n  " + failures.mkString("\n  "))
         spark.stop()
         sys.exit(1)
       }
       println(s"SCALA CONSUMER OK tables=${tables.length} groups=$nGroups pairs=$nPairs " +
-        s"contract_version=${OutputTables.ContractVersion}")
+        s"contract_version=${OutputTables.ContractVersion}$graphLine")
     } finally spark.stop()
+  }
+
+  /** kg_nodes and kg_edges as case classes: counts by type, every edge end a node. */
+  private def checkGraph(spark: SparkSession, g: JsonNode): String = {
+    import spark.implicits._
+    def counts(key: String) =
+      g.get(key).fields.asScala.map(e => e.getKey -> e.getValue.asLong).toMap
+    val nodes: Dataset[KgNodes] = OutputTables.kgNodes.read(spark, g.get("nodes_path").asText)
+    val edges: Dataset[KgEdges] = OutputTables.kgEdges.read(spark, g.get("edges_path").asText)
+    val nodeCounts = nodes.groupByKey(_.node_type).count().collect().toMap
+    val edgeCounts = edges.groupByKey(_.edge_type).count().collect().toMap
+    same("kg_nodes by node_type", nodeCounts, counts("node_counts"))
+    same("kg_edges by edge_type", edgeCounts, counts("edge_counts"))
+    val ids = nodes.map(_.id).toDF("id")
+    val ends = edges.flatMap(e => Seq(e.src, e.dst)).toDF("id")
+    val dangling = ends.join(ids, Seq("id"), "left_anti").as[String].take(5).toSeq
+    same("edge ends that are no node", dangling, Seq.empty)
+    s" graph_nodes=${nodeCounts.values.sum} graph_edges=${edgeCounts.values.sum} edge_types=${edgeCounts.size}"
   }
 
   /** recording_groups and recording_pairs against the values the test picked: (groups, pairs). */
