@@ -2,7 +2,8 @@
 
 generate the sample, then for every configured entity, each after the one it
 builds on: build features -> train -> resolve (cluster, or assign for a link
-entity) -> evaluate against the sample's truth; then the sample's day-2
+entity) -> evaluate against the sample's truth; then the
+knowledge graph (jobs.graph) and one song's DNA from it; then the sample's day-2
 delivery of tracks (jobs.deliver) and a short summary with its id events.
 `make demo` runs this.
 
@@ -17,7 +18,8 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from jobs import build_features, deliver, evaluate, generate_sample, resolve, train
+from jobs import build_features, deliver, evaluate, generate_sample, graph, resolve, train
+from jobs.reports.songdna import Graph, dna_lines, showcase_track, song_dna
 from jobs.reports.summary import entity_lines
 from jobs.runtime.config import AppConfig
 from jobs.runtime.job import run_main, stage, start_job
@@ -43,6 +45,14 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
         with stage(f"evaluate {e.name}", timings):
             report = evaluate.run(spark, cfg, entity=e.name, run_id=run_id)
         results[e.name] = {"features": feats, "resolve": resolved, "report": report}
+    graphed, dna = None, []
+    if cfg.graph is not None:  # the day-1 graph: derived entities are not delivered to
+        with stage("graph", timings):
+            graphed = graph.run(spark, cfg, run_id=run_id)
+        with stage("songdna", timings):
+            kg = Graph(spark, cfg)
+            track = showcase_track(kg)
+            dna = dna_lines(song_dna(kg, track)) if track else []
     delivered = None
     if "delivery" in sample:  # day 2: the generator's delivery into the tracks' entity
         tracks_entity = cfg.sample.entities["tracks"].partition(".")[0]
@@ -60,6 +70,10 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
         r = results[e.name]
         generated = sample.get(datasets.get(e.name, ""), {})
         lines += entity_lines(spark, cfg, e, generated, r["features"], r["resolve"], r["report"])
+    if graphed is not None:
+        lines += graph.summary_lines(cfg, graphed)
+        lines += ["  song DNA          python -m jobs.songdna <track id | 'title - artist'>"]
+        lines += ["    " + x for x in dna]
     if delivered is not None:
         n = delivered.counts
         lines += [
