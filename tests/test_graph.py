@@ -282,3 +282,42 @@ def test_collaboration_components_match_a_union_find_here(kg, spark) -> None:
     assert pairs.groupby("component")["root"].nunique().eq(1).all()
     assert pairs.groupby("root")["component"].nunique().eq(1).all()
     assert sizes.max() > 1
+
+
+def test_a_track_id_delivered_twice_is_one_node_named_as_its_features_kept_it(spark) -> None:
+    from splink_models.graph import EntityTables
+    from splink_models.recordings.graph import recording_graph
+
+    tables = {
+        "input": spark.createDataFrame(
+            [("T1", "A", ["X"], "LP"), ("T1", "A (dup)", ["Y"], "LP"), ("T2", "B", ["Z"], None)],
+            "track_id string, title string, artists array<string>, album string",
+        ),
+        "features": spark.createDataFrame(
+            [
+                ("T1", "A", None, None, None, 200.0, 2001, "original"),
+                ("T2", "B", None, None, None, None, None, "live"),
+            ],
+            "track_id string, title string, source string, isrc string, iswc string, "
+            "duration_s double, release_year int, version_type string",
+        ),
+        "groups": spark.createDataFrame(
+            [("T1", "rg_1", 2, "T1", "r", "m"), ("T2", "rg_1", 2, "T1", "r", "m")],
+            "track_id string, recording_group_id string, group_size long, "
+            "representative_track_id string, run_id string, model_version string",
+        ),
+        "pairs": spark.createDataFrame(
+            [("T1", "T2", 0.99, True)],
+            "track_id_l string, track_id_r string, match_probability double, above_threshold boolean",
+        ),
+    }
+    own = EntityTables("recordings", "track_id", "recording_group_id", tables.get)
+    part = recording_graph(own, run_id="r")
+    rows = [r for n in part.nodes for r in n.collect()]
+    assert sorted((r["id"], r["display_name"]) for r in rows) == [
+        ("T1", "A - X"),
+        ("T2", "B - Z"),
+        ("rg_1", "A - X"),
+    ]
+    track_of = {(r["src"], r["dst"], r["confidence"]) for r in part.edges[0].collect()}
+    assert track_of == {("T1", "rg_1", 0.99), ("T2", "rg_1", 0.99)}

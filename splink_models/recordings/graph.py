@@ -43,12 +43,19 @@ def recording_graph(
     idc, gc = own.id_column, own.group_column
     assert gc is not None
     features, groups = own["features"], own["groups"]
-    raw = own["input"].select(idc, "artists", "album")
+    # the input as delivered (artists unnormalised); rows sharing an id (quarantined but
+    # one) are told apart by the title the features kept, then the smallest values
+    raw = (
+        own["input"]
+        .groupBy(idc, "title")
+        .agg(F.min(F.struct(F.array_join("artists", ", ").alias("artists"), "album")).alias("_raw"))
+        .select(idc, "title", "_raw.artists", "_raw.album")
+    )
     tracks = nodes(
-        features.join(raw, idc, "left"),
+        features.join(raw, [idc, "title"], "left"),
         id=idc,
         node_type="track",
-        display_name=F.concat_ws(" - ", "title", F.array_join("artists", ", ")),
+        display_name=F.concat_ws(" - ", "title", "artists"),
         properties=[
             "source",
             "artists",
@@ -64,13 +71,13 @@ def recording_graph(
     named = (
         groups.where(F.col(idc) == F.col(rep))
         .join(features.select(idc, "title", "version_type"), idc)
-        .join(raw, idc, "left")
+        .join(raw, [idc, "title"], "left")
     )
     group_nodes = nodes(
         named,
         id=gc,
         node_type="recording_group",
-        display_name=F.concat_ws(" - ", "title", F.array_join("artists", ", ")),
+        display_name=F.concat_ws(" - ", "title", "artists"),
         properties=["group_size", rep, "version_type"],
         model_version="model_version",
     )
