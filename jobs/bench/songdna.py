@@ -80,7 +80,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "by_id": _figures(by_id),
         "by_search": _figures(searches),
         "searches_found": found,
-        "warehouse": cfg.paths.warehouse,
     }
     path = write_json_atomic(Path(cfg.paths.reports_dir) / "benchmarks" / "songdna.json", report)
     print(f"SongDNA lookups on {n_tracks:,} tracks ({path})")

@@ -40,9 +40,9 @@ MORE_BY_WRITERS = 10
 
 
 class Graph:
-    """The two kg tables, cached for the session (the walk filters them per hop)."""
+    """The two kg tables (the walk filters them per hop)."""
 
-    def __init__(self, spark: SparkSession, cfg: AppConfig) -> None:
+    def __init__(self, spark: SparkSession, cfg: AppConfig, *, cache: bool = True) -> None:
         if cfg.graph is None:
             raise ResolutionError("no graph section in the config: no knowledge graph to read")
         paths = [cfg.table_path(t) for t in (cfg.graph.nodes_table, cfg.graph.edges_table)]
@@ -51,9 +51,16 @@ class Graph:
             raise ResolutionError(
                 f"no knowledge graph at {', '.join(missing)}: run python -m jobs.graph first"
             )
-        # cached: the first lookup reads the tables once, the next ones hop in memory
-        self.nodes: DataFrame = read_table(spark, paths[0]).cache()
-        self.edges: DataFrame = read_table(spark, paths[1]).cache()
+        # cached (a session that looks up many songs): the first lookup reads the tables
+        # once, the next ones hop in memory; one lookup reads only what it filters
+        self.nodes: DataFrame = read_table(spark, paths[0]).select(
+            "id", "node_type", "display_name"
+        )
+        self.edges: DataFrame = read_table(spark, paths[1]).select(
+            "src", "dst", "edge_type", "confidence", "evidence", "source"
+        )
+        if cache:
+            self.nodes, self.edges = self.nodes.cache(), self.edges.cache()
 
     def edges_touching(self, ids: Iterable[str], *, end: str = "any") -> list[dict[str, Any]]:
         ids = sorted(set(ids))
