@@ -34,6 +34,8 @@ def kinds_cfg(session_root):
         "local", overrides=overrides_under(session_root / "kinds", f"sample.n_tracks={N_TRACKS}")
     )
     base = copy.deepcopy(tree["entities"])
+    for section in base.values():  # the knowledge graph's parts name the real entities
+        section.pop("graph", None)
     tunes = {**base["recordings"], "group_id_prefix": "tg_"}
     tunes["tables"] = _tables("tunes", "input", "golden", "features", "pairs", "groups", "id_history")
     clips = {**base["videos"], "links_to": "tunes"}

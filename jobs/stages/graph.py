@@ -29,7 +29,7 @@ from jobs.stages.common import entity_table, import_named, write_quarantine
 from jobs.stages.reporting import report_path
 from splink_models.graph import EDGE_COLUMNS, NODE_COLUMNS, EntityTables, GraphPart
 
-GRAPH = "graph"  # the published_runs entity of the graph's releases
+GRAPH = "graph"  # the entity_type its publications carry in published_runs
 EXAMPLES = 5  # dangling edges / duplicate nodes named in an error
 
 

@@ -44,6 +44,7 @@ def _release(release_id, title, artists=None, tracks=None, **fields):
         fields.get("track_count"),
         tracks,
         fields.get("genre"),
+        fields.get("track_ids"),
     )
 
 

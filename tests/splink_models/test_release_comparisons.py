@@ -47,6 +47,7 @@ def _release(release_id, title="Hybrid Theory", artists=("Linkin Park",), tracks
         fields.get("track_count"),
         tracks,
         None,
+        None,
     )
 
 
