@@ -23,6 +23,7 @@ from features.errors import ConfigError
 from features.schemas import TRACK_INPUT, labelled_pairs_schema
 from features.tracks import build_track_features
 from jobs import ingest
+from jobs.bench import credits as bench_credits
 from jobs.bench import quality as bench_quality
 from jobs.runtime.config import PROJECT_ROOT
 from jobs.runtime.delta import read_table
@@ -357,10 +358,18 @@ def test_itunes_amazon_bench_on_a_slice(spark, tmp_path):
         spark, cfg, itunes, datasets_dir=datasets, run_id="bench-1"
     )
 
-    by_split = {r["split"]: r for r in rows}
+    credits = {r["split"]: r for r in rows if r["method"] == bench_credits.METHOD}
+    by_split = {r["split"]: r for r in rows if r["method"] != bench_credits.METHOD}
     assert set(by_split) == {"train", "valid"}
     assert by_split["valid"]["threshold"] == by_split["train"]["threshold"]  # chosen on train
     assert (by_split["train"]["n_pairs"], by_split["valid"]["n_pairs"]) == (321, 109)
     assert by_split["valid"]["pair_completeness"] == 1.0
     assert by_split["valid"]["f1"] >= 0.9, rows
     assert set(curves["curves"]) == {"train", "valid"}
+    # the two stores' performers, resolved into contributors, are one person on a match
+    assert set(credits) == {"train", "valid"}
+    for split, r in credits.items():
+        assert r["n_matches_credited"] > 20, r
+        assert r["credit_agreement"] >= 0.8, (split, r)
+        assert r["n_nonmatches_different_artists"] > 0
+        assert r["shared_by_different_artists"] <= 0.05, (split, r)

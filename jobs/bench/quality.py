@@ -45,6 +45,7 @@ from pyspark.sql import functions as F
 
 from features.errors import ConfigError
 from jobs import ingest
+from jobs.bench.credits import agreement_rows
 from jobs.runtime.config import (
     DEFAULT_CONF_DIR,
     PROJECT_ROOT,
@@ -90,6 +91,7 @@ DATASET_KEYS = (
     "holdout_seed",
     "baseline",
     "through",
+    "credits",
 )
 
 
@@ -111,6 +113,9 @@ class QualityDataset:
     # clusters: a derived entity resolved after the mapping's entity; its clusters,
     # projected onto the mapped records (a record is in its group's cluster), are judged
     through: str | None = None
+    # labelled_pairs: (entity, performers function): the records are resolved, then that
+    # derived entity of their credits, and credit agreement is reported (jobs.bench.credits)
+    credits: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,6 +176,13 @@ def load_bench(path: str | Path = BENCH_CONFIG) -> QualityBench:
         ):
             problems.append(f"{key}.set: expected a list of key=value overrides")
             overrides = []
+        credits = node.get("credits")
+        if credits is not None and not (
+            isinstance(credits, dict)
+            and all(isinstance(credits.get(k), str) for k in ("entity", "performers"))
+        ):
+            problems.append(f"{key}.credits: expected entity and performers (module:function)")
+            credits = None
         mapping = Path(str(node.get("mapping", "")))
         datasets.append(
             QualityDataset(
@@ -183,6 +195,7 @@ def load_bench(path: str | Path = BENCH_CONFIG) -> QualityBench:
                 holdout_seed=seed,
                 baseline=tuple(baseline),
                 through=node.get("through") if isinstance(node.get("through"), str) else None,
+                credits=(credits["entity"], credits["performers"]) if credits else None,
             )
         )
     if problems:
@@ -307,6 +320,17 @@ def run_dataset(
     else:
         with stage(f"{dataset.name}: score labelled pairs", timings):
             pairs = labelled_scores(spark, cfg, entity, model, dataset.name)
+    credit_rows: list[dict[str, Any]] = []
+    if dataset.credits and dataset.golden != "clusters":
+        people = cfg.entity(dataset.credits[0])
+        with stage(f"{dataset.name}: resolve, then {people.name}", timings):
+            resolve(spark, cfg, entity, run_id, str(model_path))
+            build_features(spark, cfg, people, run_id)
+            _, people_model = train(spark, cfg, people, run_id)
+            resolve(spark, cfg, people, run_id, str(people_model))
+            credit_rows = agreement_rows(
+                spark, cfg, entity, people, dataset.credits[1], dataset.report_splits
+            )
     threshold, rows = choose_and_report(
         pairs, choose_on=dataset.choose_threshold_on, report=dataset.report_splits
     )
@@ -337,6 +361,7 @@ def run_dataset(
         ]
         if dataset.baseline:
             out += baseline_rows(spark, cfg, entity, truth, dataset, common)
+    out += [{"dataset": dataset.name, "n_records": ingested.rows_written, **r} for r in credit_rows]
     seconds = round(sum(timings.values()), 1)
     out = [{**row, "seconds": seconds} for row in out]
     curves = {
@@ -517,9 +542,7 @@ def baseline_rows(
     present = keys[0].isNotNull()
     for key in keys[1:]:
         present = present & key.isNotNull()
-    keyed = features.where(present).select(
-        idc, F.concat_ws("\u0001", *keys).alias("_key")
-    )
+    keyed = features.where(present).select(idc, F.concat_ws("\u0001", *keys).alias("_key"))
     pairs = (
         keyed.alias("l")
         .join(keyed.alias("r"), "_key")
@@ -555,7 +578,17 @@ COLUMNS = ("dataset", "method", "split", "precision", "recall", "f1", "threshold
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as an aligned text table (pair completeness where known)."""
-    return text_table(rows, (*COLUMNS, "pair_completeness", "cluster_f1", "bcubed_f1"))
+    return text_table(
+        rows,
+        (
+            *COLUMNS,
+            "pair_completeness",
+            "cluster_f1",
+            "bcubed_f1",
+            "credit_agreement",
+            "shared_by_different_artists",
+        ),
+    )
 
 
 def run(

@@ -4,7 +4,8 @@ Built by the clustered stage as the entity's product (config ``products``):
 the groups table as it is, and ``contributors``: each person's display name
 (the spelling most of their credits use), every spelling, IPIs, ISNIs, role
 classes, roles, and how many records, credits and artists stand behind them.
-``show_contributor`` prints one for the demo.
+``show_contributor`` prints one for the demo; ``performer_credits`` gives
+each track's artists as people (bench-quality's credit agreement).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+
+from features.contributors import FEATURED_ARTIST, MAIN_ARTIST, credit_rows
 
 # a person's spellings kept in the table (the most credited first)
 MAX_NAMES = 20
@@ -102,3 +105,34 @@ def show_contributor(
         f" {best['n_artists']:,} artists, as {', '.join(best['roles'])}",
         "    credited as      " + "; ".join(f'"{n}"' for n in best["names"]),
     ]
+
+
+def performer_credits(
+    track_features: DataFrame,
+    contributor_input: DataFrame,
+    contributor_groups: DataFrame,
+    *,
+    track_id_column: str,
+    credits: DataFrame | None = None,
+) -> DataFrame:
+    """(track_id, role, contributor_id): each track's main and featured artists as people.
+
+    A track's artist credits (features.contributors.credit_rows) followed
+    through the contributor record that lists them to the person it was
+    clustered into.
+    """
+    artist_roles = F.col("role").isin(MAIN_ARTIST, FEATURED_ARTIST)
+    credited = credit_rows(track_features, credits, id_column=track_id_column).where(artist_roles)
+    record_of = contributor_input.select(
+        "contributor_record_id", F.explode("credit_ids").alias("credit_id")
+    )
+    return (
+        credited.select("credit_id", "track_id", "role")
+        .join(record_of, "credit_id")
+        .join(
+            contributor_groups.select("contributor_record_id", "contributor_id"),
+            "contributor_record_id",
+        )
+        .select("track_id", "role", "contributor_id")
+        .distinct()
+    )
