@@ -127,7 +127,10 @@ def build_graph(spark: SparkSession, cfg: AppConfig, run_id: str) -> GraphResult
         stamp = F.lit(run_id).alias("run_id")
         nodes = _union([n.select(*NODE_COLUMNS) for _, p in built for n in p.nodes])
         edges = _union([x.select(*EDGE_COLUMNS) for _, p in built for x in p.edges])
-        # each part's own tables first: edges are often read from them
+        # computed once and checked before any table is written
+        nodes = nodes.select(*NODE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
+        edges = edges.select(*EDGE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
+        check_graph(nodes, edges)
         counts: dict[str, int] = {}
         quarantined = 0
         for e, part in built:
@@ -146,9 +149,6 @@ def build_graph(spark: SparkSession, cfg: AppConfig, run_id: str) -> GraphResult
                     )
                 quarantined += rows.count()
                 rows.unpersist()
-        nodes = nodes.select(*NODE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
-        edges = edges.select(*EDGE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
-        check_graph(nodes, edges)
         write_table(conform(nodes, KG_NODES), nodes_path, KG_NODES)
         write_table(conform(edges, KG_EDGES), edges_path, KG_EDGES)
         result = GraphResult(
