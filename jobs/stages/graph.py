@@ -27,6 +27,7 @@ from jobs.runtime.output import write_json_atomic
 from jobs.runtime.release import publishing
 from jobs.stages.common import entity_table, import_named, write_quarantine
 from jobs.stages.reporting import report_path
+from splink_models.frames import union_all
 from splink_models.graph import EDGE_COLUMNS, NODE_COLUMNS, EntityTables, GraphPart
 
 GRAPH = "graph"  # the entity_type its publications carry in published_runs
@@ -53,24 +54,35 @@ def entity_tables(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> 
     return EntityTables(entity.name, entity.id_column, entity.group_column, read)
 
 
-def parts(spark: SparkSession, cfg: AppConfig, run_id: str) -> list[tuple[EntityConfig, GraphPart]]:
+@dataclass(frozen=True)
+class BuiltPart:
+    """One entity's graph part and the table readers it was built from (its evaluation's too)."""
+
+    entity: EntityConfig
+    part: GraphPart
+    own: EntityTables
+    uses: dict[str, EntityTables]
+
+
+def parts(spark: SparkSession, cfg: AppConfig, run_id: str) -> list[BuiltPart]:
     """Every entity's graph part, in dependency order."""
     built = []
     for e in cfg.in_dependency_order():
         if e.graph is None:
             continue
+        own = entity_tables(spark, cfg, e)
         uses = {
             alias: entity_tables(spark, cfg, cfg.entity(name))
             for alias, name in e.graph.uses.items()
         }
-        part = import_named(e.graph.build)(entity_tables(spark, cfg, e), run_id=run_id, **uses)
+        part = import_named(e.graph.build)(own, run_id=run_id, **uses)
         unknown = sorted(set(part.tables) - set(e.graph.roles))
         if unknown:
             raise ConfigError(
                 f"{e.graph.build} returned tables {unknown} that entities.{e.name}.graph.roles "
                 f"does not list ({list(e.graph.roles)})"
             )
-        built.append((e, part))
+        built.append(BuiltPart(e, part, own, uses))
     return built
 
 
@@ -125,15 +137,16 @@ def build_graph(spark: SparkSession, cfg: AppConfig, run_id: str) -> GraphResult
         if not built:
             raise ConfigError("no entity has a graph section: the knowledge graph would be empty")
         stamp = F.lit(run_id).alias("run_id")
-        nodes = _union([n.select(*NODE_COLUMNS) for _, p in built for n in p.nodes])
-        edges = _union([x.select(*EDGE_COLUMNS) for _, p in built for x in p.edges])
+        nodes = union_all([n.select(*NODE_COLUMNS) for b in built for n in b.part.nodes])
+        edges = union_all([x.select(*EDGE_COLUMNS) for b in built for x in b.part.edges])
         # computed once and checked before any table is written
         nodes = nodes.select(*NODE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
         edges = edges.select(*EDGE_COLUMNS[:-1], stamp, "model_version").localCheckpoint()
         check_graph(nodes, edges)
         counts: dict[str, int] = {}
         quarantined = 0
-        for e, part in built:
+        for b in built:
+            e, part = b.entity, b.part
             for role, frame in part.tables.items():
                 table, contract = entity_table(e, role)
                 write_table(conform(frame, contract), cfg.table_path(table), contract)
@@ -157,18 +170,15 @@ def build_graph(spark: SparkSession, cfg: AppConfig, run_id: str) -> GraphResult
             tables=counts,
             quarantined=quarantined,
         )
-        for e, part in built:
+        for b in built:
+            e = b.entity
             if e.graph is None or not e.graph.evaluate:
                 continue
             written = {
                 role: read_table(spark, cfg.table_path(entity_table(e, role)[0]))
-                for role in part.tables
+                for role in b.part.tables
             }
-            uses = {
-                alias: entity_tables(spark, cfg, cfg.entity(name))
-                for alias, name in e.graph.uses.items()
-            }
-            reports = import_named(e.graph.evaluate)(written, entity_tables(spark, cfg, e), **uses)
+            reports = import_named(e.graph.evaluate)(written, b.own, **b.uses)
             for name, figures in reports.items():
                 figures = {**figures, "run_id": run_id}
                 write_json_atomic(report_path(cfg, name, "json"), figures)
@@ -185,13 +195,6 @@ def _summary(r: GraphResult) -> dict[str, Any]:
         "quarantined": r.quarantined,
         "figures": r.figures,
     }
-
-
-def _union(frames: list[DataFrame]) -> DataFrame:
-    out = frames[0]
-    for f in frames[1:]:
-        out = out.unionByName(f)
-    return out
 
 
 def _counts(df: DataFrame, column: str) -> dict[str, int]:

@@ -59,6 +59,7 @@ from jobs.stages.common import (
 )
 from jobs.stages.sources import SourceLines, read_table_source, read_text_source
 from splink_models.clustering import connected_components
+from splink_models.frames import union_all
 
 logger = logging.getLogger(__name__)
 
@@ -380,7 +381,7 @@ def read_labelled_pair_files(
                 split_column=labels.split_column,
             )
         )
-    return reduce(DataFrame.unionByName, frames)
+    return union_all(frames)
 
 
 def _write_labelled_pairs(
