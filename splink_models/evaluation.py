@@ -20,6 +20,23 @@ def f1(p: float | None, r: float | None) -> float | None:
     return 2 * p * r / (p + r)
 
 
+def majority(
+    members: DataFrame, truth: DataFrame, *, key: str, member: str, columns: list[str]
+) -> DataFrame:
+    """(key, *columns): the truth most of each key's members have (ties: the smallest).
+
+    ``members`` pairs each key with its members (key, member); ``truth`` gives
+    a member its truth columns; a member without truth takes no part.
+    """
+    counts = members.join(truth, member).groupBy(key, *columns).count()
+    first = Window.partitionBy(key).orderBy(F.desc("count"), *columns)
+    return (
+        counts.withColumn("_rank", F.row_number().over(first))
+        .where("_rank = 1")
+        .select(key, *columns)
+    )
+
+
 def ratio(num: int, den: int) -> float | None:
     """``num / den``, or None when there is nothing to divide by."""
     return num / den if den else None

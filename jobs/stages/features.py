@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import asdict, dataclass
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.errors import ConfigError, ResolutionError
@@ -30,6 +30,7 @@ from jobs.stages.common import (
     with_null_fields,
     write_quarantine,
 )
+from splink_models.evaluation import majority
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,6 @@ def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> i
     return read_table(spark, path).count()
 
 
-def _majority(
-    members: DataFrame, truth: DataFrame, *, key: str, member: str, columns: list[str]
-) -> DataFrame:
-    """(key, *columns): the truth most of each key's members have (ties: the smallest)."""
-    counts = members.join(truth, member).groupBy(key, *columns).count()
-    first = Window.partitionBy(key).orderBy(F.desc("count"), *columns)
-    return (
-        counts.withColumn("_rank", F.row_number().over(first))
-        .where("_rank = 1")
-        .select(key, *columns)
-    )
-
-
 def _golden_columns(entity: EntityConfig) -> list[str]:
     assert entity.golden is not None
     columns = [entity.golden.truth_column]
@@ -113,7 +101,7 @@ def derive_golden_from_members(
     truth = read_table(spark, cfg.table_path(table), contract)
     member = contract.fieldNames()[0]
     members = rows.select(entity.id_column, F.explode(entity.derived.members_column).alias(member))
-    out = _majority(
+    out = majority(
         members, truth, key=entity.id_column, member=member, columns=_golden_columns(entity)
     )
     golden = contracts(entity).golden
@@ -139,7 +127,7 @@ def derive_golden(
         return
     columns = _golden_columns(entity)
     golden = read_table(spark, cfg.table_path(source.golden_table), contracts(source).golden)
-    rows = _majority(
+    rows = majority(
         groups.select(source.id_column, source.group_column),
         golden.select(source.id_column, *columns),
         key=source.group_column,

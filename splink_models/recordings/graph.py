@@ -29,7 +29,7 @@ from pyspark.sql import functions as F
 
 from features.quality import split_bad_input
 from features.relations import INTERPOLATES, relation_rows, relation_rules, with_relation_ids
-from splink_models.evaluation import f1, ratio
+from splink_models.evaluation import f1, majority, ratio
 from splink_models.graph import DECLARED, MODEL, EntityTables, GraphPart, edges, membership, nodes
 
 # in order: the first way that finds a target decides
@@ -258,19 +258,20 @@ def relation_figures(
     if truth is None or resolution is None or golden is None:
         return {}
     idc, gc = own.id_column, own.group_column
-    gold = golden.select(idc, "recording_id", "work_id")
-    members = own["groups"].select(idc, gc).join(gold, idc)
-    node_truth = _majority(members, gc, "recording_id")
-    if works is not None:
-        in_work = members.join(
-            works["groups"].select(gc, "work_id").withColumnRenamed("work_id", "_work"), gc
-        )
+    groups = own["groups"].select(idc, F.col(gc).alias("dst"))
+    node_truth = majority(
+        groups, golden.select(idc, "recording_id"), key="dst", member=idc, columns=["recording_id"]
+    ).withColumnRenamed("recording_id", "_truth")
+    if works is not None:  # a work's tracks: those of its recording groups
+        in_work = groups.join(
+            works["groups"].select(F.col(gc).alias("dst"), F.col("work_id").alias("_work")), "dst"
+        ).select(F.col("_work").alias("dst"), idc)
         node_truth = node_truth.unionByName(
-            _majority(in_work.drop(gc).withColumnRenamed("_work", gc), gc, "work_id")
+            majority(
+                in_work, golden.select(idc, "work_id"), key="dst", member=idc, columns=["work_id"]
+            ).withColumnRenamed("work_id", "_truth")
         )
-    judged = resolution.join(truth, "relation_id").join(
-        node_truth.withColumnRenamed(gc, "dst"), "dst", "left"
-    )
+    judged = resolution.join(truth, "relation_id").join(node_truth, "dst", "left")
     row = judged.agg(
         F.count("*").alias("n"),
         F.sum(F.col("dst").isNotNull().cast("int")).alias("resolved"),
@@ -294,14 +295,3 @@ def relation_figures(
             "f1": f1(precision, recall),
         }
     }
-
-
-def _majority(members: DataFrame, key: str, truth: str) -> DataFrame:
-    """(key, _truth): the truth most of a key's members have (ties: the smallest)."""
-    counts = members.groupBy(key, truth).count()
-    first = Window.partitionBy(key).orderBy(F.desc("count"), truth)
-    return (
-        counts.withColumn("_rank", F.row_number().over(first))
-        .where("_rank = 1")
-        .select(key, F.col(truth).alias("_truth"))
-    )
