@@ -138,6 +138,29 @@ def membership(
     return g.join(within, id_column, "left")
 
 
+def membership_edges(
+    groups: DataFrame,
+    pairs: DataFrame,
+    *,
+    id_column: str,
+    group_column: str,
+    edge_type: str,
+    evidence: str,
+) -> DataFrame:
+    """One ``edge_type`` edge per record to its group, with its ``membership`` confidence."""
+    member = membership(groups, pairs, id_column=id_column, group_column=group_column)
+    return edges(
+        member,
+        src=id_column,
+        dst=group_column,
+        edge_type=edge_type,
+        source=MODEL,
+        confidence="confidence",
+        evidence=F.array(F.lit(evidence)),
+        model_version="model_version",
+    )
+
+
 def mapped(values: Column, mapping: Mapping[str, str], default: str) -> Column:
     """``mapping[value]``, else ``default``."""
     m = F.create_map(*[F.lit(x) for pair in mapping.items() for x in pair])

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from features.contributors import credit_rows
+from splink_models.contributors.people import credit_records
 from splink_models.graph import MODEL, EntityTables, GraphPart, edges, mapped, membership, nodes
 
 ROLE_EDGES = {
@@ -57,13 +57,15 @@ def contributor_graph(
         model_version="model_version",
     )
     member = membership(own["groups"], own["pairs"], id_column=idc, group_column=gc)
-    record_of = own["input"].select(idc, F.explode("credit_ids").alias("credit_id"))
-    credits = credit_rows(tracks["features"], own.get("credits"), id_column=tracks.id_column)
+    credited = credit_records(
+        tracks["features"],
+        own["input"],
+        track_id_column=tracks.id_column,
+        credits=own.get("credits"),
+    )
     rg = tracks.group_column
     placed = (
-        credits.select("credit_id", "track_id", "role", "instrument")
-        .join(record_of, "credit_id")
-        .join(member, idc)
+        credited.join(member, idc)
         .join(
             tracks["groups"].select(F.col(tracks.id_column).alias("track_id"), rg),
             "track_id",

@@ -107,6 +107,29 @@ def show_contributor(
     ]
 
 
+def credit_records(
+    track_features: DataFrame,
+    contributor_input: DataFrame,
+    *,
+    track_id_column: str,
+    credits: DataFrame | None = None,
+) -> DataFrame:
+    """(credit_id, track_id, role, instrument, contributor_record_id): every credit and its record.
+
+    The credits as features.contributors.credit_rows reads them (the
+    credits table and the tracks' own artists), each with the contributor
+    record that lists it.
+    """
+    record_of = contributor_input.select(
+        "contributor_record_id", F.explode("credit_ids").alias("credit_id")
+    )
+    return (
+        credit_rows(track_features, credits, id_column=track_id_column)
+        .select("credit_id", "track_id", "role", "instrument")
+        .join(record_of, "credit_id")
+    )
+
+
 def performer_credits(
     track_features: DataFrame,
     contributor_input: DataFrame,
@@ -117,18 +140,14 @@ def performer_credits(
 ) -> DataFrame:
     """(track_id, role, contributor_id): each track's main and featured artists as people.
 
-    A track's artist credits (features.contributors.credit_rows) followed
-    through the contributor record that lists them to the person it was
-    clustered into.
+    A track's artist credits followed through the contributor record that
+    lists them (``credit_records``) to the person it was clustered into.
     """
-    artist_roles = F.col("role").isin(MAIN_ARTIST, FEATURED_ARTIST)
-    credited = credit_rows(track_features, credits, id_column=track_id_column).where(artist_roles)
-    record_of = contributor_input.select(
-        "contributor_record_id", F.explode("credit_ids").alias("credit_id")
-    )
     return (
-        credited.select("credit_id", "track_id", "role")
-        .join(record_of, "credit_id")
+        credit_records(
+            track_features, contributor_input, track_id_column=track_id_column, credits=credits
+        )
+        .where(F.col("role").isin(MAIN_ARTIST, FEATURED_ARTIST))
         .join(
             contributor_groups.select("contributor_record_id", "contributor_id"),
             "contributor_record_id",

@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 from features.quality import split_bad_input
 from features.relations import INTERPOLATES, relation_rows, relation_rules, with_relation_ids
 from splink_models.evaluation import f1, majority, ratio
-from splink_models.graph import DECLARED, MODEL, EntityTables, GraphPart, edges, membership, nodes
+from splink_models.graph import DECLARED, EntityTables, GraphPart, edges, membership_edges, nodes
 
 # in order: the first way that finds a target decides
 _BY_TRACK, _BY_ISWC, _BY_TITLE = "target_track_id", "target_iswc", "title_artist"
@@ -81,16 +81,13 @@ def recording_graph(
         properties=["group_size", rep, "version_type"],
         model_version="model_version",
     )
-    member = membership(groups, own["pairs"], id_column=idc, group_column=gc)
-    track_of = edges(
-        member,
-        src=idc,
-        dst=gc,
+    track_of = membership_edges(
+        groups,
+        own["pairs"],
+        id_column=idc,
+        group_column=gc,
         edge_type="TRACK_OF",
-        source=MODEL,
-        confidence="confidence",
-        evidence=F.array(F.lit("recording clustering")),
-        model_version="model_version",
+        evidence="recording clustering",
     )
     part = GraphPart(nodes=[tracks, group_nodes], edges=[track_of])
     declared = own.get("declared_relations")

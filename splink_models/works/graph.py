@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pyspark.sql import functions as F
 
-from splink_models.graph import MODEL, EntityTables, GraphPart, edges, membership, nodes
+from splink_models.graph import MODEL, EntityTables, GraphPart, edges, membership_edges, nodes
 
 
 def work_graph(own: EntityTables, *, run_id: str) -> GraphPart:
@@ -25,16 +25,13 @@ def work_graph(own: EntityTables, *, run_id: str) -> GraphPart:
         properties=["iswc", "n_recording_groups", "original_recording_group_id"],
         model_version="model_version",
     )
-    member = membership(own["groups"], own["pairs"], id_column=idc, group_column=gc)
-    recording_of = edges(
-        member,
-        src=idc,
-        dst=gc,
+    recording_of = membership_edges(
+        own["groups"],
+        own["pairs"],
+        id_column=idc,
+        group_column=gc,
         edge_type="RECORDING_OF",
-        source=MODEL,
-        confidence="confidence",
-        evidence=F.array(F.lit("work clustering")),
-        model_version="model_version",
+        evidence="work clustering",
     )
     versions = edges(
         own["version_relations"],
