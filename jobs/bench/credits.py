@@ -29,6 +29,7 @@ from jobs.runtime.config import AppConfig, EntityConfig
 from jobs.runtime.delta import read_table, table_exists
 from jobs.stages.common import import_named, read_features, read_groups
 from jobs.stages.labels import read_labelled_pairs
+from splink_models.evaluation import ratio
 
 METHOD = "contributors: credit agreement"
 
@@ -104,14 +105,15 @@ def agreement_rows(
         if r is None:
             continue
         n, nd = int(r["n_matches"] or 0), int(r["n_different"] or 0)
+        rounded = lambda v: None if v is None else round(v, 4)  # noqa: E731
         rows.append(
             {
                 "method": METHOD,
                 "split": split,
-                "credit_agreement": round(r["main"] / n, 4) if n else None,
-                "credit_agreement_all": round(r["every"] / n, 4) if n else None,
+                "credit_agreement": rounded(ratio(r["main"], n)),
+                "credit_agreement_all": rounded(ratio(r["every"], n)),
                 "n_matches_credited": n,
-                "shared_by_different_artists": round(r["shared"] / nd, 4) if nd else None,
+                "shared_by_different_artists": rounded(ratio(r["shared"], nd)),
                 "n_nonmatches_different_artists": nd,
             }
         )

@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 from jobs.reports.songdna import Graph, find_tracks, song_dna
 from jobs.runtime.config import load_config
 from jobs.runtime.job import setup_logging
-from jobs.runtime.output import write_json_atomic
+from jobs.runtime.output import text_table, write_json_atomic
 from jobs.runtime.session import build_spark
 
 logger = logging.getLogger(__name__)
@@ -82,10 +82,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "searches_found": found,
     }
     path = write_json_atomic(Path(cfg.paths.reports_dir) / "benchmarks" / "songdna.json", report)
-    print(f"SongDNA lookups on {n_tracks:,} tracks ({path})")
-    print(f"{'lookup':<14}{'median s':>10}{'p90 s':>10}{'max s':>10}")
-    print(f"{'first':<14}{first:>10.3f}{'':>10}{'':>10}")
-    for name in ("by_id", "by_search"):
-        f = report[name]
-        print(f"{name:<14}{f['median_s']:>10.3f}{f['p90_s']:>10.3f}{f['max_s']:>10.3f}")
+    rows = [{"lookup": "first", "median_s": report["first_lookup_s"]}] + [
+        {"lookup": name, **report[name]} for name in ("by_id", "by_search")
+    ]
+    logger.info(
+        "SongDNA lookups on %s tracks\n%s\nwritten to %s",
+        f"{n_tracks:,}",
+        text_table(rows, ("lookup", "median_s", "p90_s", "max_s")),
+        path,
+    )
     return report
