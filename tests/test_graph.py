@@ -321,3 +321,23 @@ def test_a_track_id_delivered_twice_is_one_node_named_as_its_features_kept_it(sp
     ]
     track_of = {(r["src"], r["dst"], r["confidence"]) for r in part.edges[0].collect()}
     assert track_of == {("T1", "rg_1", 0.99), ("T2", "rg_1", 0.99)}
+
+
+def test_a_title_search_folds_case_accents_and_scripts_as_the_features_do(spark) -> None:
+    class Nodes:  # find_tracks reads only the nodes
+        nodes = spark.createDataFrame(
+            [
+                ("T1", "track", "Halo - Beyoncé"),
+                ("T2", "track", "Halo (Live) - Beyoncé"),
+                ("T3", "track", "Песня - Пётр"),
+                ("rg_1", "recording_group", "Halo - Beyoncé"),
+            ],
+            "id string, node_type string, display_name string",
+        )
+
+    assert [h["id"] for h in find_tracks(Nodes, "HALO - beyonce")] == ["T1", "T2"]
+    assert [h["id"] for h in find_tracks(Nodes, "halo live")] == ["T2"]
+    assert [h["id"] for h in find_tracks(Nodes, "T3")] == ["T3"]
+    assert [h["id"] for h in find_tracks(Nodes, "Пётр")] == ["T3"]
+    assert find_tracks(Nodes, "hal - beyonce") == []  # whole words only
+    assert find_tracks(Nodes, " - ") == []

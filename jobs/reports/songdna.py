@@ -14,8 +14,6 @@ prints it.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from features.errors import ResolutionError
+from features.text import normalize_text
 from jobs.runtime.config import AppConfig
 from jobs.runtime.delta import read_table, table_exists
 
@@ -82,27 +81,24 @@ class Graph:
         return {r["id"]: r.asDict() for r in rows.collect()}
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return [w for w in re.split(r"[^\w]+", folded) if w]
-
-
 def find_tracks(graph: Graph, query: str, limit: int = 10) -> list[dict[str, Any]]:
-    """Tracks a query names: its id, else every word of "title - artist" in the display name."""
+    """Tracks a query names: its id, else every word of "title - artist" in the display name.
+
+    Words are compared as features.text.normalize_text leaves them: "beyonce"
+    finds "Beyoncé", "petr" a name in Cyrillic.
+    """
     by_id = graph.nodes.where((F.col("id") == query) & (F.col("node_type") == "track"))
     rows = by_id.select("id", "display_name").limit(1).collect()
     if rows:
         return [r.asDict() for r in rows]
-    words = _words(query)
-    if not words:
+    if not any(c.isalnum() for c in query):
         return []
-    folded = F.regexp_replace(F.lower(F.col("display_name")), r"[^\p{L}\p{N}]+", " ")
-    cond = F.lit(True)
-    for w in words:
-        cond = cond & F.concat(F.lit(" "), folded, F.lit(" ")).contains(f" {w} ")
+    # both sides as the features normalise text: case, accents, other scripts, punctuation
+    words = F.split(F.coalesce(normalize_text(F.lit(query)), F.lit("")), " ")
+    name = F.concat(F.lit(" "), normalize_text(F.col("display_name")), F.lit(" "))
+    every_word = F.forall(words, lambda w: name.contains(F.concat(F.lit(" "), w, F.lit(" "))))
     hits = (
-        graph.nodes.where((F.col("node_type") == "track") & cond)
+        graph.nodes.where((F.col("node_type") == "track") & every_word)
         .select("id", "display_name")
         .orderBy(F.length("display_name"), "id")
         .limit(limit)
