@@ -34,7 +34,7 @@ demo: setup
 	$(PY) -m jobs.demo
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e and not scala and not cluster"

@@ -184,3 +184,25 @@ def resolved_videos(spark, resolved_sample):
     Returns (cfg, features result, resolve result, report).
     """
     return _chain_on_sample(spark, resolved_sample, "videos")
+
+
+# Under pytest-xdist (`make test`: two workers, --dist loadgroup) every test that uses
+# the shared lakehouse runs on one worker, so it is built once there. That worker
+# has the most to do: the tests marked `second_sample` (they only copy or read the
+# recordings sample) run on the other one, which builds the sample for them once
+# more. Any other test stays with its module, whose fixtures are then built once.
+SHARED_LAKEHOUSE = "resolved_sample"
+
+
+def xdist_group(item) -> str:
+    if item.get_closest_marker("second_sample"):
+        return "second-sample"
+    if SHARED_LAKEHOUSE in getattr(item, "fixturenames", ()):
+        return "shared-lakehouse"
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))

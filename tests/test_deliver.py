@@ -27,6 +27,8 @@ from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
 
+pytestmark = pytest.mark.second_sample
+
 
 def _copy(shared_cfg, root: Path):
     shutil.copytree(Path(shared_cfg.paths.warehouse).parent, root)

@@ -33,7 +33,7 @@ from jobs.runtime.config import PROJECT_ROOT, AppConfig
 from jobs.runtime.package import build_zip
 from jobs.runtime.session import local_jars, splink_jar
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.second_sample]
 
 N_WORKERS = 2
 START_TIMEOUT_S = 120
