@@ -282,10 +282,11 @@ def test_error_analysis_names_real_errors_with_their_waterfalls(spark, resolved_
     from splink_models import model as model_lib
 
     cfg, _, _ = resolved_sample
-    report = evaluate.run(spark, cfg, entity="recordings", run_id="errors")
     e = cfg.entity("recordings")
+    report = evaluate.run(spark, cfg, entity="recordings", run_id="errors")
+    # the other entities of the shared sample are evaluated under the same run id
     errors = read_table(spark, cfg.table_path(cfg.error_analysis_table), ERROR_ANALYSIS).where(
-        F.col("run_id") == report["run_id"]
+        (F.col("run_id") == report["run_id"]) & (F.col("entity_type") == e.name)
     )
     golden = {
         r.track_id: r.recording_id
