@@ -1,4 +1,4 @@
-"""Spark fixtures shared by the whole suite: one real SparkSession, real Delta, real MLflow.
+"""Spark fixtures shared by the suite: one real SparkSession per worker, real Delta and MLflow.
 
 The session is built by the project's own builder (jobs.runtime.session.build_spark)
 from the `local` profile with paths moved under a temporary folder, so the
