@@ -105,15 +105,14 @@ def agreement_rows(
         if r is None:
             continue
         n, nd = int(r["n_matches"] or 0), int(r["n_different"] or 0)
-        rounded = lambda v: None if v is None else round(v, 4)  # noqa: E731
         rows.append(
             {
                 "method": METHOD,
                 "split": split,
-                "credit_agreement": rounded(ratio(r["main"], n)),
-                "credit_agreement_all": rounded(ratio(r["every"], n)),
+                "credit_agreement": ratio(r["main"], n),
+                "credit_agreement_all": ratio(r["every"], n),
                 "n_matches_credited": n,
-                "shared_by_different_artists": rounded(ratio(r["shared"], nd)),
+                "shared_by_different_artists": ratio(r["shared"], nd),
                 "n_nonmatches_different_artists": nd,
             }
         )

@@ -347,7 +347,7 @@ def run_dataset(
         {
             **common,
             "method": method,
-            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
+            **_rounded(row),
         }
         for row in rows
     ]
@@ -361,7 +361,10 @@ def run_dataset(
         ]
         if dataset.baseline:
             out += baseline_rows(spark, cfg, entity, truth, dataset, common)
-    out += [{"dataset": dataset.name, "n_records": ingested.rows_written, **r} for r in credit_rows]
+    out += [
+        {"dataset": dataset.name, "n_records": ingested.rows_written, **_rounded(r)}
+        for r in credit_rows
+    ]
     seconds = round(sum(timings.values()), 1)
     out = [{**row, "seconds": seconds} for row in out]
     curves = {
