@@ -9,7 +9,12 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from features.text import blank_to_null, fold_case_and_accents, normalize_folded
+from features.text import (
+    blank_to_null,
+    fold_case_and_accents,
+    normalize_folded,
+    normalized_constants,
+)
 
 ARTIST_SEPARATORS = r"\s+(?:feat\.?|ft\.?|featuring|with|x|and|vs\.?)\s+|\s*[&,;/+]\s*|\s+\|\s+"
 
@@ -45,5 +50,5 @@ def drop_generic(names: Column, generic_artists: tuple[str, ...]) -> Column:
     """Remove 'various artists' and friends from an artist list."""
     if not generic_artists:
         return names
-    generic = [normalize_artist(F.lit(v)) for v in generic_artists]
+    generic = normalized_constants(normalize_artist, generic_artists)
     return F.filter(names, lambda a: ~a.isin(*generic))

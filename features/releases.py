@@ -29,6 +29,7 @@ from features.text import (
     blank_to_null,
     compact_key,
     normalize_text,
+    normalized_constants,
     null_if_generic,
 )
 from features.tracks import release_year
@@ -221,6 +222,11 @@ def words(text: Column) -> Column:
 # --- artists ----------------------------------------------------------------------
 
 
+def artist_key(name: Column) -> Column:
+    """An artist's compact key: ``compact_key(normalize_artist(name))``."""
+    return compact_key(normalize_artist(name))
+
+
 def drop_generic_artists(names: Column, generic_artists: tuple[str, ...]) -> Column:
     """Remove 'Various Artists' and friends (raw or normalised names), compared without spaces.
 
@@ -229,10 +235,8 @@ def drop_generic_artists(names: Column, generic_artists: tuple[str, ...]) -> Col
     """
     if not generic_artists:
         return names
-    generic = [compact_key(normalize_artist(F.lit(v))) for v in generic_artists]
-    return F.filter(
-        names, lambda a: ~F.coalesce(compact_key(normalize_artist(a)).isin(*generic), F.lit(False))
-    )
+    generic = normalized_constants(artist_key, generic_artists)
+    return F.filter(names, lambda a: ~F.coalesce(artist_key(a).isin(*generic), F.lit(False)))
 
 
 # --- track lists ----------------------------------------------------------------------

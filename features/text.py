@@ -7,9 +7,10 @@ would be ~10x slower on Spark (see README, benchmarks).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from pyspark.sql import Column
+from pyspark.sql import Column, SparkSession
 from pyspark.sql import functions as F
 
 # One-to-one foldings of Latin letters with diacritics, as "<letter><base>" pairs.
@@ -154,6 +155,25 @@ def compact_key(normalized: Column) -> Column:
     return blank_to_null(F.regexp_replace(no_article, " ", ""))
 
 
+@functools.cache
+def normalized_constants(
+    normalize: Callable[[Column], Column], values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``normalize`` of each configured value, as text: computed once by Spark, then literals.
+
+    Written as ``normalize(F.lit(v))`` inside a feature expression, each value
+    brings the whole normalisation tree along (a dozen replacements, the kana
+    map, translate); eighteen generic artists made the releases' plan take
+    seconds to analyse at every withColumn. Values that normalise to nothing
+    are left out (they could never equal a value).
+    """
+    if not values:
+        return ()
+    spark = SparkSession.active()
+    row = spark.range(1).select(*[normalize(F.lit(v)) for v in values]).first()
+    return tuple(dict.fromkeys(v for v in row if v is not None))
+
+
 def null_if_generic(normalized: Column, generic_values: tuple[str, ...]) -> Column:
     """Null out values such as 'various artists' that carry no identity.
 
@@ -163,7 +183,7 @@ def null_if_generic(normalized: Column, generic_values: tuple[str, ...]) -> Colu
     if not generic_values:
         return normalized
     # config says "N/A", the data says "n a": compare in normalised form
-    generic = [normalize_text(F.lit(v)) for v in generic_values]
+    generic = normalized_constants(normalize_text, generic_values)
     return F.when(~normalized.isin(*generic), normalized)
 
 

@@ -302,19 +302,14 @@ def with_title_features(df: DataFrame, *, generic_titles: tuple[str, ...] = ()) 
         )
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))
+        .withColumn("_tags", title_tags(F.col("_song_part")))  # read by both below, once
         .withColumn(
             "version_type",
-            version_type(
-                title_tags(F.col("_song_part")),
-                F.array(F.col("_artist_part"), F.col("channel_name")),
-            ),
+            version_type(F.col("_tags"), F.array(F.col("_artist_part"), F.col("channel_name"))),
         )
         .withColumn(
             "version_detail",
-            F.when(
-                F.col("version_type") != "original",
-                normalize_text(title_tags(F.col("_song_part"))),
-            ),
+            F.when(F.col("version_type") != "original", normalize_text(F.col("_tags"))),
         )
     )
 

@@ -19,7 +19,13 @@ from pyspark.sql import functions as F
 
 from features.quality import FieldRule, RecordRule, title_required
 from features.schemas import WORK_FEATURES
-from features.text import compact_key, normalize_text, null_if_generic, title_numbers
+from features.text import (
+    compact_key,
+    normalize_text,
+    normalized_constants,
+    null_if_generic,
+    title_numbers,
+)
 from features.tracks import valid_iswc
 from features.work_titles import core_work_title, work_title_variants
 
@@ -173,7 +179,7 @@ def _version_of_group() -> Column:
 def _variants(titles: Column, generic_titles: tuple[str, ...]) -> Column:
     """Every title variant of every title, generic ones ("intro", "untitled") out."""
     variants = F.array_distinct(F.flatten(F.transform(titles, work_title_variants)))
-    generic = [normalize_text(F.lit(v)) for v in generic_titles]
+    generic = normalized_constants(normalize_text, generic_titles)
     return F.filter(variants, lambda v: v.isNotNull() & ~v.isin(*generic)) if generic else variants
 
 
@@ -235,10 +241,11 @@ def build_work_features(
         ),
         lambda a: a.isNotNull(),
     )
-    core = null_if_generic(core_work_title(F.col("title")), generic_titles)
     feats = (
         rows.withColumn("title_variants", _variants(all_titles, generic_titles))
-        .withColumn("core_title", core)
+        # two steps: null_if_generic reads its value twice, and the core's expression is big
+        .withColumn("core_title", core_work_title(F.col("title")))
+        .withColumn("core_title", null_if_generic(F.col("core_title"), generic_titles))
         .withColumn("core_title_key", compact_key(F.col("core_title")))
         .withColumn("title_numbers", title_numbers(F.col("core_title")))
         .withColumn("title_tokens", _words(F.col("title_variants")))
