@@ -19,24 +19,13 @@ from collections.abc import Sequence
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from splink import Linker
+from splink.internals.blocking import blocking_rule_to_obj
 
 from splink_models.clustering import materialise
 from splink_models.model import TrainedModel, scoring_columns, scoring_settings
-from splink_models.spark_backend import model_inputs, spark_api
+from splink_models.spark_backend import model_inputs, spark_api, term_frequency_columns
 
 logger = logging.getLogger(__name__)
-
-
-def term_frequency_columns(settings: dict) -> list[str]:
-    """The columns a model's levels adjust by term frequency."""
-    return sorted(
-        {
-            lv["tf_adjustment_column"]
-            for c in settings["comparisons"]
-            for lv in c["comparison_levels"]
-            if lv.get("tf_adjustment_column")
-        }
-    )
 
 
 def predict_delivery(
@@ -61,6 +50,9 @@ def predict_delivery(
     ids = F.broadcast(delivered.select(idc).distinct())
     new = materialise(catalog.join(ids, idc, "left_semi"))
     rest = catalog.join(ids, idc, "left_anti")
+    partners = blocking_partners(rest, new, settings)
+    if partners is not None:  # else some rule has no equality to narrow the catalog by
+        rest = materialise(partners)
     db_api = spark_api(spark)
     inputs = model_inputs(catalog, settings)
     linker = Linker(
@@ -85,6 +77,67 @@ def predict_delivery(
         F.when(swap, right).otherwise(left).alias(f"{idc}_l"),
         F.when(swap, left).otherwise(right).alias(f"{idc}_r"),
     )
+
+
+def blocking_key_pairs(settings: dict) -> list[tuple[list[str], list[str]]] | None:
+    """Each prediction rule's equalities as (left-side keys, right-side keys), as SQL.
+
+    ``l.title_song_key = r.core_title_key AND l.title_artist_key =
+    r.primary_artist_key`` -> (["title_song_key", "title_artist_key"],
+    ["core_title_key", "primary_artist_key"]), read by Splink's own parser
+    (what it joins on); any further condition of a rule only removes pairs.
+    None when there is no rule, or some rule has no equality or explodes
+    arrays: then no key bounds the records it can pair.
+    """
+    out = []
+    for rule in settings.get("blocking_rules_to_generate_predictions") or []:
+        spec = rule if isinstance(rule, dict) else {"blocking_rule": str(rule)}
+        if spec.get("arrays_to_explode"):
+            return None
+        dialect = spec.get("sql_dialect") or settings.get("sql_dialect", "spark")
+        keys = blocking_rule_to_obj({**spec, "sql_dialect": dialect})._equi_join_conditions
+        if not keys:
+            return None
+        out.append(([left for left, _ in keys], [right for _, right in keys]))
+    return out or None  # no rule: Splink pairs every record with every other
+
+
+def blocking_partners(rest: DataFrame, new: DataFrame, settings: dict) -> DataFrame | None:
+    """The rows of ``rest`` that a prediction rule can pair with a row of ``new``.
+
+    A delivery's records pair with few catalog records; without this,
+    ``predict_between`` prepares and blocks every catalog row (all 1M at
+    catalog scale) for a few thousand delivered ones. A row is kept when its
+    keys of some rule equal a delivered row's, in either orientation (a rule
+    may compare different columns on its two sides): one pass over ``rest``
+    probing a broadcast set of the delivered keys per rule. Pairs between
+    ``new`` and the kept rows are exactly those between ``new`` and ``rest``.
+    None when the rules have no keys to narrow by (:func:`blocking_key_pairs`).
+    """
+    rules = blocking_key_pairs(settings)
+    if rules is None:
+        return None
+    probes = []
+    for left, right in rules:
+        probes.append((right, left))  # delivered on the left, catalog on the right
+        if left != right:
+            probes.append((left, right))  # and the other way round
+    hits = []
+    for j, (rest_keys, new_keys) in enumerate(probes):
+        names = [f"__key{j}_{i}" for i in range(len(rest_keys))]
+        keys = (
+            new.select(*[F.expr(k).alias(n) for k, n in zip(new_keys, names, strict=True)])
+            .dropna()
+            .distinct()
+            .withColumn(f"__hit{j}", F.lit(True))
+        )
+        rest = (
+            rest.withColumns({n: F.expr(k) for k, n in zip(rest_keys, names, strict=True)})
+            .join(F.broadcast(keys), names, "left")
+            .drop(*names)
+        )
+        hits.append(f"__hit{j}")
+    return rest.where(F.coalesce(*hits)).drop(*hits)
 
 
 def _tf_levels(settings: dict) -> dict[str, tuple[bool, float]]:

@@ -104,6 +104,18 @@ def with_sources(
     return out
 
 
+def term_frequency_columns(settings: dict) -> list[str]:
+    """The columns a model's levels adjust by term frequency."""
+    return sorted(
+        {
+            lv["tf_adjustment_column"]
+            for c in settings["comparisons"]
+            for lv in c["comparison_levels"]
+            if lv.get("tf_adjustment_column")
+        }
+    )
+
+
 def scoring_linker(
     spark: SparkSession,
     features: DataFrame | Sequence[DataFrame],
@@ -151,7 +163,20 @@ def predict_given_pairs(
             ]
         )
     db_api = spark_api(spark)
-    scorer = scoring_linker(spark, features, model, db_api)
+    # Splink prepares every input row for scoring (term frequencies joined on): give
+    # it the pairs' records only, with the term frequencies of all of ``features``
+    sides = wanted.select(F.col(f"{id_column}_l").alias(id_column)).unionByName(
+        wanted.select(F.col(f"{id_column}_r").alias(id_column))
+    )
+    involved = [f.join(sides, id_column, "left_semi") for f in as_frames(features)]
+    scorer = scoring_linker(
+        spark, involved[0] if isinstance(features, DataFrame) else involved, model, db_api
+    )
+    catalog = scoring_linker(spark, features, model, db_api)
+    for column in term_frequency_columns(model.settings):
+        scorer.table_management.register_term_frequency_lookup(
+            catalog.table_management.compute_tf_table(column), column
+        )
     registered = db_api.register(
         keys.withColumn("match_key", F.lit("0")),
         table_name=f"__mr_given_pairs_{uuid.uuid4().hex[:8]}",

@@ -1,8 +1,8 @@
-"""touched_records: the records a delivery can regroup, closed under accepted edges."""
+"""Incremental resolution: the records a delivery can regroup, and the ones it can pair with."""
 
 from __future__ import annotations
 
-from splink_models.incremental import touched_records
+from splink_models.incremental import blocking_key_pairs, blocking_partners, touched_records
 
 
 def _frame(spark, rows, schema):
@@ -37,3 +37,50 @@ def test_a_seed_without_accepted_edges_touches_only_its_group(spark):
     seeds = _frame(spark, [("a2",), ("n9",)], "node string")
     touched = {r["node"] for r in touched_records(accepted, groups, seeds).collect()}
     assert touched == {"a1", "a2", "n9"}
+
+
+def _rule(sql):
+    return {"blocking_rule": sql, "sql_dialect": "spark"}
+
+
+def test_blocking_partners_keeps_exactly_the_records_a_rule_pairs_with_a_delivered_one(spark):
+    # one rule compares different columns on its two sides (a delivered record may be
+    # either side), one has a condition beyond its keys, one keys on an expression
+    settings = {
+        "blocking_rules_to_generate_predictions": [
+            _rule("l.song = r.title and l.credit = r.artist"),
+            _rule("l.artist = r.artist and substr(l.title, 1, 3) = substr(r.title, 1, 3)"),
+            _rule("l.isrc = r.isrc and l.artist is null"),
+        ]
+    }
+    schema = "id string, title string, artist string, song string, credit string, isrc string"
+    new = _frame(spark, [("n1", "abcdef", "x", "hello", "queen", None)], schema)
+    rest = _frame(
+        spark,
+        [
+            ("r1", "hello", "queen", None, None, None),  # new's song/credit = its title/artist
+            ("r2", "abczzz", "x", None, None, None),  # same artist, same first letters
+            ("r3", "abczzz", "y", None, None, None),  # other artist
+            ("r4", "zzz", None, "zzz", "x", None),  # its song/credit against new's: no
+            ("r5", "q", None, "abcdef", "x", None),  # its song/credit = new's title/artist
+            ("r6", "q", None, None, None, None),  # null keys pair with nothing
+            ("r7", "hello", "QUEEN", None, None, None),
+        ],
+        schema,
+    )
+    kept = {r["id"] for r in blocking_partners(rest, new, settings).collect()}
+    # r5 pairs only with new on the right: "l.song = r.title" read the other way round
+    assert kept == {"r1", "r2", "r5"}
+
+
+def test_blocking_partners_declines_rules_without_keys():
+    assert blocking_key_pairs({"blocking_rules_to_generate_predictions": []}) is None
+    assert (
+        blocking_key_pairs({"blocking_rules_to_generate_predictions": [_rule("l.a < r.a")]})
+        is None
+    )
+    exploding = {**_rule("l.keys = r.keys"), "arrays_to_explode": ["keys"]}
+    assert blocking_key_pairs({"blocking_rules_to_generate_predictions": [exploding]}) is None
+    assert blocking_key_pairs(
+        {"blocking_rules_to_generate_predictions": [_rule("l.a = r.b and l.c > 2")]}
+    ) == [(["a"], ["b"])]
