@@ -35,6 +35,8 @@ from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
 RUN = "r2"
+# copies the recordings sample and resolves it again: no other entity's tables needed
+pytestmark = pytest.mark.second_sample
 REPO = Path(__file__).resolve().parent.parent
 JOB_TIMEOUT_S = 600
 
