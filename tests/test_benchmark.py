@@ -211,4 +211,13 @@ def test_benchmark_at_one_small_size_records_every_stage_of_both_engines(spark, 
     # the engines' groups are compared by membership, not by their (differently made) ids:
     # only records near a Jaro-Winkler difference may land elsewhere
     assert duckdb_resolve["agreement"]["records_in_another_group"] <= 1500 * 0.01
-    assert "spark/duckdb = " in benchmark.table(rows)
+    evaluated = at[("spark", "evaluate")]
+    assert 0 < evaluated["quality"]["precision"] <= 1
+    # every hard-negative kind of the generated catalog is counted, merged or not
+    assert {"live", "remix"} <= evaluated["false_merges"].keys()
+    assert "studio" not in evaluated["false_merges"]  # the base kind is no false merge
+    assert evaluated["false_merges"].keys() == evaluated["cluster_false_merges"].keys()
+    printed = benchmark.table(rows)
+    assert "spark/duckdb = " in printed
+    assert "1,500 tracks, quality: pairwise P " in printed
+    assert "false merges (accepted pairs) by kind: " in printed

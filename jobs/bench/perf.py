@@ -292,6 +292,10 @@ def run_spark(
     by_stage["evaluate"]["quality"] = {
         k: report.get(k) for k in ("f1", "bcubed_f1", "precision", "recall")
     }
+    # accepted pairs and pairs the groups imply, of each hard-negative kind (live, remix...)
+    for key in ("false_merges", "cluster_false_merges"):
+        if key in report:
+            by_stage["evaluate"][key] = report[key]
     chain = [by_stage[s] for s in TOTAL_STAGES]
     seconds = sum(r["seconds"] for r in chain)
     rows.append(
@@ -521,6 +525,28 @@ def _fmt(value: Any, spec: str) -> str | None:
     return None if value is None else format(value, spec)
 
 
+def _quality_lines(n: int, evaluate: dict[str, Any] | None) -> list[str]:
+    """Pairwise and B-cubed quality of one size, and its false merges by kind (most first)."""
+    quality = (evaluate or {}).get("quality")
+    if not quality:
+        return []
+    q = {
+        k: _fmt(quality.get(k), ".4f") or "n/a" for k in ("precision", "recall", "f1", "bcubed_f1")
+    }
+    lines = [
+        f"{n:>9,} tracks, quality: pairwise P {q['precision']} R {q['recall']} F1 {q['f1']}, "
+        f"B-cubed F1 {q['bcubed_f1']}"
+    ]
+    merges = evaluate.get("false_merges") or {}
+    if merges:
+        ranked = sorted(merges.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines.append(
+            "          false merges (accepted pairs) by kind: "
+            + ", ".join(f"{kind} {count:,}" for kind, count in ranked)
+        )
+    return lines
+
+
 def table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows, then per size Spark's predict + cluster + write time over DuckDB's.
 
@@ -545,6 +571,7 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     lines = [text_table(shown, columns), ""]
     for n in sorted({r["n_tracks"] for r in rows}):
         at = {(r["engine"], r["stage"]): r for r in rows if r["n_tracks"] == n}
+        lines.extend(_quality_lines(n, at.get(("spark", "evaluate"))))
         spark_row = at.get(("spark", "predict_cluster_write"))
         duckdb_row = at.get(("duckdb", "resolve"))
         if spark_row is None or duckdb_row is None:
