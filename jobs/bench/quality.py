@@ -57,7 +57,7 @@ from jobs.runtime.config import (
 from jobs.runtime.delta import read_table
 from jobs.runtime.job import new_run_id, setup_logging, stage
 from jobs.runtime.mapping import load_mapping
-from jobs.runtime.output import text_table, write_json_atomic
+from jobs.runtime.output import rounded, text_table, write_json_atomic
 from jobs.runtime.session import build_spark
 from jobs.stages.features import build_features
 from jobs.stages.labels import score_labelled_pairs
@@ -347,7 +347,7 @@ def run_dataset(
         {
             **common,
             "method": method,
-            **_rounded(row),
+            **rounded(row),
         }
         for row in rows
     ]
@@ -355,14 +355,14 @@ def run_dataset(
         out = [
             {
                 **row,
-                **_rounded(clusters_at(record_pairs, truth, row["split"], threshold, dataset)),
+                **rounded(clusters_at(record_pairs, truth, row["split"], threshold, dataset)),
             }
             for row in out
         ]
         if dataset.baseline:
             out += baseline_rows(spark, cfg, entity, truth, dataset, common)
     out += [
-        {"dataset": dataset.name, "n_records": ingested.rows_written, **_rounded(r)}
+        {"dataset": dataset.name, "n_records": ingested.rows_written, **rounded(r)}
         for r in credit_rows
     ]
     seconds = round(sum(timings.values()), 1)
@@ -376,10 +376,6 @@ def run_dataset(
     }
     logger.info("%s done in %.0f s (%s)", dataset.name, seconds, timings)
     return out, curves
-
-
-def _rounded(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in values.items()}
 
 
 def labelled_scores(
@@ -565,10 +561,10 @@ def baseline_rows(
                 "threshold": None,
                 "threshold_kind": None,
                 "model_version": None,
-                **_rounded({k: figures[k] for k in ("precision", "recall", "f1")}),
+                **rounded({k: figures[k] for k in ("precision", "recall", "f1")}),
                 # equal keys are already transitive: the pairs are the clusters' pairs
-                **_rounded({f"cluster_{k}": figures[k] for k in ("precision", "recall", "f1")}),
-                "bcubed_f1": _rounded({"b": figures["bcubed_f1"]})["b"],
+                **rounded({f"cluster_{k}": figures[k] for k in ("precision", "recall", "f1")}),
+                "bcubed_f1": rounded({"b": figures["bcubed_f1"]})["b"],
                 "largest_cluster": figures["largest"],
                 "n_split_records": len(inside),
             }

@@ -55,6 +55,7 @@ from features.errors import ConfigError, ResolutionError
 from features.schemas import conform
 from jobs.runtime.config import PROJECT_ROOT, AppConfig
 from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.output import rounded
 from jobs.stages.common import contracts
 from jobs.stages.features import build_features
 from jobs.stages.resolve import resolve
@@ -273,7 +274,7 @@ def _rows(
         {
             "dataset": DATASET,
             "method": method,
-            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
+            **rounded(row),
             "threshold": round(threshold, 4),
             **extra,
         }

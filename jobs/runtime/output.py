@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 
+def rounded(values: Mapping[str, Any], digits: int = 4) -> dict[str, Any]:
+    """``values`` with every float rounded to ``digits`` (a benchmark report row)."""
+    return {k: (round(v, digits) if isinstance(v, float) else v) for k, v in values.items()}
+
+
 def text_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Rows as an aligned text table of ``columns`` (a missing or None value is blank)."""
     cells = [["" if row.get(c) is None else str(row[c]) for c in columns] for row in rows]
