@@ -261,7 +261,16 @@ def duration_comparison() -> cl.CustomComparison:
 # recording carries the same version tag on every release, whereas EM inside
 # title/artist blocks sees live, remix and karaoke takes of a song as "matches"
 # and learns that a version mismatch costs almost nothing.
-VERSION_M_PROBABILITIES = (0.989998, 0.00001, 0.00999, 0.000001, 0.000001)
+VERSION_M_PROBABILITIES = (0.988998, 0.00001, 0.00999, 0.001, 0.000001, 0.000001)
+# Versions that run to another length than the studio take (a live take, a remix, an
+# edit). One of them untagged beside a tagged one, on the same album and of the same
+# length to the second, is a store that dropped the tag (a live album's plain titles,
+# "Take U There" on the remix album), not two recordings: its level carries no weight
+# either way (m = u), and the other fields decide. Instrumentals, karaoke and
+# re-recordings keep the original's length, so for them the same length says nothing.
+LENGTH_CHANGING_VERSIONS = ("live", "acoustic", "remix", "extended", "radio_edit", "demo")
+TAG_DROPPED_MAX_SECONDS = 1
+ALBUM_ALIKE = 0.90  # album names this alike are one album ("... [Explicit]", a slip)
 # Version words this alike are one spelling with a slip ("Goldhouse" / "Goldhuose"), not two.
 VERSION_WORDS_ALIKE = 0.88
 # u of "tags name other remixers, venues or takes" is fixed too (its m is the
@@ -284,7 +293,8 @@ def version_comparison() -> cl.CustomComparison:
     venue, year, take) tell two remixes or two live takes apart; a tag that
     names none of them ("(Remix)", "(Live)") is only "same type".
     """
-    same, other_words, same_type, original_vs_version, other = VERSION_M_PROBABILITIES
+    same, other_words, same_type, tag_dropped, original_vs_version, other = VERSION_M_PROBABILITIES
+    changing = ", ".join(f"'{v}'" for v in LENGTH_CHANGING_VERSIONS)
     return cl.CustomComparison(
         output_column_name="version",
         comparison_description="Version type from title tags (original, live, remix, ...)",
@@ -310,6 +320,20 @@ def version_comparison() -> cl.CustomComparison:
                 "version_type_l = version_type_r",
                 label_for_charts="Same version type, different tag (e.g. two remixes)",
             ).configure(m_probability=same_type, fix_m_probability=True),
+            cll.And(
+                cll.CustomLevel(
+                    f"(version_type_l = 'original' AND version_type_r IN ({changing})) OR "
+                    f"(version_type_r = 'original' AND version_type_l IN ({changing}))"
+                ),
+                cll.AbsoluteDifferenceLevel("duration_s", TAG_DROPPED_MAX_SECONDS),
+                cll.JaroWinklerLevel("album_norm", ALBUM_ALIKE),
+            ).configure(
+                label_for_charts="One side's live/remix/edit tag dropped: same album and length",
+                m_probability=tag_dropped,
+                u_probability=tag_dropped,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             cll.CustomLevel(
                 "version_type_l = 'original' OR version_type_r = 'original'",
                 label_for_charts="Original vs a version (live, remix, ...)",
@@ -326,7 +350,7 @@ def album_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("album_norm"),
             fixed_mu(cll.ExactMatchLevel("album_norm"), m=0.40, u=0.10),
-            fixed_mu(cll.JaroWinklerLevel("album_norm", 0.90), m=0.05, u=0.05),
+            fixed_mu(cll.JaroWinklerLevel("album_norm", ALBUM_ALIKE), m=0.05, u=0.05),
             fixed_mu(cll.ElseLevel(), m=0.55, u=0.85),
         ],
     )

@@ -79,6 +79,30 @@ CASES = [
         _track("b", "Hey Jude", ["X"]),
         "Original vs a version (live, remix, ...)",
     ),
+    (  # a live album's plain title: the store dropped the tag
+        "version",
+        _track("a", "Hey Jude (Live)", ["X"], 200_400, album="Live at Leeds"),
+        _track("b", "Hey Jude", ["X"], 199_600, album="Live At Leeds [Explicit]"),
+        "One side's live/remix/edit tag dropped: same album and length",
+    ),
+    (  # the same length on another album: two recordings
+        "version",
+        _track("a", "Hey Jude (Live)", ["X"], album="Live at Leeds"),
+        _track("b", "Hey Jude", ["X"], album="Hey Jude"),
+        "Original vs a version (live, remix, ...)",
+    ),
+    (  # another length on the same album: the remix beside its original
+        "version",
+        _track("a", "Hey Jude (Club Remix)", ["X"], 203_000, album="Hey Jude"),
+        _track("b", "Hey Jude", ["X"], 200_000, album="Hey Jude"),
+        "Original vs a version (live, remix, ...)",
+    ),
+    (  # an instrumental keeps the original's length: the same length says nothing
+        "version",
+        _track("a", "Hey Jude (Instrumental)", ["X"], album="Hey Jude"),
+        _track("b", "Hey Jude", ["X"], album="Hey Jude"),
+        "Original vs a version (live, remix, ...)",
+    ),
     (
         "version",
         _track("a", "Levels (Skrillex Remix)", ["X"]),
