@@ -20,7 +20,8 @@ the 3k sample merged hundreds of hard negatives. So:
   level with m and u fixed (splink_models.levels.NUMBERS_DIFFER_M_U): a
   string similarity sees nearly the same title, EM and random sampling would
   see nothing against; so is "the tags name other remixers, venues or takes"
-  (VERSION_WORDS_DIFFER_U);
+  (VERSION_WORDS_DIFFER_U), and "a live/remix/edit tag on one side only, same
+  album and length" (a dropped tag: m = u, 0 bits; LENGTH_CHANGING_VERSIONS);
 - EM learns the evidence for records whose fields are unreliable (a store
   that crams artist, album, genre and duration into the title): one title
   found inside the other's, and an artist missing from its field but found
