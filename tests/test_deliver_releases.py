@@ -1,0 +1,93 @@
+"""Releases, the other dedupe entity, through the delivery stage, against a full rebuild.
+
+On two copies of the shared lakehouse with its releases resolved (day 1): one
+takes a delivery made of day-1 release rows (delivered again under new ids,
+retitled, deleted), the other rebuilds the final catalog in full with the
+same model. It runs with the shared lakehouse's tests, where the releases
+are resolved already.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.sql import functions as F
+
+from jobs import deliver
+from jobs.bench.incremental import compare_outcomes, membership, rebuild
+from jobs.runtime.delta import read_table, write_table
+from jobs.stages.deliver import delivery_contract
+from tests.test_deliver import _copy
+
+pytestmark = pytest.mark.e2e
+
+
+RELEASES = "releases"
+N_EACH = 10  # new, changed and deleted release rows
+
+
+def _release_delivery(spark, cfg):
+    """New copies of day-1 releases (under new ids), retitled ones and deleted ones."""
+    e = cfg.entity(RELEASES)
+    idc = e.id_column
+    picked = (
+        read_table(spark, cfg.table_path(e.input_table))
+        .orderBy(F.xxhash64(idc), idc)
+        .limit(3 * N_EACH)
+        .collect()
+    )
+    contract = delivery_contract(e)
+    rows, copies = [], {}
+    for i, r in enumerate(picked):
+        d = r.asDict()
+        if i < N_EACH:  # the same release delivered again by another feed: joins its group
+            copies[f"{d[idc]}-again"] = d[idc]
+            d[idc], d["change"] = f"{d[idc]}-again", "new"
+        elif i < 2 * N_EACH:
+            title = d["title"] or ""
+            d["title"] = f"{title} (Deluxe Edition)" if i % 2 else title[:-1]
+            d["change"] = "changed"
+        else:
+            d["change"] = "deleted"
+        rows.append(tuple(d.get(f.name) for f in contract.fields))
+    return spark.createDataFrame(rows, contract), copies
+
+
+@pytest.fixture(scope="module")
+def releases_day2(spark, resolved_releases, tmp_path_factory):
+    """(delivered cfg, delivery result, rebuild comparison, copies: new id -> day-1 id)."""
+    shared_cfg = resolved_releases[0]
+    base = tmp_path_factory.mktemp("deliver-releases")
+    delivered_cfg, rebuilt_cfg = _copy(shared_cfg, base / "a"), _copy(shared_cfg, base / "b")
+    e = delivered_cfg.entity(RELEASES)
+    delivery, copies = _release_delivery(spark, delivered_cfg)
+    for cfg in (delivered_cfg, rebuilt_cfg):
+        write_table(delivery, cfg.table_path("releases_delivery"), delivery_contract(e))
+    day1 = membership(
+        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
+    ).localCheckpoint()
+    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    model_path = f"{delivered_cfg.paths.models_dir}/{RELEASES}/{model}.json"
+    result = deliver.run(
+        spark, delivered_cfg, entity=RELEASES, delivery="releases_delivery", run_id="day2"
+    )
+    rebuild(spark, rebuilt_cfg, RELEASES, "releases_delivery", "rebuild", model_path)
+    outcome = compare_outcomes(spark, RELEASES, day1, delivered_cfg, rebuilt_cfg)
+    return delivered_cfg, result, outcome, copies
+
+
+def test_a_releases_delivery_partitions_and_names_groups_as_a_full_rebuild(spark, releases_day2):
+    cfg, result, outcome, copies = releases_day2
+    n = result.counts
+    assert (n["new"], n["changed"], n["deleted"], n["rejected"]) == (N_EACH, N_EACH, N_EACH, 0)
+    assert outcome["same_partition_as_rebuild"], outcome
+    assert outcome["pairs_only_on_one_side"] == 0
+    assert outcome["pairs_accepted_differently"] == 0
+    assert outcome["unchanged_ids_share"] == 1.0
+    assert outcome["same_ids_as_rebuild_share"] == 1.0
+    # a release delivered again lands in the group of its day-1 copy
+    e = cfg.entity(RELEASES)
+    group_of = {
+        r[e.id_column]: r[e.group_column]
+        for r in read_table(spark, cfg.table_path(e.groups_table)).collect()
+    }
+    assert all(group_of[new] == group_of[old] for new, old in copies.items())
