@@ -306,34 +306,34 @@ def version_comparison() -> cl.CustomComparison:
                 "OR version_detail_l = version_detail_r)",
                 label_for_charts="Same version",
             ).configure(m_probability=same, fix_m_probability=True),
-            cll.And(
-                cll.ExactMatchLevel("version_type"),
-                cll.Not(cll.ArrayIntersectLevel("version_words", min_intersection=1)),
-                cll.Not(cll.JaroWinklerLevel("version_words_text", VERSION_WORDS_ALIKE)),
-            ).configure(
-                label_for_charts="Same version type, tags name other remixers, venues or takes",
-                m_probability=other_words,
-                u_probability=VERSION_WORDS_DIFFER_U,
-                fix_m_probability=True,
-                fix_u_probability=True,
+            fixed_mu(
+                cll.And(
+                    cll.ExactMatchLevel("version_type"),
+                    cll.Not(cll.ArrayIntersectLevel("version_words", min_intersection=1)),
+                    cll.Not(cll.JaroWinklerLevel("version_words_text", VERSION_WORDS_ALIKE)),
+                ).configure(
+                    label_for_charts="Same version type, tags name other remixers, venues or takes"
+                ),
+                m=other_words,
+                u=VERSION_WORDS_DIFFER_U,
             ),
             cll.CustomLevel(
                 "version_type_l = version_type_r",
                 label_for_charts="Same version type, different tag (e.g. two remixes)",
             ).configure(m_probability=same_type, fix_m_probability=True),
-            cll.And(
-                cll.CustomLevel(
-                    f"(version_type_l = 'original' AND version_type_r IN ({changing})) OR "
-                    f"(version_type_r = 'original' AND version_type_l IN ({changing}))"
+            fixed_mu(
+                cll.And(
+                    cll.CustomLevel(
+                        f"(version_type_l = 'original' AND version_type_r IN ({changing})) OR "
+                        f"(version_type_r = 'original' AND version_type_l IN ({changing}))"
+                    ),
+                    cll.AbsoluteDifferenceLevel("duration_s", TAG_DROPPED_MAX_SECONDS),
+                    cll.JaroWinklerLevel("album_norm", ALBUM_ALIKE),
+                ).configure(
+                    label_for_charts="One side's live/remix/edit tag dropped: same album and length"
                 ),
-                cll.AbsoluteDifferenceLevel("duration_s", TAG_DROPPED_MAX_SECONDS),
-                cll.JaroWinklerLevel("album_norm", ALBUM_ALIKE),
-            ).configure(
-                label_for_charts="One side's live/remix/edit tag dropped: same album and length",
-                m_probability=tag_dropped,
-                u_probability=tag_dropped,
-                fix_m_probability=True,
-                fix_u_probability=True,
+                m=tag_dropped,
+                u=tag_dropped,
             ),
             cll.CustomLevel(
                 "version_type_l = 'original' OR version_type_r = 'original'",
