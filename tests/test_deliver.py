@@ -64,6 +64,20 @@ def _pairs(spark, cfg) -> dict[tuple[str, str], list[tuple[str, int]]]:
     }
 
 
+def deliver_beside_rebuild(spark, delivered_cfg, rebuilt_cfg, entity: str, delivery: str):
+    """``delivery`` applied to one copy, the final catalog rebuilt on the other with the
+    model that scored day 1: (delivery result, compare_outcomes against the rebuild)."""
+    e = delivered_cfg.entity(entity)
+    day1 = membership(
+        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
+    ).localCheckpoint()
+    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    model_path = f"{delivered_cfg.paths.models_dir}/{entity}/{model}.json"
+    result = deliver.run(spark, delivered_cfg, entity=entity, delivery=delivery, run_id="day2")
+    rebuild(spark, rebuilt_cfg, entity, delivery, "rebuild", model_path)
+    return result, compare_outcomes(spark, entity, day1, delivered_cfg, rebuilt_cfg)
+
+
 @pytest.fixture(scope="module")
 def day2(spark, resolved_sample, tmp_path_factory):
     """(cfg of the delivered copy, cfg of the rebuilt copy, day-1 groups, forced, result)."""
@@ -85,16 +99,9 @@ def day2(spark, resolved_sample, tmp_path_factory):
         write_table(read_table(spark, path).unionByName(bad).localCheckpoint(), path, contract)
     day1 = _groups(spark, delivered_cfg)
     day1_rows = _group_rows(spark, delivered_cfg)
-    day1_membership = membership(
-        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
-    ).localCheckpoint()
-    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
-    model_path = f"{delivered_cfg.paths.models_dir}/{ENTITY}/{model}.json"
-    result = deliver.run(
-        spark, delivered_cfg, entity=ENTITY, delivery=s.delivery_table, run_id="day2"
+    result, outcome = deliver_beside_rebuild(
+        spark, delivered_cfg, rebuilt_cfg, ENTITY, s.delivery_table
     )
-    rebuild(spark, rebuilt_cfg, ENTITY, s.delivery_table, "rebuild", model_path)
-    outcome = compare_outcomes(spark, ENTITY, day1_membership, delivered_cfg, rebuilt_cfg)
     return delivered_cfg, rebuilt_cfg, day1, forced, result, outcome, day1_rows
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from jobs import deliver
-from jobs.bench.incremental import compare_outcomes, membership, rebuild
 from jobs.runtime.delta import read_table, write_table
 from jobs.stages.deliver import delivery_contract
-from tests.test_deliver import _copy
+from tests.test_deliver import _copy, deliver_beside_rebuild
 
 pytestmark = pytest.mark.e2e
 
@@ -62,16 +60,9 @@ def releases_day2(spark, resolved_releases, tmp_path_factory):
     delivery, copies = _release_delivery(spark, delivered_cfg)
     for cfg in (delivered_cfg, rebuilt_cfg):
         write_table(delivery, cfg.table_path("releases_delivery"), delivery_contract(e))
-    day1 = membership(
-        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
-    ).localCheckpoint()
-    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
-    model_path = f"{delivered_cfg.paths.models_dir}/{RELEASES}/{model}.json"
-    result = deliver.run(
-        spark, delivered_cfg, entity=RELEASES, delivery="releases_delivery", run_id="day2"
+    result, outcome = deliver_beside_rebuild(
+        spark, delivered_cfg, rebuilt_cfg, RELEASES, "releases_delivery"
     )
-    rebuild(spark, rebuilt_cfg, RELEASES, "releases_delivery", "rebuild", model_path)
-    outcome = compare_outcomes(spark, RELEASES, day1, delivered_cfg, rebuilt_cfg)
     return delivered_cfg, result, outcome, copies
 
 
