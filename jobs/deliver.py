@@ -32,28 +32,41 @@ def run(
     cfg: AppConfig,
     *,
     entity: str,
-    delivery: str,
+    delivery: str | None,
     run_id: str,
     model_path: str | None = None,
 ) -> DeliveryResult:
     with stage(f"deliver {entity}"):
         result = deliver(spark, cfg, cfg.entity(entity), delivery, run_id, model_path)
     n = result.counts
+    rows = (
+        f"{n['rows']:.0f} rows ({n['new']:.0f} new, {n['changed']:.0f} changed, "
+        f"{n['deleted']:.0f} deleted, {n['rejected']:.0f} rejected, {n['excluded']:.0f} excluded)"
+    )
+    pairs = f"pairs -{n['pairs_removed']:.0f} +{n['pairs_added']:.0f}, {n['pairs_rescored']:.0f} rescored"
+    if "records_reassigned" in n:  # a link entity
+        logger.info(
+            "delivery %s to %s with %s: %s; %.0f target members changed, %.0f gone; %s, "
+            "%.0f regrouped; %.0f records assigned again, %.0f matched",
+            delivery or "(none: the target's changes)",
+            entity,
+            result.model_version,
+            rows,
+            n["members_changed"],
+            n["members_gone"],
+            pairs,
+            n["pairs_regrouped"],
+            n["records_reassigned"],
+            n["matched_after"],
+        )
+        return result
     logger.info(
-        "delivery %s to %s with %s: %d rows (%d new, %d changed, %d deleted, %d rejected, "
-        "%d excluded); pairs -%d +%d, %d rescored; %d records re-clustered into %d groups; ids: %s",
+        "delivery %s to %s with %s: %s; %s; %.0f records re-clustered into %.0f groups; ids: %s",
         delivery,
         entity,
         result.model_version,
-        n["rows"],
-        n["new"],
-        n["changed"],
-        n["deleted"],
-        n["rejected"],
-        n["excluded"],
-        n["pairs_removed"],
-        n["pairs_added"],
-        n["pairs_rescored"],
+        rows,
+        pairs,
         n["touched_records"],
         n["groups_after"],
         ", ".join(f"{k} {event}" for event, k in result.id_events.items()) or "unchanged",
@@ -63,7 +76,12 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> None:
     def options(p):
-        p.add_argument("--delivery", required=True, help="table name, or Delta / Parquet path")
+        p.add_argument(
+            "--delivery",
+            default=None,
+            help="table name, or Delta / Parquet path (a link entity may take none: it is "
+            "then brought up to date with the entity it links to)",
+        )
         p.add_argument("--model", default=None, help="default: the model that scored the catalog")
 
     ctx = start_job(__doc__, argv, options)

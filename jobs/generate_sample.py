@@ -76,7 +76,7 @@ def write_delivery(spark: SparkSession, cfg: AppConfig, tracks: SampleDataset) -
     """The tracks' day-2 delivery (jobs.samples.delivery) to ``sample.delivery_table``."""
     from features.schemas import CHANGE_COLUMN
     from jobs.samples.delivery import generate_delivery
-    from jobs.stages.deliver import delivery_contract
+    from jobs.stages.delivery_input import delivery_contract
 
     s = cfg.sample
     delivery = generate_delivery(tracks.rows, tracks.golden, rate=s.delivery_rate, seed=s.seed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -77,6 +77,51 @@ def predict_delivery(
         F.when(swap, right).otherwise(left).alias(f"{idc}_l"),
         F.when(swap, left).otherwise(right).alias(f"{idc}_r"),
     )
+
+
+def link_delivery_scorer(
+    spark: SparkSession, sides: Sequence[DataFrame], model: TrainedModel
+) -> Callable[[DataFrame, DataFrame | None], DataFrame]:
+    """Score a link model's pairs with a delivered record on either side (Splink's columns).
+
+    ``sides``: the model's two inputs after the delivery (e.g. videos and the
+    tracks of recording groups, in the link view). The returned function
+    takes (id) of each side's records that are new or changed (the second may
+    be None: none) and scores the delivered records of the first side against
+    all of the second, and the rest of the first against the delivered of the
+    second, with the term frequencies of both whole sides (Splink computes
+    each table once, here, and registers it): a pair scores what a full
+    predict over ``sides`` gives it.
+    """
+    # the gamma_ (level) columns come only with the matching columns (see predict_delivery)
+    settings = {**scoring_settings(model.settings), "retain_matching_columns": True}
+    idc = settings["unique_id_column_name"]
+    first, second = [f.select(*scoring_columns(settings, f.columns)) for f in sides]
+    db_api = spark_api(spark)
+    linker = Linker([db_api.register(first), db_api.register(second)], settings, log_level=None)
+    for column in term_frequency_columns(settings):
+        linker.table_management.compute_tf_table(column)  # both sides', registered
+
+    def between(left: DataFrame, right: DataFrame) -> DataFrame:
+        partners = blocking_partners(right, left, settings)
+        if partners is not None:
+            right = materialise(partners)
+        scored = linker.inference.predict_between(
+            db_api.register(left), db_api.register(right), warning_mode="never"
+        )
+        return scored.as_spark_dataframe()
+
+    def score(delivered_first: DataFrame, delivered_second: DataFrame | None) -> DataFrame:
+        ids = F.broadcast(delivered_first.select(idc).distinct())
+        pairs = between(materialise(first.join(ids, idc, "left_semi")), second)
+        if delivered_second is not None:
+            other = F.broadcast(delivered_second.select(idc).distinct())
+            rest = first.join(ids, idc, "left_anti")
+            more = between(rest, materialise(second.join(other, idc, "left_semi")))
+            pairs = pairs.unionByName(more, allowMissingColumns=True)
+        return pairs
+
+    return score
 
 
 def blocking_key_pairs(settings: dict) -> list[tuple[list[str], list[str]]] | None:
@@ -156,16 +201,16 @@ def _tf_levels(settings: dict) -> dict[str, tuple[bool, float]]:
     return out
 
 
-def frequency_shifted_pairs(
+def pair_shifts(
     pairs: DataFrame,
     before: DataFrame,
     after: DataFrame,
     applied: DataFrame,
     settings: dict,
-    levels: Sequence[float],
     allowance: float = 0.0,
-) -> tuple[DataFrame, float]:
-    """The kept ``pairs`` whose score a full rebuild over ``after`` could move across a level.
+) -> DataFrame:
+    """``pairs`` (``<id>_l``, ``<id>_r``, match_weight) with ``_shift``: how far a rebuild
+    over ``after`` could move each one's match weight, in bits.
 
     A term-frequency adjustment of weight ``w`` reads the share of a column's
     non-null values that equal a side's value. A delivery changes the count
@@ -174,13 +219,9 @@ def frequency_shifted_pairs(
     match weight moves by at most, per TF column, ``w x |log2(total
     after / total before)|``, plus ``w x |log2(count after / count before)|``
     of its value when that value's count changed (the larger side's, where an
-    adjusted level is not an exact match on the column). A pair farther than
-    that from every clustering level (``levels``: probabilities) crosses none
-    and is left; the others are returned, to be scored again. ``allowance``:
-    how far earlier deliveries may already have left a kept pair's weight
-    from its rebuild's (added to every pair's shift). Returns the pairs and
-    the largest shift a pair left here may have (the next delivery's
-    allowance, added to this one's).
+    adjusted level is not an exact match on the column). ``allowance``: how
+    far earlier deliveries may already have left a kept pair's weight from its
+    rebuild's (added to every pair's shift).
     """
     idc = settings["unique_id_column_name"]
     keys = [f"{idc}_l", f"{idc}_r"]
@@ -233,13 +274,40 @@ def frequency_shifted_pairs(
             "match_weight",
             (F.col("_shift") + weight * F.coalesce(own, F.lit(0.0))).alias("_shift"),
         )
+    return shifts
+
+
+def frequency_shifted_pairs(
+    pairs: DataFrame,
+    before: DataFrame,
+    after: DataFrame,
+    applied: DataFrame,
+    settings: dict,
+    levels: Sequence[float],
+    allowance: float = 0.0,
+) -> tuple[DataFrame, float]:
+    """The kept ``pairs`` whose score a full rebuild over ``after`` could move across a level.
+
+    A pair farther than its shift (:func:`pair_shifts`) from every
+    clustering level (``levels``: probabilities) crosses none and is left;
+    the others are returned, to be scored again. Returns the pairs and the
+    largest shift a pair left here may have (the next delivery's allowance,
+    added to this one's).
+    """
+    idc = settings["unique_id_column_name"]
+    keys = [f"{idc}_l", f"{idc}_r"]
+    shifts = pair_shifts(pairs, before, after, applied, settings, allowance)
     near = F.lit(False)
     for p in levels:
-        target = math.log2(p / (1 - p))
-        near = near | (F.abs(F.col("match_weight") - target) <= F.col("_shift") + 1e-9)
+        near = near | (F.abs(F.col("match_weight") - weight_of(p)) <= F.col("_shift") + 1e-9)
     shifts = materialise(shifts.withColumn("_near", near))
     left = shifts.where(~F.col("_near")).agg(F.max("_shift")).first()[0]
     return shifts.where("_near").select(*keys), float(left if left is not None else allowance)
+
+
+def weight_of(probability: float) -> float:
+    """The match weight (bits) of a match probability."""
+    return math.log2(probability / (1 - probability))
 
 
 def crosses(before: Column, after: Column, levels: Sequence[float]) -> Column:

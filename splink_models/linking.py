@@ -89,20 +89,15 @@ def assign_records(
     )
     everyone = records.select("record_id", "record_kind").join(best, "record_id", "left")
     matched = everyone.where(F.col("decision") == "matched")
-    kind_rank = F.coalesce(
-        F.array_position(F.array(*[F.lit(k) for k in primary_order]), F.col("record_kind")),
-        F.lit(len(primary_order) + 1),
-    )
-    primary = Window.partitionBy("group_id").orderBy(
-        kind_rank, F.desc("match_probability"), "record_id"
-    )
     matches = matched.select(
         "record_id",
         "group_id",
         "match_probability",
         "match_weight",
         "record_kind",
-        (F.row_number().over(primary) == 1).alias("is_primary"),
+        primary_flag(
+            F.col("group_id"), F.col("record_kind"), F.col("record_id"), primary_order
+        ).alias("is_primary"),
         "target_id",
         "runner_up_match_weight",
         top_comparisons(F.col("comparison_levels"), max_explanations).alias("explanation"),
@@ -118,3 +113,16 @@ def assign_records(
         "runner_up_match_probability",
     )
     return matches, unmatched
+
+
+def primary_flag(
+    group: Column, kind: Column, record: Column, primary_order: Sequence[str]
+) -> Column:
+    """Whether a matched record is its group's primary: the first kind of ``primary_order``,
+    then the highest match probability, then the smallest id (over the frame's matches)."""
+    kind_rank = F.coalesce(
+        F.array_position(F.array(*[F.lit(k) for k in primary_order]), kind),
+        F.lit(len(primary_order) + 1),
+    )
+    primary = Window.partitionBy(group).orderBy(kind_rank, F.desc("match_probability"), record)
+    return F.row_number().over(primary) == 1

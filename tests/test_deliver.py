@@ -11,22 +11,25 @@ exactly where groups changed, with the forced merge and split among them.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
 
-from jobs import deliver
+from jobs import build_features, deliver, resolve, train
 from jobs.bench.incremental import compare_outcomes, membership, rebuild
-from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.delta import read_table, table_version, write_table
+from jobs.runtime.release import published
 from jobs.samples.datasets import generate_datasets
 from jobs.samples.delivery import generate_delivery
-from jobs.stages.deliver import delivery_contract
+from jobs.stages.delivery_input import delivery_contract
 from tests.conftest import E2E_TRACKS
 from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
+VIDEOS = "videos"
 
 pytestmark = pytest.mark.second_sample
 
@@ -83,7 +86,11 @@ def day2(spark, resolved_sample, tmp_path_factory):
     """(cfg of the delivered copy, cfg of the rebuilt copy, day-1 groups, forced, result)."""
     shared_cfg, _, _ = resolved_sample
     base = tmp_path_factory.mktemp("deliver")
-    delivered_cfg, rebuilt_cfg = _copy(shared_cfg, base / "a"), _copy(shared_cfg, base / "b")
+    delivered_cfg = _copy(shared_cfg, base / "a")
+    # day 1 of the videos too, linked to the day-1 recording groups (test_videos_*)
+    for job in (build_features, train, resolve):
+        job.run(spark, delivered_cfg, entity=VIDEOS, run_id="day1-videos")
+    rebuilt_cfg = _copy(delivered_cfg, base / "b")
     e = delivered_cfg.entity(ENTITY)
     s = delivered_cfg.sample
     tracks = generate_datasets(s)["tracks"]  # the same seed: the delivery's own forced changes
@@ -199,3 +206,108 @@ def test_the_groups_change_feed_holds_only_the_rows_the_delivery_changed(spark, 
     kinds = {r["_change_type"] for r in changes}
     assert kinds <= {"insert", "delete", "update_preimage", "update_postimage"}
 
+
+
+N_VIDEOS = 5  # new, changed and deleted videos in the videos' own delivery
+
+
+def _video_delivery(spark, cfg):
+    """Day-1 videos delivered again under new ids, retitled ones and deleted ones."""
+    e = cfg.entity(VIDEOS)
+    idc = e.id_column
+    picked = (
+        read_table(spark, cfg.table_path(e.input_table))
+        .where(F.col(idc).isNotNull())
+        .orderBy(F.xxhash64(idc), idc)
+        .limit(3 * N_VIDEOS)
+        .collect()
+    )
+    contract = delivery_contract(e)
+    rows, copies = [], {}
+    for i, r in enumerate(picked):
+        d = r.asDict()
+        if i < N_VIDEOS:  # uploaded again by another channel: links where the first one does
+            copies[f"{d[idc]}-again"] = d[idc]
+            d[idc], d["change"] = f"{d[idc]}-again", "new"
+        elif i < 2 * N_VIDEOS:
+            d["title"] = f"{d['title'] or ''} (Remastered 2011)"
+            d["change"] = "changed"
+        else:
+            d["change"] = "deleted"
+        rows.append(tuple(d.get(f.name) for f in contract.fields))
+    return spark.createDataFrame(rows, contract), copies
+
+
+@pytest.fixture(scope="module")
+def videos_day2(spark, day2):
+    """The videos' own delivery and the recordings' day 2 followed on one copy; the final
+    videos linked in full to the rebuilt recordings on the other.
+
+    Returns (delivered cfg, rebuilt cfg, delivery result, copies: new id -> day-1 id).
+    """
+    delivered_cfg, rebuilt_cfg = day2[0], day2[1]
+    e = delivered_cfg.entity(VIDEOS)
+    delivery, copies = _video_delivery(spark, delivered_cfg)
+    for cfg in (delivered_cfg, rebuilt_cfg):
+        write_table(delivery, cfg.table_path("videos_delivery"), delivery_contract(e))
+    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    model_path = f"{delivered_cfg.paths.models_dir}/{VIDEOS}/{model}.json"
+    result = deliver.run(
+        spark, delivered_cfg, entity=VIDEOS, delivery="videos_delivery", run_id="day2-videos"
+    )
+    rebuild(spark, rebuilt_cfg, VIDEOS, "videos_delivery", "rebuild-videos", model_path)
+    return delivered_cfg, rebuilt_cfg, result, copies
+
+
+def _links(spark, cfg):
+    """(pairs: (video, track) -> (group, levels), matches: video -> (group, member,
+    primary), unmatched: video -> reason)."""
+    e, target = cfg.entity(VIDEOS), cfg.entity(ENTITY)
+    idc, tid, gc = e.id_column, target.id_column, target.group_column
+    pairs = {
+        (r[idc], r[tid]): (r[gc], [(c["comparison"], c["level"]) for c in r["comparison_levels"]])
+        for r in read_table(spark, cfg.table_path(e.pairs_table)).collect()
+    }
+    matches = {
+        r[idc]: (r[gc], r[f"matched_{tid}"], r["is_primary"])
+        for r in read_table(spark, cfg.table_path(e.matches_table)).collect()
+    }
+    unmatched = {
+        r[idc]: r["reason"]
+        for r in read_table(spark, cfg.table_path(e.unmatched_table)).collect()
+    }
+    return pairs, matches, unmatched
+
+
+def test_videos_follow_their_delivery_and_the_recordings_as_a_full_link_would(
+    spark, videos_day2
+):
+    delivered_cfg, rebuilt_cfg, result, copies = videos_day2
+    n = result.counts
+    assert (n["new"], n["changed"], n["deleted"], n["rejected"]) == (N_VIDEOS,) * 3 + (0,)
+    # the recordings' day 2 reached the videos: tracks changed, deleted and regrouped
+    assert n["members_changed"] > 0 and n["members_gone"] > 0
+    pairs, matches, unmatched = _links(spark, delivered_cfg)
+    rebuilt_pairs, rebuilt_matches, rebuilt_unmatched = _links(spark, rebuilt_cfg)
+    assert set(pairs) == set(rebuilt_pairs)
+    assert {k for k in pairs if pairs[k] != rebuilt_pairs[k]} == set()
+    assert {k for k in matches.keys() | rebuilt_matches.keys() if matches.get(k) != rebuilt_matches.get(k)} == set()
+    assert unmatched == rebuilt_unmatched
+    assert 0 < n["records_reassigned"] < 0.5 * (len(matches) + len(unmatched))
+    # a video uploaded again links to the group its day-1 copy links to
+    linked_copies = [new for new, old in copies.items() if old in matches]
+    assert linked_copies
+    assert all(matches[new][0] == matches[copies[new]][0] for new in linked_copies)
+
+
+def test_a_videos_delivery_records_the_recordings_versions_it_followed(spark, videos_day2):
+    cfg = videos_day2[0]
+    target = cfg.entity(ENTITY)
+    row = next(
+        r for r in published(spark, cfg) if r["run_id"] == "day2-videos" and r["job"] == "deliver"
+    )
+    followed = json.loads(row["summary"])["target_versions"]
+    assert followed == {
+        t: table_version(spark, cfg.table_path(t))
+        for t in (target.features_table, target.groups_table)
+    }

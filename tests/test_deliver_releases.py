@@ -13,7 +13,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs.runtime.delta import read_table, write_table
-from jobs.stages.deliver import delivery_contract
+from jobs.stages.delivery_input import delivery_contract
 from tests.test_deliver import _copy, deliver_beside_rebuild
 
 pytestmark = pytest.mark.e2e

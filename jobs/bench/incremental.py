@@ -38,7 +38,7 @@ from jobs.runtime.job import common_args, new_run_id, setup_logging
 from jobs.runtime.output import text_table, write_json_atomic
 from jobs.runtime.session import build_spark
 from jobs.stages.common import contracts
-from jobs.stages.deliver import input_after_delivery
+from jobs.stages.delivery_input import input_after_delivery
 
 logger = logging.getLogger(__name__)
 

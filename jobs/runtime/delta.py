@@ -72,15 +72,23 @@ def table_exists(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
 
-def read_table(spark: SparkSession, path: str, contract: StructType | None = None) -> DataFrame:
+def read_table(
+    spark: SparkSession,
+    path: str,
+    contract: StructType | None = None,
+    *,
+    version: int | None = None,
+) -> DataFrame:
     """Read a Delta table; with a contract, validate it and fail naming what differs.
 
     While a run publishes (``commit_hook``), its own tables read as they were
     before the run, however many of its commits an interrupted attempt made.
+    ``version``: an older version of a table the run does not publish.
     """
     from delta.tables import DeltaTable
 
-    version = _active().version_to_read(path)
+    pinned = _active().version_to_read(path)
+    version = pinned if pinned is not None else version
     if version == ABSENT or not DeltaTable.isDeltaTable(spark, path):
         raise ResolutionError(
             f"no Delta table at {path}: run the job that writes it first (see README, 'The jobs')"

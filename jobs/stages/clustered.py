@@ -60,6 +60,11 @@ def model_inputs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> D
     return read_features(spark, cfg, entity)
 
 
+def read_versions(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, Any]:
+    """Nothing: a clustered entity's release needs no record of the other tables it read."""
+    return {}
+
+
 def pair_rows(
     cfg: AppConfig, entity: EntityConfig, scored: DataFrame, model: TrainedModel, run_id: str
 ) -> DataFrame:

@@ -17,10 +17,10 @@ from pyspark.sql import functions as F
 
 from features.errors import ResolutionError
 from jobs.runtime.config import AppConfig, EntityConfig
-from jobs.runtime.delta import read_table
+from jobs.runtime.delta import read_table, table_version
 from jobs.stages.common import Settled, contracts, import_named, read_features, read_groups
 from splink_models.link_evaluation import evaluate_assignments
-from splink_models.linking import assign_records
+from splink_models.linking import assign_records, primary_flag
 from splink_models.model import TrainedModel
 from splink_models.scoring import explain_levels
 
@@ -35,18 +35,44 @@ def _target(cfg: AppConfig, entity: EntityConfig) -> EntityConfig:
 
 def model_inputs(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> list[DataFrame]:
     """[records, target members], both in the link view: the two sides of the link model."""
-    assert entity.link is not None
     target = _target(cfg, entity)
-    records = import_named(entity.link.record_view)(
-        read_features(spark, cfg, entity), id_column=entity.id_column
-    )
-    members = import_named(entity.link.target_view)(
+    return link_views(
+        entity,
+        target,
+        read_features(spark, cfg, entity),
         read_features(spark, cfg, target),
         read_groups(spark, cfg, target),
+    )
+
+
+def link_views(
+    entity: EntityConfig,
+    target: EntityConfig,
+    features: DataFrame,
+    target_features: DataFrame,
+    target_groups: DataFrame,
+) -> list[DataFrame]:
+    """[records, target members] in the link view, from the given feature and group tables."""
+    assert entity.link is not None
+    records = import_named(entity.link.record_view)(features, id_column=entity.id_column)
+    members = import_named(entity.link.target_view)(
+        target_features,
+        target_groups,
         id_column=target.id_column,
         group_column=target.group_column,
     )
     return [records, members]
+
+
+def read_versions(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, Any]:
+    """For the release's summary: the target's feature and group table versions linked to."""
+    target = _target(cfg, entity)
+    tables = [target.features_table, target.groups_table]
+    return {TARGET_VERSIONS: {t: table_version(spark, cfg.table_path(t)) for t in tables}}
+
+
+# the summary key of a link entity's releases: target table name -> the version it read
+TARGET_VERSIONS = "target_versions"
 
 
 def pair_rows(
@@ -83,13 +109,34 @@ def settle(
     model_version: str,
 ) -> Settled:
     """At most one group per record: the best above the threshold, near ties left ambiguous."""
+    records = record_kinds(entity, read_features(spark, cfg, entity))
+    matches, unmatched = assign(
+        cfg, entity, pairs, records, run_id=run_id, model_version=model_version
+    )
+    return Settled({"matches": matches, "unmatched": unmatched}, [])
+
+
+def record_kinds(entity: EntityConfig, features: DataFrame) -> DataFrame:
+    """(record_id, record_kind) of the entity's records, as assignment reads them."""
+    link = entity.link
+    assert link is not None
+    kind = F.col(link.kind_column) if link.kind_column else F.lit(None).cast("string")
+    return features.select(F.col(entity.id_column).alias("record_id"), kind.alias("record_kind"))
+
+
+def assign(
+    cfg: AppConfig,
+    entity: EntityConfig,
+    pairs: DataFrame,
+    records: DataFrame,
+    *,
+    run_id: str,
+    model_version: str,
+) -> tuple[DataFrame, DataFrame]:
+    """(matches, unmatched) of ``records`` (:func:`record_kinds`) from their ``pairs``."""
     link = entity.link
     assert link is not None
     target = _target(cfg, entity)
-    kind = F.col(link.kind_column) if link.kind_column else F.lit(None).cast("string")
-    records = read_features(spark, cfg, entity).select(
-        F.col(entity.id_column).alias("record_id"), kind.alias("record_kind")
-    )
     neutral = pairs.select(
         F.col(entity.id_column).alias("record_id"),
         F.col(target.id_column).alias("target_id"),
@@ -110,13 +157,12 @@ def settle(
     group = target.group_column
     c = contracts(entity)
     assert c.matches is not None and c.unmatched is not None
-    kind_name = link.kind_column or "record_kind"
     matches = matches.select(
         F.col("record_id").alias(entity.id_column),
         F.col("group_id").alias(group),
         "match_probability",
         "match_weight",
-        F.col("record_kind").alias(kind_name),
+        F.col("record_kind").alias(_kind_name(entity)),
         "is_primary",
         F.col("target_id").alias(f"matched_{target.id_column}"),
         "runner_up_match_weight",
@@ -132,7 +178,26 @@ def settle(
         "runner_up_match_probability",
         *lineage,
     )
-    return Settled({"matches": matches, "unmatched": unmatched}, [])
+    return matches, unmatched
+
+
+def _kind_name(entity: EntityConfig) -> str:
+    assert entity.link is not None
+    return entity.link.kind_column or "record_kind"
+
+
+def with_primary(cfg: AppConfig, entity: EntityConfig, matches: DataFrame) -> DataFrame:
+    """Matches (contract) with ``is_primary`` chosen again over the groups they hold."""
+    assert entity.link is not None
+    return matches.withColumn(
+        "is_primary",
+        primary_flag(
+            F.col(_target(cfg, entity).group_column),
+            F.col(_kind_name(entity)),
+            F.col(entity.id_column),
+            entity.link.primary_order,
+        ),
+    )
 
 
 def summarise(
@@ -183,9 +248,7 @@ def golden_report(
     target_golden = read_table(spark, cfg.table_path(target.golden_table), ct.golden).select(
         F.col(target.id_column).alias("target_id"),
         F.col(target.golden.truth_column).alias("truth"),
-        (F.col(target_kind) if target_kind else F.lit(None).cast("string")).alias(
-            "target_kind"
-        ),
+        (F.col(target_kind) if target_kind else F.lit(None).cast("string")).alias("target_kind"),
     )
     report = evaluate_assignments(
         matches=outputs["matches"].select(

@@ -72,6 +72,7 @@ def resolve(
         model = load_model(cfg, entity.name, entity.model_module, model_ref).model
         release.model_version = model.version
         pairs_path = cfg.table_path(entity.pairs_table)
+        read = kind.read_versions(spark, cfg, entity)  # before reading them
         with stage(f"score {entity.name} pairs"):
             write_table(score_pairs(spark, cfg, entity, model, run_id), pairs_path, c.pairs)
         pairs = read_table(spark, pairs_path, c.pairs)
@@ -95,7 +96,7 @@ def resolve(
                     write_table(frame, cfg.table_path(table), contract)
             if settled.id_events is not None:
                 write_id_history(cfg, entity, settled.id_events, run_id)
-        summary = kind.summarise(spark, cfg, entity, pairs)
+        summary = {**kind.summarise(spark, cfg, entity, pairs), **read}
         if settled.id_events is not None:
             summary["id_events"] = event_counts(settled.id_events)
         release.finish(model.version, summary)
