@@ -11,6 +11,15 @@ the model that scored the catalog; only the groups the delivery touches are
 clustered again, and they keep their ids by the stable-id rules. The input,
 features, quarantine, pairs and groups tables are MERGEd; the id events go
 to the entity's id history.
+
+    python -m jobs.deliver --entity videos [--delivery videos_delivery]
+    python -m jobs.deliver --entity works
+
+A link entity (videos) takes its own delivery or none, and follows what
+changed in the entity it links to since its last run: its records whose
+pairs changed are assigned again (matches and unmatched MERGEd). A derived
+entity (works, contributors) takes none: its delivery is its input rows
+built from its source now, against its input table.
 """
 
 from __future__ import annotations
@@ -46,23 +55,22 @@ def run(
     pairs = f"pairs -{n['pairs_removed']:.0f} +{n['pairs_added']:.0f}, {n['pairs_rescored']:.0f} rescored"
     if "records_reassigned" in n:  # a link entity
         logger.info(
-            "delivery %s to %s with %s: %s; %.0f target members changed, %.0f gone; %s, "
-            "%.0f regrouped; %.0f records assigned again, %.0f matched",
-            delivery or "(none: the target's changes)",
+            "delivery %s to %s with %s: %s; %.0f target members changed, %.0f gone; %s; "
+            "%.0f records assigned again, %.0f matched",
+            delivery or "(none: its target's changes)",
             entity,
             result.model_version,
             rows,
             n["members_changed"],
             n["members_gone"],
             pairs,
-            n["pairs_regrouped"],
             n["records_reassigned"],
             n["matched_after"],
         )
         return result
     logger.info(
         "delivery %s to %s with %s: %s; %s; %.0f records re-clustered into %.0f groups; ids: %s",
-        delivery,
+        delivery or "(what changed in its source)",
         entity,
         result.model_version,
         rows,
@@ -79,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         p.add_argument(
             "--delivery",
             default=None,
-            help="table name, or Delta / Parquet path (a link entity may take none: it is "
-            "then brought up to date with the entity it links to)",
+            help="table name, or Delta / Parquet path (a link entity may take none: it then "
+            "follows the entity it links to; a derived entity takes none: its source says "
+            "what changed)",
         )
         p.add_argument("--model", default=None, help="default: the model that scored the catalog")
 

@@ -4,7 +4,8 @@ generate the sample, then for every configured entity, each after the one it
 builds on: build features -> train -> resolve (cluster, or assign for a link
 entity) -> evaluate against the sample's truth; then the
 knowledge graph (jobs.graph) and one song's DNA from it; then the sample's day-2
-delivery of tracks (jobs.deliver) and a short summary with its id events.
+delivery of tracks (jobs.deliver), the link entities brought up to date with it, and a
+short summary with its id events.
 `make demo` runs this.
 
     python -m jobs.demo [--set sample.n_tracks=20000]
@@ -46,14 +47,14 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
             report = evaluate.run(spark, cfg, entity=e.name, run_id=run_id)
         results[e.name] = {"features": feats, "resolve": resolved, "report": report}
     graphed, dna = None, []
-    if cfg.graph is not None:  # the day-1 graph: derived entities are not delivered to
+    if cfg.graph is not None:  # the day-1 graph, before the day-2 delivery
         with stage("graph", timings):
             graphed = graph.run(spark, cfg, run_id=run_id)
         with stage("songdna", timings):
             kg = Graph(spark, cfg)
             track = showcase_track(kg)
             dna = dna_lines(song_dna(kg, track)) if track else []
-    delivered = None
+    delivered, followed = None, {}
     if "delivery" in sample:  # day 2: the generator's delivery into the tracks' entity
         tracks_entity = cfg.sample.entities["tracks"].partition(".")[0]
         with stage(f"deliver {tracks_entity}", timings):
@@ -64,6 +65,12 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
                 delivery=str(cfg.sample.delivery_table),
                 run_id=f"{run_id}-day2",
             )
+        for e in cfg.in_dependency_order():  # the link entities follow the delivered groups
+            if e.link is not None and e.link.links_to == tracks_entity:
+                with stage(f"deliver {e.name}", timings):
+                    followed[e.name] = deliver.run(
+                        spark, cfg, entity=e.name, delivery=None, run_id=f"{run_id}-day2"
+                    )
     datasets = {entity: name for name, entity in cfg.sample.entities.items()}
     lines = ["", f"Demo run {run_id}"]
     for e in cfg.in_dependency_order():
@@ -85,6 +92,13 @@ def run(spark: SparkSession, cfg: AppConfig, *, run_id: str) -> dict[str, Any]:
             + (", ".join(f"{k} {ev}" for ev, k in delivered.id_events.items()) or "none")
             + f" ({cfg.entity(tracks_entity).id_history_table})",
         ]
+        for name, result in followed.items():
+            n = result.counts
+            lines.append(
+                f"  {name:<17} followed: {n['members_changed']:,} tracks changed, "
+                f"{n['members_gone']:,} gone; "
+                f"{n['records_reassigned']:,} {name} assigned again, {n['matched_after']:,} matched"
+            )
     lines += [
         f"  tables            {cfg.paths.warehouse}/<table> (quarantine, evaluation, error_analysis)",
         f"  MLflow            mlflow ui --backend-store-uri {cfg.mlflow.tracking_uri}",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from features.errors import ConfigError
 from jobs import build_features, deliver, resolve, train
 from jobs.bench.incremental import compare_outcomes, membership, rebuild
 from jobs.runtime.delta import read_table, table_version, write_table
@@ -30,6 +31,7 @@ from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
 VIDEOS = "videos"
+WORKS = "works"
 
 pytestmark = pytest.mark.second_sample
 
@@ -87,9 +89,11 @@ def day2(spark, resolved_sample, tmp_path_factory):
     shared_cfg, _, _ = resolved_sample
     base = tmp_path_factory.mktemp("deliver")
     delivered_cfg = _copy(shared_cfg, base / "a")
-    # day 1 of the videos too, linked to the day-1 recording groups (test_videos_*)
-    for job in (build_features, train, resolve):
-        job.run(spark, delivered_cfg, entity=VIDEOS, run_id="day1-videos")
+    # day 1 of the videos (linked to the day-1 recording groups) and of the works
+    # (derived from them) too: test_videos_*, test_works_*
+    for entity in (VIDEOS, WORKS):
+        for job in (build_features, train, resolve):
+            job.run(spark, delivered_cfg, entity=entity, run_id=f"day1-{entity}")
     rebuilt_cfg = _copy(delivered_cfg, base / "b")
     e = delivered_cfg.entity(ENTITY)
     s = delivered_cfg.sample
@@ -311,3 +315,55 @@ def test_a_videos_delivery_records_the_recordings_versions_it_followed(spark, vi
         t: table_version(spark, cfg.table_path(t))
         for t in (target.features_table, target.groups_table)
     }
+
+
+@pytest.fixture(scope="module")
+def works_day2(spark, day2):
+    """The works brought up to date with the recordings' day 2 on one copy, derived and
+    resolved in full from the rebuilt recordings on the other.
+
+    Returns (delivered cfg, rebuilt cfg, delivery result, compare_outcomes).
+    """
+    delivered_cfg, rebuilt_cfg = day2[0], day2[1]
+    e = delivered_cfg.entity(WORKS)
+    day1 = membership(
+        read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
+    ).localCheckpoint()
+    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    result = deliver.run(spark, delivered_cfg, entity=WORKS, delivery=None, run_id="day2-works")
+    build_features.run(spark, rebuilt_cfg, entity=WORKS, run_id="rebuild-works")
+    resolve.run(
+        spark,
+        rebuilt_cfg,
+        entity=WORKS,
+        run_id="rebuild-works",
+        model_path=f"{delivered_cfg.paths.models_dir}/{WORKS}/{model}.json",
+    )
+    outcome = compare_outcomes(spark, WORKS, day1, delivered_cfg, rebuilt_cfg)
+    return delivered_cfg, rebuilt_cfg, result, outcome
+
+
+def _products(spark, cfg, role: str) -> set[tuple]:
+    """A product table's rows without lineage (and a relation's score and evidence)."""
+    e = cfg.entity(WORKS)
+    skip = {"run_id", "model_version", "confidence", "evidence"}
+    rows = read_table(spark, cfg.table_path(e.tables[role])).collect()
+    return {tuple(v for k, v in r.asDict().items() if k not in skip) for r in rows}
+
+
+def test_works_follow_the_recordings_delivery_as_a_full_rebuild(spark, works_day2):
+    delivered_cfg, rebuilt_cfg, result, outcome = works_day2
+    n = result.counts
+    # the recordings' day 2 changed, added and (the forced merge) removed recording groups
+    assert n["new"] > 0 and n["changed"] > 0 and n["deleted"] > 0 and n["rejected"] == 0
+    assert outcome["same_partition_as_rebuild"], outcome
+    assert outcome["unchanged_ids_share"] == 1.0
+    assert outcome["same_ids_as_rebuild_share"] == 1.0
+    e = delivered_cfg.entity(WORKS)
+    for role in ("groups", *e.products.roles):
+        assert _products(spark, delivered_cfg, role) == _products(spark, rebuilt_cfg, role), role
+
+
+def test_a_derived_entity_takes_no_delivery_of_its_own(spark, cfg):
+    with pytest.raises(ConfigError, match="derived from recordings"):
+        deliver.run(spark, cfg, entity=WORKS, delivery="some_table", run_id="refused")

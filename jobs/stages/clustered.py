@@ -213,18 +213,24 @@ def with_stable_ids(
 
 
 def products(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, groups: DataFrame, pairs: DataFrame
+    spark: SparkSession,
+    cfg: AppConfig,
+    entity: EntityConfig,
+    groups: DataFrame,
+    pairs: DataFrame,
+    features: DataFrame | None = None,
 ) -> dict[str, DataFrame]:
     """The entity's products built from its clusters (config ``products``), by role.
 
     ``groups`` comes back too, in the entity's groups contract (a product may
-    add columns to it, e.g. which member is the original).
+    add columns to it, e.g. which member is the original). ``features``:
+    the published feature table unless given (a delivery's, before it is written).
     """
     assert entity.products is not None
     row = groups.select("run_id", "model_version").first()
     built = import_named(entity.products.build)(
         groups,
-        read_features(spark, cfg, entity),
+        features if features is not None else read_features(spark, cfg, entity),
         pairs,
         id_column=entity.id_column,
         group_column=entity.group_column,

@@ -8,7 +8,7 @@ config section (``jobs.runtime.config.EntityConfig``) and its contracts
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +215,14 @@ def write_id_history(cfg: AppConfig, entity: EntityConfig, rows: DataFrame, run_
         contract,
         replace_where=f"run_id = {sql_literal(run_id)}",
     )
+
+
+LINEAGE_COLUMNS = ("run_id", "model_version")  # which run last changed a row, with which model
+
+
+def compared_columns(contract: StructType, keys: Sequence[str]) -> list[str]:
+    """The columns whose change makes a row changed: all but its keys and its lineage."""
+    return [f.name for f in contract.fields if f.name not in (*keys, *LINEAGE_COLUMNS)]
 
 
 def event_counts(history: DataFrame) -> dict[str, int]:

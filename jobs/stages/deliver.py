@@ -1,15 +1,18 @@
 """The deliver stage: new, changed and deleted records linked into a resolved catalog.
 
 A delivery is a table in the entity's input contract plus a ``change``
-column (new, changed, deleted). Its records are checked and quarantined like
+column (new, changed, deleted); a derived entity's is built from its source
+(``derived_delivery``), and a link entity's goes its own way
+(jobs.stages.deliver_links). Its records are checked and quarantined like
 any input, their features built, and only the pairs with a delivered record
 on one side scored (splink_models.incremental); the pairs table loses every
 edge of a changed or deleted record and gains the new ones; the records
 whose group can change (the delivered ones, the groups they touched, closed
 under accepted edges) are clustered again and keep their ids by the
-stable-id rules. Everything is computed before anything is written; then
-input, features, quarantine, pairs and groups are MERGEd, so each table's
-change feed shows only what the delivery changed.
+stable-id rules, and an entity's products are built again for those groups.
+Everything is computed before anything is written; then input, features,
+quarantine, pairs, groups and products are MERGEd, so each table's change
+feed shows only what the delivery changed.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from jobs.runtime.delta import merge_changes, read_table
 from jobs.runtime.job import stage
 from jobs.runtime.release import Release, publishing
 from jobs.stages import deliver_links
-from jobs.stages.clustered import cluster_groups, pair_rows, with_stable_ids
+from jobs.stages.clustered import cluster_groups, pair_rows, products, with_stable_ids
 from jobs.stages.common import (
+    compared_columns,
     contracts,
+    entity_table,
     event_counts,
     read_features,
     read_groups,
@@ -41,6 +46,7 @@ from jobs.stages.delivery_input import (
     catalog_after,
     delivered_records,
     delivery_model,
+    derived_delivery,
     drift_allowance,
     with_a_side_in,
     write_delivered_records,
@@ -70,16 +76,17 @@ def deliver(
 
     A link entity takes its own delivery, or none (``delivery`` None): either
     way it is brought up to date with its target's tables
-    (jobs.stages.deliver_links).
+    (jobs.stages.deliver_links). A derived entity takes none: its delivery is
+    its input rows built from its source now, against its input table
+    (``derived_delivery``).
     """
-    if entity.kind == "derived" or entity.products is not None:
+    if entity.kind == "derived" and delivery is not None:
         raise ConfigError(
-            f"jobs.deliver: entity {entity.name} is a {entity.kind} entity"
-            + (" with products" if entity.products is not None else "")
-            + "; deliveries go to dedupe entities without products and to link entities "
-            "(resolve the others in full)"
+            f"jobs.deliver: entity {entity.name} is derived from "
+            f"{entity.derived.derived_from if entity.derived else 'another entity'}: its "
+            "delivery is what changed there since its last run (run it without --delivery)"
         )
-    if delivery is None and entity.kind != "link":
+    if delivery is None and entity.kind == "dedupe":
         raise ConfigError(f"jobs.deliver: entity {entity.name} needs a delivery (--delivery)")
     require_inputs(spark, cfg, entity, "model")
     tables = [entity.input_table, entity.features_table, cfg.quarantine_table]
@@ -122,6 +129,8 @@ def _deliver(
     release.model_version = model.version
 
     with stage(f"check {entity.name} delivery"):
+        if entity.kind == "derived":
+            delivery = derived_delivery(spark, cfg, entity)
         d = delivered_records(spark, cfg, entity, delivery, run_id)
         applied_ids, delivered, gone = d.applied_ids, d.delivered, d.gone
     with stage(f"score {entity.name} delivery"):
@@ -200,6 +209,24 @@ def _deliver(
             model_version=model.version,
             scope=touched.unionByName(gone.toDF("node")),
         )
+        built = {}
+        if entity.products is not None:  # products of the touched groups, built again
+            contract_pairs = (
+                pairs.join(old_touching, pair_key, "left_anti")
+                .join(rescored.select(*pair_key), pair_key, "left_anti")
+                .unionByName(upserts)
+                .join(inside.toDF(f"{idc}_l", "_in_l"), f"{idc}_l")
+                .join(inside.toDF(f"{idc}_r", "_in_r"), f"{idc}_r")
+                .drop("_in_l", "_in_r")
+            )
+            built = products(spark, cfg, entity, groups, contract_pairs, features=catalog)
+            groups = materialise(built.pop("groups"))
+            changed_groups = (
+                old_groups.join(touched.unionByName(gone.toDF("node")).toDF(idc), idc, "left_semi")
+                .select(entity.group_column)
+                .unionByName(groups.select(entity.group_column))
+                .distinct()
+            )
         counts = {
             **d.counts(),
             "pairs_removed": old_touching.count(),
@@ -222,16 +249,31 @@ def _deliver(
             metadata={DRIFT_KEY: drift, "run_id": run_id},
             few_upserts=True,
         )
-        gc = entity.group_column
         merge_changes(
             cfg.table_path(entity.groups_table),
             c.groups,
             keys=[idc],
             upserts=conform(groups, c.groups),
             deletes=gone,
-            compare=[gc, "group_size", f"representative_{idc}"],
+            compare=compared_columns(c.groups, [idc]),
             few_upserts=True,
         )
+        for role, frame in built.items():  # each product's rows of the touched groups
+            table, contract = entity_table(entity, role)
+            if entity.group_column not in contract.fieldNames():
+                raise ConfigError(
+                    f"entities.{entity.name}.products: table {table} has no "
+                    f"{entity.group_column} column, so a delivery cannot replace its rows of "
+                    "the groups it touched (resolve in full)"
+                )
+            merge_changes(
+                cfg.table_path(table),
+                contract,
+                keys=[entity.group_column],
+                upserts=conform(frame, contract),
+                deletes=changed_groups,
+                insert_only=True,
+            )
         write_id_history(cfg, entity, history, run_id)
     return DeliveryResult(
         model_version=model.version,

@@ -6,19 +6,19 @@ adds, changes and deletes records, and each delivery or resolve of the
 target adds, changes and deletes members and moves them between groups. A
 link entity's release names the target's table versions it linked to
 (``target_versions`` in its manifest summary): the members' link view then
-and now says which members changed (any compared column, the group-wide ones
-included) and which are gone.
+and now says which members changed (any column: the group, and the
+group-wide ones included) and which are gone.
 
 Only the pairs with a delivered record or a changed member are scored
 (splink_models.incremental.link_delivery_scorer); the pairs of deleted or
-changed records and members go; every kept pair takes its member's group of
-now. A kept pair's weight was computed with the old term frequencies: where
-its shift bound (splink_models.incremental.pair_shifts) could move its
-record's decision (a pair within it of the threshold, or two of the record's
-pairs within it of each other or of the ambiguity margin), all the record's
-pairs are scored again. The records whose pairs changed are assigned again
-and every group they left or joined chooses its primary record again. Input,
-features, quarantine, pairs, matches and unmatched are MERGEd.
+changed records and members go. A kept pair's weight was computed with the
+old term frequencies: where its shift bound
+(splink_models.incremental.pair_shifts) could move its record's decision (a
+pair within it of the threshold, or two of the record's pairs within it of
+each other or of the ambiguity margin), all the record's pairs are scored
+again. The records whose pairs changed are assigned again and every group
+they left or joined chooses its primary record again. Input, features,
+quarantine, pairs, matches and unmatched are MERGEd.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from jobs.runtime.delta import merge_changes, read_table
 from jobs.runtime.job import stage
 from jobs.runtime.release import Release, published
 from jobs.stages import linked
-from jobs.stages.common import contracts, read_features, read_groups
+from jobs.stages.common import compared_columns, contracts, read_features, read_groups
 from jobs.stages.delivery_input import (
     DRIFT_KEY,
     DeliveredRecords,
@@ -135,7 +135,7 @@ def deliver_links(
             .unionByName(pairs.join(F.broadcast(out), tid, "left_semi").select(idc, tid))
             .distinct()
         )
-        kept = _regrouped(pairs.join(removed, [idc, tid], "left_anti"), sides, target)
+        kept = pairs.join(removed, [idc, tid], "left_anti")
         allowance = drift_allowance(spark, pairs_path)
         shifts = sides.shifts(kept, d, out, model, idc, tid, allowance)
         unstable = materialise(
@@ -154,15 +154,8 @@ def deliver_links(
         drift = float(left if left is not None else allowance)
     with stage(f"assign the {entity.name} the delivery touches"):
         fresh = new_pairs.join(unstable, idc, "left_anti").unionByName(rescored)
-        regrouped = (
-            kept.where("_regrouped")
-            .drop("_regrouped")
-            .join(unstable, idc, "left_anti")
-            .withColumn("run_id", F.lit(run_id))  # the run that last changed the row
-        )
         after = (
-            kept.drop("_regrouped")
-            .join(unstable, idc, "left_anti")
+            kept.join(unstable, idc, "left_anti")
             .join(fresh.select(idc, tid), [idc, tid], "left_anti")
             .unionByName(fresh)
         )
@@ -170,7 +163,6 @@ def deliver_links(
             d.delivered.unionByName(removed.select(idc))
             .unionByName(unstable)
             .unionByName(fresh.select(idc))
-            .unionByName(regrouped.select(idc))
             .distinct()
             .join(d.gone, idc, "left_anti")
         )
@@ -182,7 +174,6 @@ def deliver_links(
         "pairs_removed": removed.count(),
         "pairs_added": new_pairs.count(),
         "pairs_rescored": rescored.count(),
-        "pairs_regrouped": regrouped.count(),
         "records_reassigned": reassign.count(),
         "matched_after": outputs["matched_after"],
         "tf_drift_allowance_bits": allowance,
@@ -194,7 +185,7 @@ def deliver_links(
             pairs_path,
             c.pairs,
             keys=[idc, tid],
-            upserts=fresh.unionByName(regrouped),
+            upserts=fresh,
             deletes=removed,
             compare=[*PAIR_COMPARED, target.group_column],
             metadata={DRIFT_KEY: drift, "run_id": run_id},
@@ -208,7 +199,7 @@ def deliver_links(
                 keys=[idc],
                 upserts=frame,
                 deletes=outputs["settled"].join(frame.select(idc), idc, "left_anti"),
-                compare=[f for f in frame.columns if f not in (idc, "run_id", "model_version")],
+                compare=compared_columns(getattr(c, role), [idc]),
                 few_upserts=True,
             )
     return DeliveryResult(model_version=model.version, counts=counts, id_events={}, summary=now)
@@ -221,14 +212,9 @@ class _Sides:
         self.view_id = view_id
         self.before, self.after = before, after
         members_then, members_now = before[1], after[1]
-        compared = [c for c in members_now.columns if c != linked.VIEW_GROUP]
-        # members new, or with any compared column changed (a group-wide one included)
-        self.changed = materialise(
-            members_now.select(*compared)
-            .exceptAll(members_then.select(*compared))
-            .select(view_id)
-            .distinct()
-        )
+        # members new, in another group, or with any other column changed (a group-wide
+        # one included): their pairs are scored again, and so carry their group of now
+        self.changed = materialise(members_now.exceptAll(members_then).select(view_id).distinct())
         self.gone = materialise(
             members_then.select(view_id).join(members_now.select(view_id), view_id, "left_anti")
         )
@@ -284,21 +270,7 @@ class _Sides:
             model.settings,
             allowance,
         ).select(F.col(f"{v}_l").alias(idc), F.col(f"{v}_r").alias(tid), "_shift")
-        return materialise(kept.drop("_regrouped").join(shifted, [idc, tid]))
-
-
-def _regrouped(kept: DataFrame, sides: _Sides, target: EntityConfig) -> DataFrame:
-    """The kept pairs, each in its member's group of now (``_regrouped``: it moved)."""
-    gc = target.group_column
-    now = sides.after[1].select(
-        F.col(sides.view_id).alias(target.id_column), F.col(linked.VIEW_GROUP).alias("_now")
-    )
-    return materialise(
-        kept.join(now, target.id_column)
-        .withColumn("_regrouped", ~F.col(gc).eqNullSafe(F.col("_now")))
-        .withColumn(gc, F.col("_now"))
-        .drop("_now")
-    )
+        return materialise(kept.join(shifted, [idc, tid]))
 
 
 def _unstable(pairs: DataFrame, entity: EntityConfig, target: EntityConfig) -> DataFrame:
@@ -372,13 +344,13 @@ def _reassigned(
         .unionByName(matches.select(gc))
         .distinct()
     )
-    regrouped = linked.with_primary(
+    chosen = linked.with_primary(
         cfg,
         entity,
         others.join(F.broadcast(groups), gc, "left_semi").unionByName(matches),
     )
     # the run id of the rows whose primary flag moves too (unchanged rows are not written)
-    matched = materialise(regrouped.withColumn("run_id", F.lit(run_id)))
+    matched = materialise(chosen.withColumn("run_id", F.lit(run_id)))
     return {
         "matches": matched,
         "unmatched": materialise(unmatched),

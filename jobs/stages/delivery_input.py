@@ -24,6 +24,7 @@ from features.quality import RECORD_EXCLUDED
 from features.schemas import (
     CHANGE_COLUMN,
     CHANGE_KINDS,
+    CHANGED,
     DELETED,
     NEW,
     QUARANTINE,
@@ -40,7 +41,7 @@ from jobs.runtime.delta import (
 )
 from jobs.runtime.registry import load_model
 from jobs.stages.common import DELIVERY_REASON_PREFIX, contracts, quarantine_scope
-from jobs.stages.features import features_of
+from jobs.stages.features import derived_rows, features_of
 from splink_models.clustering import materialise
 from splink_models.model import TrainedModel
 
@@ -138,8 +139,11 @@ def rejected_rows(checked: DataFrame, entity: EntityConfig, run_id: str) -> Data
     )
 
 
+Delivery = str | DataFrame | None  # a table name or path, rows in its contract, or none
+
+
 def applied_rows(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str | None
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: Delivery
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(every delivery row with its ``_problem``, the rows that apply, their input rows).
 
@@ -147,11 +151,12 @@ def applied_rows(
     """
     c = contracts(entity)
     current = read_table(spark, cfg.table_path(entity.input_table), c.input)
-    raw = (
-        read_delivery(spark, cfg, entity, delivery)
-        if delivery is not None
-        else spark.createDataFrame([], delivery_contract(entity))
-    )
+    if delivery is None:
+        raw = spark.createDataFrame([], delivery_contract(entity))
+    elif isinstance(delivery, DataFrame):
+        raw = validate_schema(delivery, delivery_contract(entity), "delivery")
+    else:
+        raw = read_delivery(spark, cfg, entity, delivery)
     checked = materialise(_checked(raw, current, entity.id_column))
     applied = checked.where(F.col("_problem").isNull())
     return checked, applied, conform(applied.where(F.col(CHANGE_COLUMN) != DELETED), c.input)
@@ -205,7 +210,7 @@ class DeliveredRecords:
 
 
 def delivered_records(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str | None, run_id: str
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: Delivery, run_id: str
 ) -> DeliveredRecords:
     """The delivery checked against the catalog, its applied rows' features built."""
     checked, applied, rows = applied_rows(spark, cfg, entity, delivery)
@@ -248,13 +253,38 @@ def write_delivered_records(cfg: AppConfig, d: DeliveredRecords) -> None:
 
 
 def input_after_delivery(
-    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: str
+    spark: SparkSession, cfg: AppConfig, entity: EntityConfig, delivery: Delivery
 ) -> DataFrame:
     """The entity's input table as the delivery leaves it: what a full rebuild would start from."""
     idc = entity.id_column
     current = read_table(spark, cfg.table_path(entity.input_table), contracts(entity).input)
     _, applied, rows = applied_rows(spark, cfg, entity, delivery)
     return current.join(applied.select(idc), idc, "left_anti").unionByName(rows)
+
+
+def derived_delivery(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    """A derived entity's delivery: its input rows built from its source now, against its input.
+
+    A record built now and not in the input table is new; one whose row
+    differs in any column is changed; an input record no longer built (its
+    source group merged away, split or deleted) is deleted.
+    """
+    idc = entity.id_column
+    c = contracts(entity)
+    now = materialise(derived_rows(spark, cfg, entity))
+    then = read_table(spark, cfg.table_path(entity.input_table), c.input)
+    ids_then = then.select(idc)
+    differ = now.exceptAll(then)
+    change = F.when(F.col("_known").isNull(), F.lit(NEW)).otherwise(F.lit(CHANGED))
+    rows = (
+        differ.join(ids_then.withColumn("_known", F.lit(True)), idc, "left")
+        .withColumn(CHANGE_COLUMN, change)
+        .drop("_known")
+        .unionByName(
+            then.join(now.select(idc), idc, "left_anti").withColumn(CHANGE_COLUMN, F.lit(DELETED))
+        )
+    )
+    return conform(rows, delivery_contract(entity))
 
 
 DRIFT_KEY = "tf_drift_bits"  # in the userMetadata of a delivery's pairs commit

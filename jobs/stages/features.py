@@ -43,11 +43,29 @@ class FeatureResult:
 def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> int:
     """Write a derived entity's input table from its source entity's features and groups.
 
-    The builder also gets each of the entity's ``inputs`` tables (None when
-    one does not exist: a feed is optional). With a golden table configured,
-    the golden table is derived too (``derive_golden``, or from the member truth
-    ``derive_golden_from_members``). Returns the number
-    of input rows built.
+    The rows are :func:`derived_rows`. With a golden table configured, the
+    golden table is derived too (``derive_golden``, or from the member truth
+    ``derive_golden_from_members``). Returns the number of input rows built.
+    """
+    assert entity.derived is not None
+    source = cfg.entity(entity.derived.derived_from)
+    contract = contracts(entity).input
+    path = cfg.table_path(entity.input_table)
+    write_table(derived_rows(spark, cfg, entity), path, contract)
+    if entity.golden_table and entity.golden is not None:
+        if entity.derived.member_truth:
+            derive_golden_from_members(spark, cfg, entity, read_table(spark, path, contract))
+        else:
+            derive_golden(spark, cfg, entity, source, read_groups(spark, cfg, source))
+    return read_table(spark, path).count()
+
+
+def derived_rows(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> DataFrame:
+    """A derived entity's input rows (its input contract) from its source as published now.
+
+    The builder reads the source entity's features and groups, and each of
+    the entity's ``inputs`` tables (None when one does not exist: a feed is
+    optional).
     """
     assert entity.derived is not None
     source = cfg.entity(entity.derived.derived_from)
@@ -57,23 +75,14 @@ def derive_input(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> i
         table, contract = entity_table(entity, role)
         path = cfg.table_path(table)
         inputs[role] = read_table(spark, path, contract) if table_exists(spark, path) else None
-    groups = read_groups(spark, cfg, source)
     rows = builder(
         read_features(spark, cfg, source),
-        groups,
+        read_groups(spark, cfg, source),
         id_column=source.id_column,
         group_column=source.group_column,
         **inputs,
     )
-    contract = contracts(entity).input
-    path = cfg.table_path(entity.input_table)
-    write_table(conform(rows, contract), path, contract)
-    if entity.golden_table and entity.golden is not None:
-        if entity.derived.member_truth:
-            derive_golden_from_members(spark, cfg, entity, read_table(spark, path, contract))
-        else:
-            derive_golden(spark, cfg, entity, source, groups)
-    return read_table(spark, path).count()
+    return conform(rows, contracts(entity).input)
 
 
 def _golden_columns(entity: EntityConfig) -> list[str]:

@@ -18,6 +18,7 @@ from jobs.runtime.job import stage
 from jobs.runtime.registry import load_model
 from jobs.runtime.release import publishing
 from jobs.stages.common import (
+    compared_columns,
     contracts,
     entity_table,
     event_counts,
@@ -90,7 +91,8 @@ def resolve(
                         cfg.table_path(table),
                         contract,
                         keys=[idc],
-                        compare=[entity.group_column, "group_size", f"representative_{idc}"],
+                        # a product's column too (e.g. is_original), not only the group
+                        compare=compared_columns(contract, [idc]),
                     )
                 else:
                     write_table(frame, cfg.table_path(table), contract)
