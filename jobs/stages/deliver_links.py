@@ -58,14 +58,14 @@ PAIR_COMPARED = ["match_weight", "match_probability", "comparison_levels"]
 
 def linked_versions(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> dict[str, int]:
     """Target table -> the version the entity's latest resolve or delivery linked to."""
-    releases = [
+    runs = [
         r
         for r in published(spark, cfg)
         if r["entity_type"] == entity.name and r["job"] in ("resolve", "deliver")
     ]
-    if not releases:
+    if not runs:
         raise ResolutionError(f"deliver {entity.name}: it was never resolved (run jobs.resolve)")
-    last = max(releases, key=lambda r: (r["finished_at"], r["txn_version"]))
+    last = max(runs, key=lambda r: (r["finished_at"], r["txn_version"]))
     versions = json.loads(last["summary"] or "{}").get(linked.TARGET_VERSIONS)
     if not versions:
         raise ResolutionError(

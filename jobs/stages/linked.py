@@ -71,7 +71,7 @@ def read_versions(spark: SparkSession, cfg: AppConfig, entity: EntityConfig) -> 
     return {TARGET_VERSIONS: {t: table_version(spark, cfg.table_path(t)) for t in tables}}
 
 
-# the summary key of a link entity's releases: target table name -> the version it read
+# the manifest summary key of a link entity's runs: target table name -> the version read
 TARGET_VERSIONS = "target_versions"
 
 
