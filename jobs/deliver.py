@@ -52,7 +52,10 @@ def run(
         f"{n['rows']:.0f} rows ({n['new']:.0f} new, {n['changed']:.0f} changed, "
         f"{n['deleted']:.0f} deleted, {n['rejected']:.0f} rejected, {n['excluded']:.0f} excluded)"
     )
-    pairs = f"pairs -{n['pairs_removed']:.0f} +{n['pairs_added']:.0f}, {n['pairs_rescored']:.0f} rescored"
+    pairs = (
+        f"pairs -{n['pairs_removed']:.0f} +{n['pairs_added']:.0f}, "
+        f"{n['pairs_rescored']:.0f} rescored"
+    )
     if "records_reassigned" in n:  # a link entity
         logger.info(
             "delivery %s to %s with %s: %s; %.0f target members changed, %.0f gone; %s; "
