@@ -367,3 +367,30 @@ def test_works_follow_the_recordings_delivery_as_a_full_rebuild(spark, works_day
 def test_a_derived_entity_takes_no_delivery_of_its_own(spark, cfg):
     with pytest.raises(ConfigError, match="derived from recordings"):
         deliver.run(spark, cfg, entity=WORKS, delivery="some_table", run_id="refused")
+
+
+
+def test_a_link_release_that_does_not_name_its_target_versions_asks_for_a_resolve(spark, tmp_path):
+    """Links published before releases recorded them: following needs one full resolve."""
+    from datetime import UTC, datetime
+
+    from features.errors import ResolutionError
+    from features.schemas import PUBLISHED_RUNS
+    from jobs.stages.deliver_links import linked_versions
+
+    cfg = config_in(tmp_path)
+    e = cfg.entity(VIDEOS)
+    old = json.dumps({"n_pairs": 10})
+    row = (
+        *("old-run", VIDEOS, "resolve", e.pairs_table, 0, 10, "1", "m", "resolve:videos", 0),
+        *(old, datetime.now(UTC)),
+    )
+    path = cfg.table_path(cfg.published_runs_table)
+    write_table(spark.createDataFrame([row], PUBLISHED_RUNS), path, PUBLISHED_RUNS)
+    with pytest.raises(ResolutionError, match="resolve videos in full once"):
+        linked_versions(spark, cfg, e)
+    versions = json.dumps({"target_versions": {"track_features": 3}})
+    later = (*row[:9], 1, versions, datetime.now(UTC))
+    frame = spark.createDataFrame([later], PUBLISHED_RUNS)
+    write_table(frame, path, PUBLISHED_RUNS, mode="append")
+    assert linked_versions(spark, cfg, e) == {"track_features": 3}
