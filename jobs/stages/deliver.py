@@ -42,6 +42,7 @@ from jobs.stages.common import (
 )
 from jobs.stages.delivery_input import (
     DRIFT_KEY,
+    Delivery,
     DeliveryResult,
     catalog_after,
     delivered_records,
@@ -114,13 +115,21 @@ def _deliver(
     spark: SparkSession,
     cfg: AppConfig,
     entity: EntityConfig,
-    delivery: str | None,
+    delivery: Delivery,
     run_id: str,
     model_ref: str | None,
     release: Release,
 ) -> DeliveryResult:
     c = contracts(entity)
     idc = entity.id_column
+    for role in entity.products.roles if entity.products else ():
+        table, contract = entity_table(entity, role)
+        if entity.group_column not in contract.fieldNames():  # checked before any work
+            raise ConfigError(
+                f"entities.{entity.name}.products: table {table} has no "
+                f"{entity.group_column} column, so a delivery cannot replace its rows of "
+                "the groups it touched (resolve in full)"
+            )
     pair_key = [f"{idc}_l", f"{idc}_r"]
     pairs_path = cfg.table_path(entity.pairs_table)
     pairs = read_table(spark, pairs_path, c.pairs)
@@ -260,12 +269,6 @@ def _deliver(
         )
         for role, frame in built.items():  # each product's rows of the touched groups
             table, contract = entity_table(entity, role)
-            if entity.group_column not in contract.fieldNames():
-                raise ConfigError(
-                    f"entities.{entity.name}.products: table {table} has no "
-                    f"{entity.group_column} column, so a delivery cannot replace its rows of "
-                    "the groups it touched (resolve in full)"
-                )
             merge_changes(
                 cfg.table_path(table),
                 contract,
