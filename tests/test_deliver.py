@@ -69,6 +69,44 @@ def _pairs(spark, cfg) -> dict[tuple[str, str], list[tuple[str, int]]]:
     }
 
 
+def model_path(spark, cfg, entity: str) -> str:
+    """The saved JSON of the model that scored the entity's published pairs."""
+    e = cfg.entity(entity)
+    model = read_table(spark, cfg.table_path(e.pairs_table)).first()["model_version"]
+    return f"{cfg.paths.models_dir}/{entity}/{model}.json"
+
+
+def copies_delivery(spark, cfg, entity: str, n: int, retitled):
+    """A delivery from day-1 rows: ``n`` delivered again under new ids (``<id>-again``),
+    ``n`` retitled (``retitled(i, title)``), ``n`` deleted.
+
+    Returns (the delivery, copies: new id -> day-1 id).
+    """
+    e = cfg.entity(entity)
+    idc = e.id_column
+    picked = (
+        read_table(spark, cfg.table_path(e.input_table))
+        .where(F.col(idc).isNotNull())
+        .orderBy(F.xxhash64(idc), idc)
+        .limit(3 * n)
+        .collect()
+    )
+    contract = delivery_contract(e)
+    rows, copies = [], {}
+    for i, r in enumerate(picked):
+        d = r.asDict()
+        if i < n:
+            copies[f"{d[idc]}-again"] = d[idc]
+            d[idc], d["change"] = f"{d[idc]}-again", "new"
+        elif i < 2 * n:
+            d["title"] = retitled(i, d["title"] or "")
+            d["change"] = "changed"
+        else:
+            d["change"] = "deleted"
+        rows.append(tuple(d.get(f.name) for f in contract.fields))
+    return spark.createDataFrame(rows, contract), copies
+
+
 def deliver_beside_rebuild(spark, delivered_cfg, rebuilt_cfg, entity: str, delivery: str):
     """``delivery`` applied to one copy, the final catalog rebuilt on the other with the
     model that scored day 1: (delivery result, compare_outcomes against the rebuild)."""
@@ -76,10 +114,9 @@ def deliver_beside_rebuild(spark, delivered_cfg, rebuilt_cfg, entity: str, deliv
     day1 = membership(
         read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
     ).localCheckpoint()
-    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
-    model_path = f"{delivered_cfg.paths.models_dir}/{entity}/{model}.json"
+    model = model_path(spark, delivered_cfg, entity)
     result = deliver.run(spark, delivered_cfg, entity=entity, delivery=delivery, run_id="day2")
-    rebuild(spark, rebuilt_cfg, entity, delivery, "rebuild", model_path)
+    rebuild(spark, rebuilt_cfg, entity, delivery, "rebuild", model)
     return result, compare_outcomes(spark, entity, day1, delivered_cfg, rebuilt_cfg)
 
 
@@ -215,33 +252,6 @@ def test_the_groups_change_feed_holds_only_the_rows_the_delivery_changed(spark, 
 N_VIDEOS = 5  # new, changed and deleted videos in the videos' own delivery
 
 
-def _video_delivery(spark, cfg):
-    """Day-1 videos delivered again under new ids, retitled ones and deleted ones."""
-    e = cfg.entity(VIDEOS)
-    idc = e.id_column
-    picked = (
-        read_table(spark, cfg.table_path(e.input_table))
-        .where(F.col(idc).isNotNull())
-        .orderBy(F.xxhash64(idc), idc)
-        .limit(3 * N_VIDEOS)
-        .collect()
-    )
-    contract = delivery_contract(e)
-    rows, copies = [], {}
-    for i, r in enumerate(picked):
-        d = r.asDict()
-        if i < N_VIDEOS:  # uploaded again by another channel: links where the first one does
-            copies[f"{d[idc]}-again"] = d[idc]
-            d[idc], d["change"] = f"{d[idc]}-again", "new"
-        elif i < 2 * N_VIDEOS:
-            d["title"] = f"{d['title'] or ''} (Remastered 2011)"
-            d["change"] = "changed"
-        else:
-            d["change"] = "deleted"
-        rows.append(tuple(d.get(f.name) for f in contract.fields))
-    return spark.createDataFrame(rows, contract), copies
-
-
 @pytest.fixture(scope="module")
 def videos_day2(spark, day2):
     """The videos' own delivery and the recordings' day 2 followed on one copy; the final
@@ -251,15 +261,17 @@ def videos_day2(spark, day2):
     """
     delivered_cfg, rebuilt_cfg = day2[0], day2[1]
     e = delivered_cfg.entity(VIDEOS)
-    delivery, copies = _video_delivery(spark, delivered_cfg)
+    # a re-upload by another channel links where the first one does
+    delivery, copies = copies_delivery(
+        spark, delivered_cfg, VIDEOS, N_VIDEOS, lambda i, title: f"{title} (Remastered 2011)"
+    )
     for cfg in (delivered_cfg, rebuilt_cfg):
         write_table(delivery, cfg.table_path("videos_delivery"), delivery_contract(e))
-    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
-    model_path = f"{delivered_cfg.paths.models_dir}/{VIDEOS}/{model}.json"
+    model = model_path(spark, delivered_cfg, VIDEOS)
     result = deliver.run(
         spark, delivered_cfg, entity=VIDEOS, delivery="videos_delivery", run_id="day2-videos"
     )
-    rebuild(spark, rebuilt_cfg, VIDEOS, "videos_delivery", "rebuild-videos", model_path)
+    rebuild(spark, rebuilt_cfg, VIDEOS, "videos_delivery", "rebuild-videos", model)
     return delivered_cfg, rebuilt_cfg, result, copies
 
 
@@ -329,7 +341,7 @@ def works_day2(spark, day2):
     day1 = membership(
         read_table(spark, delivered_cfg.table_path(e.groups_table)), e.id_column, e.group_column
     ).localCheckpoint()
-    model = read_table(spark, delivered_cfg.table_path(e.pairs_table)).first()["model_version"]
+    model = model_path(spark, delivered_cfg, WORKS)
     result = deliver.run(spark, delivered_cfg, entity=WORKS, delivery=None, run_id="day2-works")
     build_features.run(spark, rebuilt_cfg, entity=WORKS, run_id="rebuild-works")
     resolve.run(
@@ -337,7 +349,7 @@ def works_day2(spark, day2):
         rebuilt_cfg,
         entity=WORKS,
         run_id="rebuild-works",
-        model_path=f"{delivered_cfg.paths.models_dir}/{WORKS}/{model}.json",
+        model_path=model,
     )
     outcome = compare_outcomes(spark, WORKS, day1, delivered_cfg, rebuilt_cfg)
     return delivered_cfg, rebuilt_cfg, result, outcome

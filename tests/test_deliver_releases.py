@@ -10,44 +10,16 @@ are resolved already.
 from __future__ import annotations
 
 import pytest
-from pyspark.sql import functions as F
 
 from jobs.runtime.delta import read_table, write_table
 from jobs.stages.delivery_input import delivery_contract
-from tests.test_deliver import _copy, deliver_beside_rebuild
+from tests.test_deliver import _copy, copies_delivery, deliver_beside_rebuild
 
 pytestmark = pytest.mark.e2e
 
 
 RELEASES = "releases"
 N_EACH = 10  # new, changed and deleted release rows
-
-
-def _release_delivery(spark, cfg):
-    """New copies of day-1 releases (under new ids), retitled ones and deleted ones."""
-    e = cfg.entity(RELEASES)
-    idc = e.id_column
-    picked = (
-        read_table(spark, cfg.table_path(e.input_table))
-        .orderBy(F.xxhash64(idc), idc)
-        .limit(3 * N_EACH)
-        .collect()
-    )
-    contract = delivery_contract(e)
-    rows, copies = [], {}
-    for i, r in enumerate(picked):
-        d = r.asDict()
-        if i < N_EACH:  # the same release delivered again by another feed: joins its group
-            copies[f"{d[idc]}-again"] = d[idc]
-            d[idc], d["change"] = f"{d[idc]}-again", "new"
-        elif i < 2 * N_EACH:
-            title = d["title"] or ""
-            d["title"] = f"{title} (Deluxe Edition)" if i % 2 else title[:-1]
-            d["change"] = "changed"
-        else:
-            d["change"] = "deleted"
-        rows.append(tuple(d.get(f.name) for f in contract.fields))
-    return spark.createDataFrame(rows, contract), copies
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +29,14 @@ def releases_day2(spark, resolved_releases, tmp_path_factory):
     base = tmp_path_factory.mktemp("deliver-releases")
     delivered_cfg, rebuilt_cfg = _copy(shared_cfg, base / "a"), _copy(shared_cfg, base / "b")
     e = delivered_cfg.entity(RELEASES)
-    delivery, copies = _release_delivery(spark, delivered_cfg)
+    # the same release delivered again by another feed joins its group
+    delivery, copies = copies_delivery(
+        spark,
+        delivered_cfg,
+        RELEASES,
+        N_EACH,
+        lambda i, title: f"{title} (Deluxe Edition)" if i % 2 else title[:-1],
+    )
     for cfg in (delivered_cfg, rebuilt_cfg):
         write_table(delivery, cfg.table_path("releases_delivery"), delivery_contract(e))
     result, outcome = deliver_beside_rebuild(
