@@ -166,7 +166,7 @@ def deliver_links(
             .distinct()
             .join(d.gone, idc, "left_anti")
         )
-        outputs = _reassigned(spark, cfg, entity, target, d, after, reassign, run_id, model)
+        outputs = _reassigned(spark, cfg, entity, target, sides, d, after, reassign, run_id, model)
     counts = {
         **d.counts(),
         "members_changed": sides.changed.count(),
@@ -208,9 +208,16 @@ def deliver_links(
 class _Sides:
     """The link view's two sides before and after: records, and the target's members."""
 
-    def __init__(self, view_id: str, before: list[DataFrame], after: list[DataFrame]) -> None:
+    def __init__(
+        self,
+        view_id: str,
+        before: list[DataFrame],
+        after: list[DataFrame],
+        features_after: DataFrame,
+    ) -> None:
         self.view_id = view_id
         self.before, self.after = before, after
+        self.features_after = features_after  # the entity's own feature rows after the delivery
         members_then, members_now = before[1], after[1]
         # members new, in another group, or with any other column changed (a group-wide
         # one included): their pairs are scored again, and so carry their group of now
@@ -231,12 +238,13 @@ class _Sides:
         model: TrainedModel,
     ) -> _Sides:
         features = read_features(spark, cfg, entity)
+        features_after = catalog_after(features, d)
         target_then = _target_then(spark, cfg, target, then)
         before = linked.link_views(entity, target, features, *target_then)
         after = linked.link_views(
             entity,
             target,
-            catalog_after(features, d),
+            features_after,
             read_features(spark, cfg, target),
             read_groups(spark, cfg, target),
         )
@@ -244,6 +252,7 @@ class _Sides:
             model.settings["unique_id_column_name"],
             [materialise(f) for f in before],
             [materialise(f) for f in after],
+            features_after,
         )
 
     def as_view(self, ids: DataFrame, idc: str) -> DataFrame:
@@ -315,6 +324,7 @@ def _reassigned(
     cfg: AppConfig,
     entity: EntityConfig,
     target: EntityConfig,
+    sides: _Sides,
     d: DeliveredRecords,
     after: DataFrame,
     reassign: DataFrame,
@@ -325,7 +335,7 @@ def _reassigned(
     c = contracts(entity)
     idc, gc = entity.id_column, target.group_column
     old = read_table(spark, cfg.table_path(entity.matches_table), c.matches)
-    records = linked.record_kinds(entity, catalog_after(read_features(spark, cfg, entity), d))
+    records = linked.record_kinds(entity, sides.features_after)
     scope = F.broadcast(reassign.select(F.col(idc).alias("record_id")))
     matches, unmatched = linked.assign(
         cfg,
