@@ -7,10 +7,14 @@ tests exercise exactly the configuration the jobs use.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
+import shutil
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,36 +80,105 @@ def spark(cfg):
     session.stop()
 
 
-@pytest.fixture(scope="session")
-def resolved_sample(spark, cfg):
-    """The whole chain run once on a small sample: generate, features, train, resolve, evaluate.
+# The entities resolved in the day-1 sample, in this order (the others are resolved on
+# the shared lakehouse when a test first needs them)
+DAY1_ENTITIES = ("recordings", "works", "videos", "releases")
+DAY1_RUN = "e2e-run-1"
+# resolved with the model file their training wrote, the others with the registry's champion
+GIVEN_MODEL = {"works"}
 
-    Returns (cfg, report, results) for the end-to-end, schema and Scala tests.
+
+def sample_config(root: Path, *extra: str) -> AppConfig:
+    """The test profile of a sample lakehouse under ``root``."""
+    return test_config(root, f"sample.n_tracks={E2E_TRACKS}", *extra)
+
+
+@dataclass(frozen=True)
+class Day1Sample:
+    """The sample as resolved on day 1, built once per test run: read it or copy it.
+
+    ``results[entity]``: the features result, resolve result, evaluation report
+    and model path (relative to ``root``) of each of DAY1_ENTITIES.
     """
+
+    root: Path
+    results: dict[str, dict[str, Any]]
+
+    @property
+    def cfg(self) -> AppConfig:
+        return sample_config(self.root)
+
+    def copy(self, root: Path, *extra: str) -> AppConfig:
+        """A lakehouse of its own under ``root``, as the sample left it on day 1."""
+        shutil.copytree(self.root, root)
+        return sample_config(root, *extra)
+
+
+def _build_day1(spark, root: Path) -> dict[str, dict[str, Any]]:
+    """Generate the sample and run features -> train -> resolve -> evaluate per entity."""
     from jobs import build_features, evaluate, generate_sample, resolve, train
 
-    small = test_config(Path(cfg.paths.warehouse).parent, f"sample.n_tracks={E2E_TRACKS}")
-    run_id = "e2e-run-1"
-    generate_sample.run(spark, small)
-    feats = build_features.run(spark, small, entity="recordings", run_id=run_id)
-    train.run(spark, small, entity="recordings", run_id=run_id)
-    resolved = resolve.run(spark, small, entity="recordings", run_id=run_id)
-    report = evaluate.run(spark, small, entity="recordings", run_id=run_id)
-    return small, report, {"features": feats, "resolve": resolved, "run_id": run_id}
+    cfg = sample_config(root)
+    generate_sample.run(spark, cfg)
+    out = {}
+    for entity in DAY1_ENTITIES:
+        feats = build_features.run(spark, cfg, entity=entity, run_id=DAY1_RUN)
+        path = train.run(spark, cfg, entity=entity, run_id=DAY1_RUN)
+        given = str(path) if entity in GIVEN_MODEL else None
+        resolved = resolve.run(spark, cfg, entity=entity, run_id=DAY1_RUN, model_path=given)
+        out[entity] = {
+            "features": feats,
+            "resolve": resolved,
+            "report": evaluate.run(spark, cfg, entity=entity, run_id=DAY1_RUN),
+            "model": Path(path).relative_to(root),
+        }
+    return out
 
 
 @pytest.fixture(scope="session")
-def resolved_works(spark, resolved_sample):
-    """SongDNA works derived from the shared sample's recording groups: features to evaluate."""
-    from jobs import build_features, evaluate, resolve, train
+def day1_sample(spark, tmp_path_factory) -> Day1Sample:
+    """The day-1 sample, built by the first worker that needs it; the others wait and read it.
 
-    small, _, results = resolved_sample
-    run_id = results["run_id"]
-    build_features.run(spark, small, entity="works", run_id=run_id)
-    path = train.run(spark, small, entity="works", run_id=run_id)
-    resolve.run(spark, small, entity="works", run_id=run_id, model_path=str(path))
-    report = evaluate.run(spark, small, entity="works", run_id=run_id)
-    return small, report, path
+    Under pytest-xdist the workers' temporary folders share a parent made for
+    this run, so the sample is built once for the whole run, not once a
+    worker; a lock file serialises the build. Tests must not write to it:
+    they copy it (Day1Sample.copy), as the shared lakehouse does.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, done = shared / "day1-sample", shared / "day1-sample.pickle"
+    with open(shared / "day1-sample.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half way
+            done.write_bytes(pickle.dumps(_build_day1(spark, root)))
+    return Day1Sample(root, pickle.loads(done.read_bytes()))
+
+
+@pytest.fixture(scope="session")
+def resolved_sample(day1_sample, session_root):
+    """The shared lakehouse: a copy of the day-1 sample that the tests grouped on it may change.
+
+    Returns (cfg, the recordings' evaluation report, {features, resolve, run_id}).
+    """
+    cfg = day1_sample.copy(session_root / "lakehouse")
+    r = day1_sample.results["recordings"]
+    results = {"features": r["features"], "resolve": r["resolve"], "run_id": DAY1_RUN}
+    return cfg, r["report"], results
+
+
+@pytest.fixture(scope="session")
+def resolved_works(resolved_sample, day1_sample):
+    """SongDNA works derived from the shared sample's recording groups: (cfg, report, model)."""
+    cfg = resolved_sample[0]
+    r = day1_sample.results["works"]
+    return cfg, r["report"], Path(cfg.paths.warehouse).parent / r["model"]
+
+
+def _resolved_on_day1(resolved_sample, day1_sample, entity: str):
+    """(cfg, features result, resolve result, report) of a day-1 entity on the shared lakehouse."""
+    r = day1_sample.results[entity]
+    return resolved_sample[0], r["features"], r["resolve"], r["report"]
 
 
 def _chain_on_sample(spark, resolved_sample, entity: str):
@@ -125,12 +198,12 @@ def _chain_on_sample(spark, resolved_sample, entity: str):
 
 
 @pytest.fixture(scope="session")
-def resolved_releases(spark, resolved_sample):
+def resolved_releases(resolved_sample, day1_sample):
     """The shared sample's releases deduplicated: features to evaluate.
 
     Returns (cfg, features result, resolve result, report).
     """
-    return _chain_on_sample(spark, resolved_sample, "releases")
+    return _resolved_on_day1(resolved_sample, day1_sample, "releases")
 
 
 @pytest.fixture(scope="session")
@@ -178,25 +251,22 @@ def resolved_graph(
 
 
 @pytest.fixture(scope="session")
-def resolved_videos(spark, resolved_sample):
+def resolved_videos(resolved_sample, day1_sample):
     """Music videos of the shared sample linked to its recording groups: features to evaluate.
 
     Returns (cfg, features result, resolve result, report).
     """
-    return _chain_on_sample(spark, resolved_sample, "videos")
+    return _resolved_on_day1(resolved_sample, day1_sample, "videos")
 
 
 # Under pytest-xdist (`make test`: two workers, --dist loadgroup) every test that uses
-# the shared lakehouse runs on one worker, so it is built once there. That worker
-# has the most to do: the tests marked `second_sample` (they only copy or read the
-# recordings sample) run on the other one, which builds the sample for them once
-# more. Any other test stays with its module, whose fixtures are then built once.
+# the shared lakehouse runs on one worker, so it is copied and its later entities
+# resolved once, there. Any other test stays with its module, whose fixtures are
+# then built once; the day-1 sample is built once for both workers (day1_sample).
 SHARED_LAKEHOUSE = "resolved_sample"
 
 
 def xdist_group(item) -> str:
-    if item.get_closest_marker("second_sample"):
-        return "second-sample"
     if SHARED_LAKEHOUSE in getattr(item, "fixturenames", ()):
         return "shared-lakehouse"
     return item.nodeid.split("::")[0]

@@ -1,6 +1,6 @@
 """A day-2 delivery (jobs.deliver) gives what a full rebuild of the day-2 catalog gives.
 
-On two copies of the shared resolved sample (day 1): one takes the sample's
+On two copies of the day-1 sample (tests/conftest.py: day1_sample): one takes the sample's
 day-2 delivery (new, changed and deleted tracks, a merge and a split forced
 on purpose, plus a row it cannot apply); the other rebuilds the day-2 catalog
 in full with the same model. Same partition, same candidate pairs and levels,
@@ -12,33 +12,24 @@ exactly where groups changed, with the forced merge and split among them.
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
 
 from features.errors import ConfigError
-from jobs import build_features, deliver, resolve, train
+from jobs import build_features, deliver, resolve
 from jobs.bench.incremental import compare_outcomes, membership, rebuild
 from jobs.runtime.delta import read_table, table_version, write_table
 from jobs.runtime.release import published
 from jobs.samples.datasets import generate_datasets
 from jobs.samples.delivery import generate_delivery
 from jobs.stages.delivery_input import delivery_contract
-from tests.conftest import E2E_TRACKS
 from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
 VIDEOS = "videos"
 WORKS = "works"
 
-pytestmark = pytest.mark.second_sample
-
-
-def _copy(shared_cfg, root: Path):
-    shutil.copytree(Path(shared_cfg.paths.warehouse).parent, root)
-    return config_in(root, f"sample.n_tracks={E2E_TRACKS}")
 
 
 def _groups(spark, cfg) -> dict[str, frozenset]:
@@ -121,17 +112,14 @@ def deliver_beside_rebuild(spark, delivered_cfg, rebuilt_cfg, entity: str, deliv
 
 
 @pytest.fixture(scope="module")
-def day2(spark, resolved_sample, tmp_path_factory):
-    """(cfg of the delivered copy, cfg of the rebuilt copy, day-1 groups, forced, result)."""
-    shared_cfg, _, _ = resolved_sample
+def day2(spark, day1_sample, tmp_path_factory):
+    """(cfg of the delivered copy, cfg of the rebuilt copy, day-1 groups, forced, result).
+
+    Day 1 has the videos linked to the recording groups and the works derived from
+    them too: test_videos_*, test_works_*.
+    """
     base = tmp_path_factory.mktemp("deliver")
-    delivered_cfg = _copy(shared_cfg, base / "a")
-    # day 1 of the videos (linked to the day-1 recording groups) and of the works
-    # (derived from them) too: test_videos_*, test_works_*
-    for entity in (VIDEOS, WORKS):
-        for job in (build_features, train, resolve):
-            job.run(spark, delivered_cfg, entity=entity, run_id=f"day1-{entity}")
-    rebuilt_cfg = _copy(delivered_cfg, base / "b")
+    delivered_cfg, rebuilt_cfg = day1_sample.copy(base / "a"), day1_sample.copy(base / "b")
     e = delivered_cfg.entity(ENTITY)
     s = delivered_cfg.sample
     tracks = generate_datasets(s)["tracks"]  # the same seed: the delivery's own forced changes

@@ -1,10 +1,9 @@
 """Releases, the other dedupe entity, through the delivery stage, against a full rebuild.
 
-On two copies of the shared lakehouse with its releases resolved (day 1): one
-takes a delivery made of day-1 release rows (delivered again under new ids,
-retitled, deleted), the other rebuilds the final catalog in full with the
-same model. It runs with the shared lakehouse's tests, where the releases
-are resolved already.
+On two copies of the day-1 sample, its releases resolved (tests/conftest.py:
+day1_sample): one takes a delivery made of day-1 release rows (delivered
+again under new ids, retitled, deleted), the other rebuilds the final
+catalog in full with the same model.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import pytest
 
 from jobs.runtime.delta import read_table, write_table
 from jobs.stages.delivery_input import delivery_contract
-from tests.test_deliver import _copy, copies_delivery, deliver_beside_rebuild
+from tests.test_deliver import copies_delivery, deliver_beside_rebuild
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +22,10 @@ N_EACH = 10  # new, changed and deleted release rows
 
 
 @pytest.fixture(scope="module")
-def releases_day2(spark, resolved_releases, tmp_path_factory):
+def releases_day2(spark, day1_sample, tmp_path_factory):
     """(delivered cfg, delivery result, rebuild comparison, copies: new id -> day-1 id)."""
-    shared_cfg = resolved_releases[0]
     base = tmp_path_factory.mktemp("deliver-releases")
-    delivered_cfg, rebuilt_cfg = _copy(shared_cfg, base / "a"), _copy(shared_cfg, base / "b")
+    delivered_cfg, rebuilt_cfg = day1_sample.copy(base / "a"), day1_sample.copy(base / "b")
     e = delivered_cfg.entity(RELEASES)
     # the same release delivered again by another feed joins its group
     delivery, copies = copies_delivery(

@@ -1,6 +1,6 @@
 """A resolve killed mid-publish leaves the last release whole; its rerun finishes the same release.
 
-Two copies of the shared resolved sample (release 1: run e2e-run-1) are
+Two copies of the day-1 sample (release 1: run e2e-run-1) are
 resolved again as run ``r2`` with a lower clustering threshold, so the run
 merges groups and writes id events. One copy runs uninterrupted. The other
 runs ``python -m jobs.resolve`` as a separate process that SIGKILLs itself
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,23 +30,16 @@ from jobs import resolve
 from jobs.runtime.delta import commit_metadata, read_table
 from jobs.runtime.release import KILL_ENV, latest_release, published
 from tests.conftest import E2E_TRACKS, overrides_under
-from tests.conftest import test_config as config_in  # not collected as a test
 
 ENTITY = "recordings"
 RUN = "r2"
-# copies the recordings sample and resolves it again: no other entity's tables needed
-pytestmark = pytest.mark.second_sample
 REPO = Path(__file__).resolve().parent.parent
 JOB_TIMEOUT_S = 600
 
 
 # a lower threshold than release 1's: groups merge, so the run has id events
-EXTRA = (f"sample.n_tracks={E2E_TRACKS}", f"entities.{ENTITY}.clustering.threshold=0.7")
-
-
-def _copy(shared_cfg, root: Path):
-    shutil.copytree(Path(shared_cfg.paths.warehouse).parent, root)
-    return config_in(root, *EXTRA)
+LOWER = f"entities.{ENTITY}.clustering.threshold=0.7"
+EXTRA = (f"sample.n_tracks={E2E_TRACKS}", LOWER)
 
 
 def _tables(cfg) -> dict[str, str]:
@@ -112,11 +104,11 @@ def _killed_resolve(cfg, root: Path, model_path: str, after: str) -> subprocess.
 
 
 @pytest.fixture(scope="module")
-def killed(spark, resolved_sample, tmp_path_factory):
+def killed(spark, day1_sample, tmp_path_factory):
     """(uninterrupted cfg, killed-then-rerun cfg, release 1, what each kill left, reruns)."""
-    shared_cfg, _, _ = resolved_sample
     base = tmp_path_factory.mktemp("release")
-    whole_cfg, killed_cfg = _copy(shared_cfg, base / "whole"), _copy(shared_cfg, base / "killed")
+    whole_cfg = day1_sample.copy(base / "whole", LOWER)
+    killed_cfg = day1_sample.copy(base / "killed", LOWER)
     e = killed_cfg.entity(ENTITY)
     model = read_table(spark, killed_cfg.table_path(e.pairs_table)).first()["model_version"]
     model_path = f"{killed_cfg.paths.models_dir}/{ENTITY}/{model}.json"
@@ -150,8 +142,8 @@ def killed(spark, resolved_sample, tmp_path_factory):
     }
 
 
-def test_each_kill_leaves_the_last_release_whole(spark, killed, resolved_sample):
-    shared_cfg = resolved_sample[0]
+def test_each_kill_leaves_the_last_release_whole(spark, killed, day1_sample):
+    shared_cfg = day1_sample.cfg
     release1 = killed["release1"]
     assert set(release1) == set(_tables(shared_cfg)), release1
     before = _content(spark, shared_cfg, release1)

@@ -5,7 +5,7 @@ from pyspark's own distribution (``bin/spark-class``); the project is packaged
 with ``jobs.runtime.package.build_zip`` (what ``make dist`` runs) and ``jobs/resolve.py``
 is spark-submitted to the master with ``--py-files``, Delta's and Splink's jars
 and the local profile, whose ``spark.master`` (local[*]) spark-submit's
-``--master`` must override. The cluster run reads a copy of the shared
+``--master`` must override. The cluster run reads a copy of the day-1
 sample's features with the model the local run used, writes to its own
 warehouse, and must produce exactly the local run's recording groups.
 """
@@ -29,11 +29,12 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 
-from jobs.runtime.config import PROJECT_ROOT, AppConfig
+from jobs.runtime.config import PROJECT_ROOT
 from jobs.runtime.package import build_zip
 from jobs.runtime.session import local_jars, splink_jar
+from tests.conftest import DAY1_RUN, Day1Sample
 
-pytestmark = [pytest.mark.cluster, pytest.mark.second_sample]
+pytestmark = pytest.mark.cluster
 
 N_WORKERS = 2
 START_TIMEOUT_S = 120
@@ -248,13 +249,13 @@ def finished_app(cluster: StandaloneCluster, name: str) -> dict[str, Any]:
 
 
 def test_resolve_on_a_standalone_cluster_matches_local_mode(
-    resolved_sample: tuple[AppConfig, Any, dict[str, Any]],
+    day1_sample: Day1Sample,
     spark: SparkSession,
     standalone_cluster: StandaloneCluster,
     tmp_path: Path,
 ) -> None:
     """spark-submit --master spark://... runs resolve on the workers and gives the local groups."""
-    cfg, _report, results = resolved_sample
+    cfg, results = day1_sample.cfg, day1_sample.results["recordings"]
     entity = cfg.entity("recordings")
     delta_jars = local_jars(cfg.spark.ivy_dir)
     if not delta_jars:
@@ -278,7 +279,7 @@ def test_resolve_on_a_standalone_cluster_matches_local_mode(
         f"mlflow.tracking_uri=sqlite:///{root}/mlflow.db",
         f"mlflow.artifact_location={root}/mlflow-artifacts",
     ]
-    job_args = ["--profile", "local", "--entity", entity.name, "--run-id", results["run_id"]]
+    job_args = ["--profile", "local", "--entity", entity.name, "--run-id", DAY1_RUN]
     job_args += ["--model", str(model)]
     for item in overrides:
         job_args += ["--set", item]
@@ -296,7 +297,7 @@ def test_resolve_on_a_standalone_cluster_matches_local_mode(
     local = spark.read.format("delta").load(cfg.table_path(entity.groups_table))
     remote = spark.read.format("delta").load(str(warehouse / entity.groups_table))
     assert {tuple(r) for r in remote.select("run_id", "model_version").distinct().collect()} == {
-        (results["run_id"], model_version)
+        (DAY1_RUN, model_version)
     }
     assert {r.model_version for r in local.select("model_version").distinct().collect()} == {
         model_version
