@@ -264,6 +264,11 @@ def resolved_videos(resolved_sample, day1_sample):
 # resolved once, there. Any other test stays with its module, whose fixtures are
 # then built once; the day-1 sample is built once for both workers (day1_sample).
 SHARED_LAKEHOUSE = "resolved_sample"
+# Groups are handed out in this order, longest first so that short ones fill the end
+# (xdist's own order, by number of tests, left a one-test module of 100 s for last):
+# the shared lakehouse, then groups whose tests copy the day-1 sample or run whole
+# jobs (SLOW_MARKERS), then the rest, each tier by number of tests.
+SLOW_MARKERS = ("e2e", "cluster", "scala")
 
 
 def xdist_group(item) -> str:
@@ -272,7 +277,29 @@ def xdist_group(item) -> str:
     return item.nodeid.split("::")[0]
 
 
+def _tier(item) -> int:
+    if SHARED_LAKEHOUSE in getattr(item, "fixturenames", ()):
+        return 0
+    slow = "day1_sample" in getattr(item, "fixturenames", ()) or any(
+        item.get_closest_marker(m) for m in SLOW_MARKERS
+    )
+    return 1 if slow else 2
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):  # xdist's: by number of tests
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
+    groups = {id(item): xdist_group(item) for item in items}
+    tier: dict[str, int] = {}
+    size: dict[str, int] = {}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
+        g = groups[id(item)]
+        tier[g] = min(tier.get(g, 2), _tier(item))
+        size[g] = size.get(g, 0) + 1
+    items.sort(key=lambda item: (tier[groups[id(item)]], -size[groups[id(item)]]))
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
