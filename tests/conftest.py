@@ -265,7 +265,7 @@ def resolved_videos(resolved_sample, day1_sample):
 # then built once; the day-1 sample is built once for both workers (day1_sample).
 SHARED_LAKEHOUSE = "resolved_sample"
 # Groups are handed out in this order, longest first so that short ones fill the end
-# (xdist's own order, by number of tests, left a one-test module of 100 s for last):
+# (xdist's own order, by number of tests, puts one-test modules of 90-170 s last):
 # the shared lakehouse, then groups whose tests copy the day-1 sample or run whole
 # jobs (SLOW_MARKERS), then the rest, each tier by number of tests.
 SLOW_MARKERS = ("e2e", "cluster", "scala")
