@@ -1,9 +1,9 @@
 """A day-2 delivery (jobs.deliver) gives what a full rebuild of the day-2 catalog gives.
 
-On two copies of the day-1 sample (tests/conftest.py: day1_sample): one takes the sample's
-day-2 delivery (new, changed and deleted tracks, a merge and a split forced
-on purpose, plus a row it cannot apply); the other rebuilds the day-2 catalog
-in full with the same model. Same partition, same candidate pairs and levels,
+On two copies of the day-1 sample (tests/conftest.py: day1_sample): one takes
+the sample's day-2 delivery (new, changed and deleted tracks, a merge and a
+split forced on purpose, plus a row it cannot apply); the other rebuilds the
+day-2 catalog in full with the same model. Same partition, same candidate pairs and levels,
 the day-1 id kept by every group the delivery left alone, and id events
 exactly where groups changed, with the forced merge and split among them.
 (Releases: tests/test_deliver_releases.py.)
@@ -29,7 +29,6 @@ from tests.conftest import test_config as config_in  # not collected as a test
 ENTITY = "recordings"
 VIDEOS = "videos"
 WORKS = "works"
-
 
 
 def _groups(spark, cfg) -> dict[str, frozenset]:
