@@ -3,9 +3,10 @@
 On two copies of the day-1 sample (tests/conftest.py: day1_sample): one takes
 the sample's day-2 delivery (new, changed and deleted tracks, a merge and a
 split forced on purpose, plus a row it cannot apply); the other rebuilds the
-day-2 catalog in full with the same model. Same partition, same candidate pairs and levels,
-the day-1 id kept by every group the delivery left alone, and id events
-exactly where groups changed, with the forced merge and split among them.
+day-2 catalog in full with the same model. Same partition, same candidate
+pairs and levels, the day-1 id kept by every group the delivery left alone,
+and id events exactly where groups changed, with the forced merge and split
+among them.
 (Releases: tests/test_deliver_releases.py.)
 """
 
@@ -366,7 +367,6 @@ def test_works_follow_the_recordings_delivery_as_a_full_rebuild(spark, works_day
 def test_a_derived_entity_takes_no_delivery_of_its_own(spark, cfg):
     with pytest.raises(ConfigError, match="derived from recordings"):
         deliver.run(spark, cfg, entity=WORKS, delivery="some_table", run_id="refused")
-
 
 
 def test_a_link_release_that_does_not_name_its_target_versions_asks_for_a_resolve(spark, tmp_path):
