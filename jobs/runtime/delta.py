@@ -15,6 +15,10 @@ from features.errors import ResolutionError
 from features.schemas import CONTRACT_VERSION, validate_schema
 from jobs.runtime.sql import sql_literal
 
+# A MERGE whose caller says its changes are few broadcasts its source below this
+# many rows (a delivery's pairs: ~125k for 1% of 1M tracks); above, Spark shuffles.
+BROADCAST_SOURCE_ROWS = 500_000
+
 ABSENT = -1  # CommitHook.version_to_read: the table did not exist before this run
 
 
@@ -321,7 +325,11 @@ def merge_changes(
     ``few_upserts``: the upserts' keys are few enough to broadcast (a
     delivery's), so the comparison reads only the target rows with those keys
     instead of shuffling the whole table (the 6.1M pairs of 1M tracks with
-    their comparison levels: 51 s against 5 s for 98k upserts).
+    their comparison levels: 51 s against 5 s for 98k upserts), and the
+    MERGE joins its source to the table by broadcasting the source when it
+    has at most ``BROADCAST_SOURCE_ROWS`` rows, instead of shuffling the table
+    (the pairs MERGE of a 1% delivery of 1M tracks, 125k source rows: 23 s
+    against 42 s).
     """
     from delta.tables import DeltaTable
 
@@ -356,6 +364,10 @@ def merge_changes(
                 F.lit(True).alias("_delete"),
             )
         )
+    if few_upserts:
+        source = source.localCheckpoint()  # computed once: counted, then merged
+        if source.count() <= BROADCAST_SOURCE_ROWS:
+            source = F.broadcast(source)
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
     if scope:
         on = f"{on} AND ({scope})"

@@ -276,6 +276,7 @@ def _deliver(
                 upserts=conform(frame, contract),
                 deletes=changed_groups,
                 insert_only=True,
+                few_upserts=True,
             )
         write_id_history(cfg, entity, history, run_id)
     return DeliveryResult(

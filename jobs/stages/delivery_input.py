@@ -231,7 +231,12 @@ def write_delivered_records(cfg: AppConfig, d: DeliveredRecords) -> None:
     entity, c = d.entity, contracts(d.entity)
     idc = entity.id_column
     merge_changes(
-        cfg.table_path(entity.input_table), c.input, keys=[idc], upserts=d.rows, deletes=d.deleted
+        cfg.table_path(entity.input_table),
+        c.input,
+        keys=[idc],
+        upserts=d.rows,
+        deletes=d.deleted,
+        few_upserts=True,
     )
     merge_changes(
         cfg.table_path(entity.features_table),
@@ -239,6 +244,7 @@ def write_delivered_records(cfg: AppConfig, d: DeliveredRecords) -> None:
         keys=[idc],
         upserts=d.features,
         deletes=d.gone,
+        few_upserts=True,
     )
     # the features stage's rows of the records delivered again (see quarantine_scope)
     merge_changes(
@@ -249,6 +255,7 @@ def write_delivered_records(cfg: AppConfig, d: DeliveredRecords) -> None:
         deletes=d.applied_ids.select(F.col(idc).cast("string").alias("record_id")),
         scope=quarantine_scope(entity.name, "features", alias="t"),
         insert_only=True,
+        few_upserts=True,
     )
 
 
