@@ -52,6 +52,20 @@ def test_config(root: Path, *extra: str) -> AppConfig:
     return load_config("local", overrides=overrides_under(root, *extra))
 
 
+def delta_rs_table(path: str, version: int | None = None):
+    """A Delta table (at ``version``) as delta-rs reads it: a pyarrow Table.
+
+    Through delta-rs's DataFusion reader (QueryBuilder), which applies deletion
+    vectors; its ``to_pyarrow_table`` refuses tables that may have them.
+    """
+    import deltalake
+    import pyarrow as pa
+
+    table = deltalake.DeltaTable(path, version=version)
+    reader = deltalake.QueryBuilder().register("t", table).execute("SELECT * FROM t")
+    return pa.table(reader.read_all())
+
+
 @pytest.fixture(scope="session")
 def session_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("music-res")

@@ -22,6 +22,7 @@ from features.schemas import CONTRACT_VERSION
 from jobs.runtime.contracts import column_comments, output_tables
 from jobs.runtime.delta import table_exists
 from jobs.runtime.release import latest_release
+from tests.conftest import delta_rs_table
 
 deltalake = pytest.importorskip("deltalake")
 
@@ -82,23 +83,22 @@ def test_every_output_table_reads_the_same_in_delta_rs(spark, lakehouse):
     assert expected <= set(tables), sorted(expected - set(tables))
     for name, path in sorted(tables.items()):
         ours = [r.asDict(recursive=False) for r in spark.read.format("delta").load(path).collect()]
-        theirs = deltalake.DeltaTable(path).to_pyarrow_table().to_pylist()
+        theirs = delta_rs_table(path).to_pylist()
         assert len(theirs) == len(ours), name
         assert _sorted(theirs, tz) == _sorted(ours, tz), name
 
 
 def test_the_latest_release_reads_at_its_versions_in_delta_rs(spark, lakehouse):
     cfg, tz, tables = lakehouse
-    manifest = deltalake.DeltaTable(tables[cfg.published_runs_table]).to_pyarrow_table()
+    manifest = delta_rs_table(tables[cfg.published_runs_table])
     rows = [r for r in manifest.to_pylist() if r["entity_type"] == "recordings"]
     assert rows, "no release of recordings in the manifest"
     release = latest_release(spark, cfg, "recordings")
     for name, version in release.items():
         listed = max((r for r in rows if r["table_name"] == name), key=lambda r: r["finished_at"])
         assert listed["table_version"] == version
-        table = deltalake.DeltaTable(cfg.table_path(name), version=version)
-        assert table.version() == version
-        assert table.to_pyarrow_table().num_rows == listed["row_count"], name
+        assert deltalake.DeltaTable(cfg.table_path(name), version=version).version() == version
+        assert delta_rs_table(cfg.table_path(name), version).num_rows == listed["row_count"], name
 
 
 def test_the_change_feed_is_the_same_in_delta_rs(spark, lakehouse):

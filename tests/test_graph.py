@@ -20,8 +20,9 @@ from features.schemas import DECLARED_RELATIONS, EDGE_TYPES, NODE_TYPES
 from jobs.reports.songdna import Graph, find_tracks, showcase_track, song_dna
 from jobs.stages.graph import check_graph
 from splink_models.graph import membership
+from tests.conftest import delta_rs_table
 
-deltalake = pytest.importorskip("deltalake")
+pytest.importorskip("deltalake")
 
 # the edge types issue 16 asks the demo's graph to hold (the sample holds them too)
 REQUIRED_EDGES = (
@@ -32,7 +33,7 @@ REQUIRED_EDGES = (
 
 
 def _read(cfg, table: str) -> pd.DataFrame:
-    return deltalake.DeltaTable(cfg.table_path(table)).to_pandas()
+    return delta_rs_table(cfg.table_path(table)).to_pandas()
 
 
 @pytest.fixture(scope="module")

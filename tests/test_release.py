@@ -29,7 +29,7 @@ import pytest
 from jobs import resolve
 from jobs.runtime.delta import commit_metadata, read_table
 from jobs.runtime.release import KILL_ENV, latest_release, published
-from tests.conftest import E2E_TRACKS, overrides_under
+from tests.conftest import E2E_TRACKS, delta_rs_table, overrides_under
 
 ENTITY = "recordings"
 RUN = "r2"
@@ -85,10 +85,9 @@ def _content(spark, cfg, versions: dict[str, int]) -> dict[str, list[str]]:
 
 
 def _delta_rs_counts(cfg, versions: dict[str, int]) -> dict[str, int]:
-    deltalake = pytest.importorskip("deltalake")
+    pytest.importorskip("deltalake")
     return {
-        name: deltalake.DeltaTable(path, version=versions[name]).to_pyarrow_table().num_rows
-        for name, path in _tables(cfg).items()
+        name: delta_rs_table(path, versions[name]).num_rows for name, path in _tables(cfg).items()
     }
 
 
