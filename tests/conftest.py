@@ -57,13 +57,15 @@ def delta_rs_table(path: str, version: int | None = None):
 
     Through delta-rs's DataFusion reader (QueryBuilder), which applies deletion
     vectors; its ``to_pyarrow_table`` refuses tables that may have them.
+    DataFusion hands strings back as ``string_view``, which pandas cannot take
+    inside a list: cast to the table's own schema.
     """
     import deltalake
     import pyarrow as pa
 
     table = deltalake.DeltaTable(path, version=version)
     reader = deltalake.QueryBuilder().register("t", table).execute("SELECT * FROM t")
-    return pa.table(reader.read_all())
+    return pa.table(reader.read_all()).cast(pa.schema(table.schema().to_arrow()))
 
 
 @pytest.fixture(scope="session")
