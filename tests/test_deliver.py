@@ -258,7 +258,6 @@ def test_the_delivery_rewrites_no_file_and_delta_rs_reads_what_spark_reads(spark
         assert sorted(tuple(r[k] for k in keys) for r in theirs) == ours, table
 
 
-
 N_VIDEOS = 5  # new, changed and deleted videos in the videos' own delivery
 
 
