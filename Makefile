@@ -58,7 +58,7 @@ bench-100k: setup
 
 # A 1% day-2 delivery against a full rebuild on 1M tracks (reports/benchmarks/incremental.json).
 bench-incremental: setup
-	$(PY) -m jobs.bench_incremental --n-tracks 1000000
+	$(PY) -m jobs.bench_incremental --n-tracks 1000000 --set spark.deletion_vectors=true
 
 # Precision/recall/F1 on real labelled data (conf/bench_quality.yaml) from
 # ../shared/datasets (or DATASETS=<folder>, MUSIC_RES_DATASETS); skips when absent.

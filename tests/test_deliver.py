@@ -134,6 +134,13 @@ def day2(spark, day1_sample, tmp_path_factory):
     for cfg in (delivered_cfg, rebuilt_cfg):  # the same delivery for both, plus a bad row
         path = cfg.table_path(s.delivery_table)
         write_table(read_table(spark, path).unionByName(bad).localCheckpoint(), path, contract)
+    # the delivered copy's tables as a profile with spark.deletion_vectors creates them
+    # (conf/base.yaml; the local profile's sample has none): its MERGEs mark rows
+    for role in ("input", "features", "pairs", "groups"):
+        quoted = delivered_cfg.table_path(e.tables[role]).replace("`", "``")
+        spark.sql(
+            f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"
+        )
     day1 = _groups(spark, delivered_cfg)
     day1_rows = _group_rows(spark, delivered_cfg)
     result, outcome = deliver_beside_rebuild(

@@ -10,6 +10,7 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 from features.errors import ConfigError, ResolutionError, SchemaMismatchError
 from jobs.runtime.config import load_config
 from jobs.runtime.delta import read_table, write_table
+from jobs.runtime.session import DELETION_VECTORS_DEFAULT
 
 CONTRACT = StructType([StructField("id", StringType()), StructField("n", LongType())])
 
@@ -25,6 +26,20 @@ def test_profiles_overlay_base_and_overrides_win():
     )
     tuned = load_config("local", overrides=["entities.recordings.clustering.threshold=0.8"])
     assert tuned.entity("recordings").clustering.threshold == 0.8
+
+
+def test_only_the_local_profile_creates_tables_without_deletion_vectors(spark, tmp_path):
+    assert load_config("cluster").spark.deletion_vectors is True  # conf/base.yaml
+    assert load_config("local").spark.deletion_vectors is False
+    on = load_config("local", overrides=["spark.deletion_vectors=true"])
+    assert on.spark.deletion_vectors is True
+    # the suite's session is built from the local profile: its tables have none
+    assert spark.conf.get(DELETION_VECTORS_DEFAULT) == "false"
+    target = str(tmp_path / "t")
+    write_table(spark.createDataFrame([("a", 1)], "id string, n bigint"), target, CONTRACT)
+    detail = spark.sql(f"DESCRIBE DETAIL delta.`{target}`").first()
+    assert detail["properties"].get("delta.enableDeletionVectors", "false") == "false"
+    assert detail["minReaderVersion"] < 3  # deletion vectors need 3 (a reader feature)
 
 
 def test_config_errors_name_every_bad_key(tmp_path: Path):

@@ -77,6 +77,8 @@ class SparkConfig:
     packages: tuple[str, ...]
     extra_conf: Mapping[str, str]
     log_level: str
+    # tables created with deletion vectors (Delta's default table property)
+    deletion_vectors: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -749,6 +751,7 @@ def config_from_tree(tree: Mapping[str, Any], *, profile: str, source: str) -> A
             for k, v in (r.get("spark.conf", dict, default={}, free_form=True) or {}).items()
         },
         log_level=r.get("spark.log_level", str, default="WARN"),
+        deletion_vectors=r.get("spark.deletion_vectors", bool, default=False),
     )
     paths = PathsConfig(
         warehouse=r.get("paths.warehouse", str),

@@ -20,6 +20,8 @@ from jobs.runtime.config import AppConfig, load_config, resolve_local_path
 
 logger = logging.getLogger(__name__)
 
+# Delta's default for tables created from now on (spark.deletion_vectors in the profile)
+DELETION_VECTORS_DEFAULT = "spark.databricks.delta.properties.defaults.enableDeletionVectors"
 
 # JVM loggers whose warnings tell a user nothing: Splink reads its own checkpoint
 # folders, some still empty, and Spark warns "All paths were ignored" for each.
@@ -126,6 +128,8 @@ def build_spark(cfg: AppConfig) -> SparkSession:
         if s.ivy_dir:
             builder = builder.config("spark.jars.ivy", resolve_local_path(s.ivy_dir))
     builder = builder.config("spark.jars", ",".join(jars))
+    dv = "true" if s.deletion_vectors else "false"
+    builder = builder.config(DELETION_VECTORS_DEFAULT, dv)
     for key, value in s.extra_conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
