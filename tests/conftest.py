@@ -282,8 +282,10 @@ def resolved_videos(resolved_sample, day1_sample):
 SHARED_LAKEHOUSE = "resolved_sample"
 # Groups are handed out in this order, longest first so that short ones fill the end
 # (xdist's own order, by number of tests, puts one-test modules of 90-170 s last):
-# the shared lakehouse, then groups whose tests copy the day-1 sample or run whole
-# jobs (SLOW_MARKERS), then the rest, each tier by number of tests.
+# the shared lakehouse; groups that run whole jobs (SLOW_MARKERS) without the day-1
+# sample, which the other worker runs while the first builds that sample (a group
+# that needs it would wait for it, ~2 minutes idle); groups that copy the day-1
+# sample; then the rest. Each tier by number of tests.
 SLOW_MARKERS = ("e2e", "cluster", "scala")
 
 
@@ -293,13 +295,15 @@ def xdist_group(item) -> str:
     return item.nodeid.split("::")[0]
 
 
-def _tier(item) -> int:
-    if SHARED_LAKEHOUSE in getattr(item, "fixturenames", ()):
+def _tier(items) -> int:
+    """Where a group's tests go in the order above."""
+    if any(SHARED_LAKEHOUSE in getattr(i, "fixturenames", ()) for i in items):
         return 0
-    slow = "day1_sample" in getattr(item, "fixturenames", ()) or any(
-        item.get_closest_marker(m) for m in SLOW_MARKERS
-    )
-    return 1 if slow else 2
+    if any("day1_sample" in getattr(i, "fixturenames", ()) for i in items):
+        return 2
+    if any(i.get_closest_marker(m) for i in items for m in SLOW_MARKERS):
+        return 1
+    return 3
 
 
 def pytest_configure(config):
@@ -310,12 +314,10 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     groups = {id(item): xdist_group(item) for item in items}
-    tier: dict[str, int] = {}
-    size: dict[str, int] = {}
+    members: dict[str, list] = {}
     for item in items:
-        g = groups[id(item)]
-        tier[g] = min(tier.get(g, 2), _tier(item))
-        size[g] = size.get(g, 0) + 1
-    items.sort(key=lambda item: (tier[groups[id(item)]], -size[groups[id(item)]]))
+        members.setdefault(groups[id(item)], []).append(item)
+    tier = {g: _tier(m) for g, m in members.items()}
+    items.sort(key=lambda item: (tier[groups[id(item)]], -len(members[groups[id(item)]])))
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
