@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 from features.errors import ConfigError
 from jobs import build_features, deliver, resolve
 from jobs.bench.incremental import compare_outcomes, membership, rebuild
-from jobs.runtime.delta import read_table, table_version, write_table
+from jobs.runtime.delta import read_table, set_table_properties, table_version, write_table
 from jobs.runtime.release import published
 from jobs.samples.datasets import generate_datasets
 from jobs.samples.delivery import generate_delivery
@@ -137,10 +137,8 @@ def day2(spark, day1_sample, tmp_path_factory):
     # the delivered copy's tables as a profile with spark.deletion_vectors creates them
     # (conf/base.yaml; the local profile's sample has none): its MERGEs mark rows
     for role in ("input", "features", "pairs", "groups"):
-        quoted = delivered_cfg.table_path(e.tables[role]).replace("`", "``")
-        spark.sql(
-            f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"
-        )
+        path = delivered_cfg.table_path(e.tables[role])
+        set_table_properties(spark, path, {"delta.enableDeletionVectors": "true"})
     day1 = _groups(spark, delivered_cfg)
     day1_rows = _group_rows(spark, delivered_cfg)
     result, outcome = deliver_beside_rebuild(

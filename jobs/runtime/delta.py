@@ -290,9 +290,14 @@ def _set_properties(
     current = state[1]
     todo = {k: v for k, v in _wanted_properties(path, contract).items() if current.get(k) != v}
     if todo:
-        pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(todo.items()))
-        quoted = path.replace("`", "``")
-        spark.sql(f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ({pairs})")
+        set_table_properties(spark, path, todo)
+
+
+def set_table_properties(spark: SparkSession, path: str, properties: Mapping[str, str]) -> None:
+    """Set ``properties`` on the Delta table at ``path`` in one commit (ALTER TABLE)."""
+    pairs = ", ".join(f"{sql_literal(k)} = {sql_literal(v)}" for k, v in sorted(properties.items()))
+    quoted = path.replace("`", "``")
+    spark.sql(f"ALTER TABLE delta.`{quoted}` SET TBLPROPERTIES ({pairs})")
 
 
 def merge_changes(
