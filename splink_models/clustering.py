@@ -36,7 +36,8 @@ def materialise(df: DataFrame) -> DataFrame:
     )
 
 
-def _maybe_broadcast(df: DataFrame, n_rows: int) -> DataFrame:
+def broadcast_if_small(df: DataFrame, n_rows: int) -> DataFrame:
+    """``df`` hinted for broadcast when its ``n_rows`` are at most ``BROADCAST_ROWS``."""
     return F.broadcast(df) if n_rows <= BROADCAST_ROWS else df
 
 
@@ -83,9 +84,9 @@ def linked_components(edges: DataFrame) -> DataFrame:
     def current(keys: DataFrame, n_keys: int) -> DataFrame:
         """(node) -> (node, label) now; every key is a node with an edge."""
         return (
-            first.join(_maybe_broadcast(keys, n_keys), "node")
+            first.join(broadcast_if_small(keys, n_keys), "node")
             .join(
-                _maybe_broadcast(lowered.withColumnRenamed("label", "low"), n_lowered),
+                broadcast_if_small(lowered.withColumnRenamed("label", "low"), n_lowered),
                 "node",
                 "left",
             )
@@ -107,14 +108,14 @@ def linked_components(edges: DataFrame) -> DataFrame:
             return _splink_components(adjacency)
         rounds += 1
         offers = materialise(
-            adjacency.join(_maybe_broadcast(frontier, n_frontier), "node")
+            adjacency.join(broadcast_if_small(frontier, n_frontier), "node")
             .groupBy(F.col("neighbour").alias("node"))
             .agg(F.min("label").alias("offer"))
         )
         n_offers = offers.count()
         taken = (
             current(offers.select("node"), n_offers)
-            .join(_maybe_broadcast(offers, n_offers), "node")
+            .join(broadcast_if_small(offers, n_offers), "node")
             .where(F.col("offer") < F.col("label"))
             .select("node", F.col("offer").alias("label"))
         )
@@ -122,7 +123,7 @@ def linked_components(edges: DataFrame) -> DataFrame:
         hops = current(taken.select(F.col("label").alias("node")).distinct(), n_offers)
         frontier = materialise(
             taken.join(
-                _maybe_broadcast(hops.toDF("via", "via_label"), n_offers),
+                broadcast_if_small(hops.toDF("via", "via_label"), n_offers),
                 taken["label"] == F.col("via"),
             ).select("node", F.least("label", "via_label").alias("label"))
         )
@@ -134,7 +135,7 @@ def linked_components(edges: DataFrame) -> DataFrame:
             n_lowered = lowered.count()
     logger.info("connected components: %d propagation rounds", rounds)
     return first.join(
-        _maybe_broadcast(lowered.withColumnRenamed("label", "low"), n_lowered), "node", "left"
+        broadcast_if_small(lowered.withColumnRenamed("label", "low"), n_lowered), "node", "left"
     ).select("node", F.coalesce("low", "label").alias("component"))
 
 

@@ -21,25 +21,35 @@ from pyspark.sql import functions as F
 from splink import Linker
 from splink.internals.blocking import blocking_rule_to_obj
 
-from splink_models.clustering import materialise
+from splink_models.clustering import broadcast_if_small, materialise
 from splink_models.model import TrainedModel, scoring_columns, scoring_settings
-from splink_models.spark_backend import model_inputs, spark_api, term_frequency_columns
+from splink_models.spark_backend import (
+    model_inputs,
+    register_term_frequencies,
+    spark_api,
+    term_frequency_columns,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def predict_delivery(
-    spark: SparkSession, catalog: DataFrame, delivered: DataFrame, model: TrainedModel
+    spark: SparkSession,
+    catalog: DataFrame,
+    delivered: DataFrame,
+    model: TrainedModel,
+    tf_tables: dict[str, DataFrame] | None = None,
 ) -> DataFrame:
     """Scored pairs with a delivered record on at least one side (Splink's columns, ids ordered).
 
     ``catalog``: the feature table after the delivery; ``delivered``: (id) of
     its records the delivery added or changed. Within the delivered records
     and between them and the rest, with the blocking rules and term
-    frequencies of the whole catalog (Splink computes each table once from
-    ``catalog`` and registers it): a pair scores what a full predict would
-    give it. The sides come back ordered (``<id>_l`` < ``<id>_r``) as a
-    dedupe predict orders them; the model's comparisons are symmetric.
+    frequencies of the whole catalog (``tf_tables``, from
+    :func:`term_frequency_tables` of ``catalog``; without them Splink
+    computes each table from ``catalog``): a pair scores what a full predict
+    would give it. The sides come back ordered (``<id>_l`` < ``<id>_r``) as
+    a dedupe predict orders them; the model's comparisons are symmetric.
     """
     # Splink keeps the gamma_ (level) columns only with the matching columns; on a
     # delivery's pairs the extra width costs little (a full predict avoids it:
@@ -62,8 +72,7 @@ def predict_delivery(
         settings,
         log_level=None,
     )
-    for column in term_frequency_columns(settings):
-        linker.table_management.compute_tf_table(column)  # the whole catalog's, registered
+    register_term_frequencies(linker, db_api, settings, tf_tables)
     frames = {"new": db_api.register(new), "rest": db_api.register(rest)}
     within = linker.inference.predict_within(frames["new"], warning_mode="never")
     between = linker.inference.predict_between(frames["new"], frames["rest"], warning_mode="never")
@@ -209,8 +218,8 @@ def pair_shifts(
     settings: dict,
     allowance: float = 0.0,
 ) -> DataFrame:
-    """``pairs`` (``<id>_l``, ``<id>_r``, match_weight) with ``_shift``: how far a rebuild
-    over ``after`` could move each one's match weight, in bits.
+    """``pairs`` (``<id>_l``, ``<id>_r``, match_weight, any more) with ``_shift``: how far a
+    rebuild over ``after`` could move each one's match weight, in bits.
 
     A term-frequency adjustment of weight ``w`` reads the share of a column's
     non-null values that equal a side's value. A delivery changes the count
@@ -221,10 +230,21 @@ def pair_shifts(
     of its value when that value's count changed (the larger side's, where an
     adjusted level is not an exact match on the column). ``allowance``: how
     far earlier deliveries may already have left a kept pair's weight from its
-    rebuild's (added to every pair's shift).
+    rebuild's (added to every pair's shift). ``before`` and ``after`` need
+    only the id and the TF columns, and are read several times: give narrow,
+    materialised frames.
     """
+    band, moves = _frequency_moves(before, after, applied, settings)
+    return _with_shifts(pairs, settings, band + allowance, moves)
+
+
+def _frequency_moves(
+    before: DataFrame, after: DataFrame, applied: DataFrame, settings: dict
+) -> tuple[float, list[tuple[bool, float, DataFrame]]]:
+    """(the shift every pair gets from the columns' totals, and per TF column (its adjusted
+    levels are exact matches on it, their largest weight, (id, ``_v``, ``_s``) of the
+    records left as they were that hold a value whose count moved by ``_s`` bits))."""
     idc = settings["unique_id_column_name"]
-    keys = [f"{idc}_l", f"{idc}_r"]
     ids = F.broadcast(applied.select(idc).distinct())
     tf = _tf_levels(settings)
     totals = {
@@ -235,7 +255,7 @@ def pair_shifts(
         weight * abs(math.log2(max(totals["after"][c], 1) / max(totals["before"][c], 1)))
         for c, (_, weight) in tf.items()
     )
-    shifts = pairs.select(*keys, "match_weight", F.lit(band + allowance).alias("_shift"))
+    moves = []
     for column, (exact, weight) in tf.items():
         values = (
             before.join(ids, idc, "left_semi")
@@ -258,22 +278,35 @@ def pair_shifts(
                 F.coalesce(F.abs(F.log2(F.col("_n1") / F.col("_n0"))), F.lit(1e9)).alias("_s"),
             )
         )
-        holders = F.broadcast(
+        holders = materialise(
             after.join(ids, idc, "left_anti")
             .join(F.broadcast(moved), column)
             .select(idc, F.col(column).alias("_v"), "_s")
         )
-        side = {s: holders.toDF(keys[i], f"_v_{s}", f"_s_{s}") for i, s in enumerate("lr")}
+        moves.append((exact, weight, holders))
+    return band, moves
+
+
+def _with_shifts(
+    pairs: DataFrame, settings: dict, base: float, moves: list[tuple[bool, float, DataFrame]]
+) -> DataFrame:
+    """``pairs`` with ``_shift``: ``base`` plus, per move (:func:`_frequency_moves`), its
+    weight x its sides' value's shift."""
+    idc = settings["unique_id_column_name"]
+    keys = [f"{idc}_l", f"{idc}_r"]
+    shifts = pairs.withColumn("_shift", F.lit(base))
+    for exact, weight, holders in moves:
+        side = {
+            s: F.broadcast(holders.toDF(keys[i], f"_v_{s}", f"_s_{s}")) for i, s in enumerate("lr")
+        }
         joined = shifts.join(side["l"], keys[0], "left").join(side["r"], keys[1], "left")
         if exact:  # the adjustment applies only when both sides hold the value
             own = F.when(F.col("_v_l") == F.col("_v_r"), F.col("_s_l"))
         else:
             own = F.greatest(F.col("_s_l"), F.col("_s_r"))
-        shifts = joined.select(
-            *keys,
-            "match_weight",
-            (F.col("_shift") + weight * F.coalesce(own, F.lit(0.0))).alias("_shift"),
-        )
+        shifts = joined.withColumn(
+            "_shift", F.col("_shift") + weight * F.coalesce(own, F.lit(0.0))
+        ).drop("_v_l", "_s_l", "_v_r", "_s_r")
     return shifts
 
 
@@ -290,19 +323,26 @@ def frequency_shifted_pairs(
 
     A pair farther than its shift (:func:`pair_shifts`) from every
     clustering level (``levels``: probabilities) crosses none and is left;
-    the others are returned, to be scored again. Returns the pairs and the
-    largest shift a pair left here may have (the next delivery's allowance,
-    added to this one's).
+    the others are returned (with the columns of ``pairs``), to be scored
+    again. Returns the pairs and the largest shift a pair left here may have
+    (the next delivery's allowance, added to this one's): at least the shift
+    every pair gets. One pass over ``pairs``, keeping only the pairs near a
+    level or holding a value whose count moved (a catalog's pairs are never
+    all held at once).
     """
-    idc = settings["unique_id_column_name"]
-    keys = [f"{idc}_l", f"{idc}_r"]
-    shifts = pair_shifts(pairs, before, after, applied, settings, allowance)
+    band, moves = _frequency_moves(before, after, applied, settings)
+    base = band + allowance
+    shifts = _with_shifts(pairs, settings, base, moves)
     near = F.lit(False)
     for p in levels:
         near = near | (F.abs(F.col("match_weight") - weight_of(p)) <= F.col("_shift") + 1e-9)
-    shifts = materialise(shifts.withColumn("_near", near))
-    left = shifts.where(~F.col("_near")).agg(F.max("_shift")).first()[0]
-    return shifts.where("_near").select(*keys), float(left if left is not None else allowance)
+    # a pair left with no more than ``base`` is accounted for by ``base`` itself
+    kept = materialise(
+        shifts.withColumn("_near", near).where(F.col("_near") | (F.col("_shift") > base))
+    )
+    left = kept.where(~F.col("_near")).agg(F.max("_shift")).first()[0]
+    drift = max(base, float(left)) if left is not None else base
+    return kept.where("_near").drop("_shift", "_near"), drift
 
 
 def weight_of(probability: float) -> float:
@@ -349,8 +389,10 @@ def touched_records(
                 .alias("node")
             )
         )
-        reached = crossing.join(groups, "node").select("group").distinct()
-        more = reached.join(touched, "group", "left_anti")
+        # the records just outside the set: few, so the groups are not shuffled for them
+        outside = materialise(crossing.distinct())
+        reached = groups.join(broadcast_if_small(outside, outside.count()), "node")
+        more = reached.select("group").distinct().join(touched, "group", "left_anti")
         if more.isEmpty():
             return nodes
         touched = materialise(touched.unionByName(more))

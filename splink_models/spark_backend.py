@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from splink import Linker
 from splink.backends.spark import SparkAPI
+from splink.internals.input_column import InputColumn
 from splink.internals.unique_id_concat import CONCAT_SEPARATOR
 
 from features.errors import ResolutionError
@@ -116,6 +117,41 @@ def term_frequency_columns(settings: dict) -> list[str]:
     )
 
 
+def term_frequency_tables(catalog: DataFrame, settings: dict) -> dict[str, DataFrame]:
+    """Each term-frequency column's lookup (value, ``tf_<column>``) over ``catalog``, materialised.
+
+    What Splink's ``compute_tf_table`` computes (a value's rows over the
+    column's non-null rows, in double precision), once per delivery, so the
+    linkers that score it (the delivered records' pairs, the kept pairs
+    scored again) share one table per column instead of each scanning the
+    catalog. ``catalog`` needs only the columns (a narrow projection does).
+    """
+    out = {}
+    for column in term_frequency_columns(settings):
+        tf = InputColumn(column, sqlglot_dialect_str="spark").unquote().tf_name
+        values = catalog.where(F.col(column).isNotNull())
+        total = values.count()
+        lookup = values.groupBy(column).agg(
+            (F.count(F.lit(1)).cast("double") / F.lit(total)).alias(tf)
+        )
+        out[column] = lookup.localCheckpoint()
+    return out
+
+
+def register_term_frequencies(
+    linker: Linker, db_api: SparkAPI, settings: dict, tf_tables: dict[str, DataFrame] | None
+) -> None:
+    """Register ``tf_tables`` (:func:`term_frequency_tables`) with ``linker``, or have it
+    compute each table from its own input when there are none."""
+    for column in term_frequency_columns(settings):
+        if tf_tables is None:
+            linker.table_management.compute_tf_table(column)  # registered by Splink
+        else:
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(tf_tables[column]), column
+            )
+
+
 def scoring_linker(
     spark: SparkSession,
     features: DataFrame | Sequence[DataFrame],
@@ -139,12 +175,14 @@ def predict_given_pairs(
     features: DataFrame | Sequence[DataFrame],
     model: TrainedModel,
     pairs: DataFrame,
+    tf_tables: dict[str, DataFrame] | None = None,
 ) -> DataFrame:
     """Score exactly ``pairs`` (``<id>_l``, ``<id>_r``), whatever the blocking rules say.
 
-    Term frequencies come from all of ``features``, as in :func:`predict`, so a
-    pair scores what it would score among all candidates. A pair with a side
-    missing from the features is not scored (absent from the result).
+    Term frequencies come from all of ``features``, as in :func:`predict`
+    (``tf_tables``: already computed from them, :func:`term_frequency_tables`),
+    so a pair scores what it would score among all candidates. A pair with a
+    side missing from the features is not scored (absent from the result).
     """
     id_column = model.settings["unique_id_column_name"]
     source = source_column(model.settings)
@@ -172,11 +210,13 @@ def predict_given_pairs(
     scorer = scoring_linker(
         spark, involved[0] if isinstance(features, DataFrame) else involved, model, db_api
     )
-    catalog = scoring_linker(spark, features, model, db_api)
-    for column in term_frequency_columns(model.settings):
-        scorer.table_management.register_term_frequency_lookup(
-            catalog.table_management.compute_tf_table(column), column
-        )
+    if tf_tables is None:
+        catalog = scoring_linker(spark, features, model, db_api)
+        tf_tables = {
+            column: catalog.table_management.compute_tf_table(column).as_spark_dataframe()
+            for column in term_frequency_columns(model.settings)
+        }
+    register_term_frequencies(scorer, db_api, model.settings, tf_tables)
     registered = db_api.register(
         keys.withColumn("match_key", F.lit("0")),
         table_name=f"__mr_given_pairs_{uuid.uuid4().hex[:8]}",

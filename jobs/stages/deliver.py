@@ -60,7 +60,11 @@ from splink_models.incremental import (
     predict_delivery,
     touched_records,
 )
-from splink_models.spark_backend import predict_given_pairs
+from splink_models.spark_backend import (
+    predict_given_pairs,
+    term_frequency_columns,
+    term_frequency_tables,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -145,33 +149,45 @@ def _deliver(
     with stage(f"score {entity.name} delivery"):
         before = read_features(spark, cfg, entity)
         catalog = catalog_after(before, d)
-        scored = predict_delivery(spark, catalog, delivered, model)
+        # the term-frequency columns before and after, read by every count below
+        narrow = [idc, *term_frequency_columns(model.settings)]
+        before_tf = materialise(before.select(*narrow))
+        after_tf = materialise(catalog.select(*narrow))
+        tf_tables = term_frequency_tables(after_tf, model.settings)
+        scored = predict_delivery(spark, catalog, delivered, model, tf_tables)
         new_pairs = materialise(pair_rows(cfg, entity, scored, model, run_id))
         old_touching = materialise(with_a_side_in(pairs, applied_ids, idc).select(*pair_key))
         # pairs the delivery left whose term frequencies it moved: scored again, as a
         # rebuild over the new catalog would score them
         assert entity.clustering is not None
         levels = guard_levels(entity.clustering.threshold, entity.clustering.strict_threshold_step)
-        kept = pairs.join(old_touching, pair_key, "left_anti")
+        kept = with_a_side_in(pairs, applied_ids, idc, inside=False)
         allowance = drift_allowance(spark, pairs_path)
         near, drift = frequency_shifted_pairs(
-            kept, before, catalog, applied_ids, model.settings, levels, allowance
+            kept.select(*pair_key, "match_weight", "match_probability"),
+            before_tf,
+            after_tf,
+            applied_ids,
+            model.settings,
+            levels,
+            allowance,
         )
         drifting = materialise(
-            near.join(kept, pair_key).select(
-                *pair_key, F.col("match_probability").alias("_p_before")
-            )
+            near.select(*pair_key, F.col("match_probability").alias("_p_before"))
         )
         rescored = materialise(
             pair_rows(
-                cfg, entity, predict_given_pairs(spark, catalog, model, drifting), model, run_id
+                cfg,
+                entity,
+                predict_given_pairs(spark, catalog, model, drifting, tf_tables),
+                model,
+                run_id,
             )
         )
     with stage(f"cluster the {entity.name} the delivery touches"):
         upserts = new_pairs.unionByName(rescored)
         after = (
-            pairs.join(old_touching, pair_key, "left_anti")
-            .join(rescored.select(*pair_key), pair_key, "left_anti")
+            kept.join(rescored.select(*pair_key), pair_key, "left_anti")
             .unionByName(upserts)
             .select(
                 F.col(f"{idc}_l").alias("node_l"),
@@ -185,7 +201,8 @@ def _deliver(
         groups_before = old_groups.select(
             F.col(idc).alias("node"), F.col(entity.group_column).alias("group")
         )
-        remaining = groups_before.join(gone.toDF("node"), "node", "left_anti")
+        # read by every round of the closure: built once
+        remaining = materialise(groups_before.join(gone.toDF("node"), "node", "left_anti"))
         hit_groups = groups_before.join(applied_ids.toDF("node"), "node").select("group")
         # a rescored pair that crossed a clustering level (the threshold, or a stricter
         # one the size guard uses) can change its component
@@ -221,8 +238,7 @@ def _deliver(
         built = {}
         if entity.products is not None:  # products of the touched groups, built again
             contract_pairs = (
-                pairs.join(old_touching, pair_key, "left_anti")
-                .join(rescored.select(*pair_key), pair_key, "left_anti")
+                kept.join(rescored.select(*pair_key), pair_key, "left_anti")
                 .unionByName(upserts)
                 .join(inside.toDF(f"{idc}_l", "_in_l"), f"{idc}_l")
                 .join(inside.toDF(f"{idc}_r", "_in_r"), f"{idc}_r")

@@ -42,7 +42,7 @@ from jobs.runtime.delta import (
 from jobs.runtime.registry import load_model
 from jobs.stages.common import DELIVERY_REASON_PREFIX, contracts, quarantine_scope
 from jobs.stages.features import derived_rows, features_of
-from splink_models.clustering import materialise
+from splink_models.clustering import broadcast_if_small, materialise
 from splink_models.model import TrainedModel
 
 
@@ -223,7 +223,10 @@ def delivered_records(
 def catalog_after(before: DataFrame, d: DeliveredRecords) -> DataFrame:
     """A feature table as the delivery leaves it: its applied records' rows replaced."""
     idc = d.entity.id_column
-    return before.join(d.applied_ids, idc, "left_anti").unionByName(d.features)
+    ids = d.applied_ids  # a delivery's: the catalog is not shuffled for them
+    return before.join(broadcast_if_small(ids, ids.count()), idc, "left_anti").unionByName(
+        d.features
+    )
 
 
 def write_delivered_records(cfg: AppConfig, d: DeliveredRecords) -> None:
@@ -312,12 +315,14 @@ def drift_allowance(spark: SparkSession, pairs_path: str) -> float:
     return total
 
 
-def with_a_side_in(pairs: DataFrame, ids: DataFrame, idc: str) -> DataFrame:
-    """The pairs with ``<idc>_l`` or ``<idc>_r`` among ``ids`` (a small set: broadcast)."""
+def with_a_side_in(pairs: DataFrame, ids: DataFrame, idc: str, inside: bool = True) -> DataFrame:
+    """The pairs with ``<idc>_l`` or ``<idc>_r`` among ``ids`` (a small set: broadcast);
+    ``inside`` False: the other pairs."""
     hit = F.broadcast(ids.select(idc).distinct().withColumn("_hit", F.lit(True)))
+    either = F.col("_hit_l").isNotNull() | F.col("_hit_r").isNotNull()
     return (
         pairs.join(hit.toDF(f"{idc}_l", "_hit_l"), f"{idc}_l", "left")
         .join(hit.toDF(f"{idc}_r", "_hit_r"), f"{idc}_r", "left")
-        .where(F.col("_hit_l").isNotNull() | F.col("_hit_r").isNotNull())
+        .where(either if inside else ~either)
         .drop("_hit_l", "_hit_r")
     )

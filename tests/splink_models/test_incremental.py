@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from splink_models.incremental import blocking_key_pairs, blocking_partners, touched_records
+import math
+
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator
+
+from splink_models.incremental import (
+    blocking_key_pairs,
+    blocking_partners,
+    frequency_shifted_pairs,
+    touched_records,
+    weight_of,
+)
+from splink_models.spark_backend import spark_api, term_frequency_tables
 
 
 def _frame(spark, rows, schema):
@@ -84,3 +96,56 @@ def test_blocking_partners_declines_rules_without_keys():
     assert blocking_key_pairs(
         {"blocking_rules_to_generate_predictions": [_rule("l.a = r.b and l.c > 2")]}
     ) == [(["a"], ["b"])]
+
+
+def _name_settings() -> dict:
+    return (
+        SettingsCreator(
+            link_type="dedupe_only",
+            unique_id_column_name="id",
+            comparisons=[cl.ExactMatch("name").configure(term_frequency_adjustments=True)],
+        )
+        .get_settings("spark")
+        .as_dict()
+    )
+
+
+def test_term_frequency_tables_hold_what_splink_computes(spark):
+    # a value's rows over the non-null rows: nulls count in neither
+    names = ["x", "x", "x", "y", "y", "z", None, None]
+    catalog = _frame(spark, [(f"r{i}", n) for i, n in enumerate(names)], "id string, name string")
+    settings = _name_settings()
+    ours = {r[0]: r[1] for r in term_frequency_tables(catalog, settings)["name"].collect()}
+    linker = Linker(spark_api(spark).register(catalog), settings, log_level=None)
+    splinks = linker.table_management.compute_tf_table("name").as_spark_dataframe()
+    assert ours == {r["name"]: r["tf_name"] for r in splinks.collect()}
+    assert ours == {"x": 3 / 6, "y": 2 / 6, "z": 1 / 6}
+
+
+def test_frequency_shifted_pairs_returns_the_pairs_a_moved_count_brings_near_a_level(spark):
+    # r9 changes from "w" to "x": "x" held by 4 records of 9 before, 5 after (total the same)
+    schema = "id string, name string"
+    rows = [("a1", "x"), ("a2", "x"), ("c1", "x"), ("c2", "x"), ("b1", "y"), ("b2", "y")]
+    rows += [("d1", "v"), ("d2", "v")]
+    before = _frame(spark, [*rows, ("r9", "w")], schema)
+    after = _frame(spark, [*rows, ("r9", "x")], schema)
+    applied = _frame(spark, [("r9",)], "id string")
+    level, allowance = weight_of(0.9), 0.25
+    moved = math.log2(5 / 4)  # bits "x" moves; "w" disappears (only r9 held it: applied)
+    pairs = _frame(
+        spark,
+        [
+            ("a1", "a2", level + allowance + moved - 0.01, 0.7),  # "x": near by its shift
+            ("b1", "b2", level + 0.01, 0.6),  # "y" did not move: near by the allowance
+            ("c1", "c2", level + 3.0, 0.99),  # "x", far from the level
+            ("d1", "d2", level - 2.0, 0.1),  # "v": unmoved, far
+        ],
+        "id_l string, id_r string, match_weight double, match_probability double",
+    )
+    near, drift = frequency_shifted_pairs(
+        pairs, before, after, applied, _name_settings(), [0.9], allowance
+    )
+    got = {(r["id_l"], r["id_r"]): r["match_probability"] for r in near.collect()}
+    assert got == {("a1", "a2"): 0.7, ("b1", "b2"): 0.6}
+    # the largest shift of a pair left: c1-c2's
+    assert math.isclose(drift, allowance + moved)
