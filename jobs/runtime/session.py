@@ -36,6 +36,10 @@ QUIET_JVM_LOGGERS = (
     # "Broadcasting large task binary with size 1.9 MiB": the feature builders' plans
     # (hundreds of regexes) travel to the executors once per stage, as they must
     "org.apache.spark.scheduler.DAGScheduler",
+    # "Hint (strategy=broadcast) is not supported in the query: build left for left outer
+    # join": a delivery's MERGE broadcasts its source for the join that finds the rows it
+    # touches; Delta's outer joins for the inserts cannot, and Spark says so per join
+    "org.apache.spark.sql.catalyst.analysis.HintErrorLogger",
 )
 
 
