@@ -195,9 +195,6 @@ def with_stable_ids(
         )
         top = known.agg(F.max("seq")).first()[0]
         next_seq = 0 if top is None else int(top) + 1
-        if previous is not None and scope is not None:  # the ages of the scope's ids only
-            scoped = F.broadcast(previous.select("old_id").distinct())
-            known = known.join(scoped, "old_id", "left_semi")
     groups = groups.localCheckpoint()  # read by the carry and joined back: built once
     clusters = groups.select(F.col(idc).alias("node"), F.col(gc).alias("cluster"))
     ids, events = carry_ids(
