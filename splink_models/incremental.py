@@ -327,8 +327,7 @@ def frequency_shifted_pairs(
     again. Returns the pairs and the largest shift a pair left here may have
     (the next delivery's allowance, added to this one's): at least the shift
     every pair gets. One pass over ``pairs``, keeping only the pairs near a
-    level or holding a value whose count moved (a catalog's pairs are never
-    all held at once).
+    level or holding a value whose count moved, not every pair's shift.
     """
     band, moves = _frequency_moves(before, after, applied, settings)
     base = band + allowance
