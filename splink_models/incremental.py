@@ -27,7 +27,7 @@ from splink_models.spark_backend import (
     model_inputs,
     register_term_frequencies,
     spark_api,
-    term_frequency_columns,
+    term_frequency_tables,
 )
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,8 @@ def predict_delivery(
     its records the delivery added or changed. Within the delivered records
     and between them and the rest, with the blocking rules and term
     frequencies of the whole catalog (``tf_tables``, from
-    :func:`term_frequency_tables` of ``catalog``; without them Splink
-    computes each table from ``catalog``): a pair scores what a full predict
-    would give it. The sides come back ordered (``<id>_l`` < ``<id>_r``) as
+    :func:`term_frequency_tables` of ``catalog``, computed here without
+    them): a pair scores what a full predict would give it. The sides come back ordered (``<id>_l`` < ``<id>_r``) as
     a dedupe predict orders them; the model's comparisons are symmetric.
     """
     # Splink keeps the gamma_ (level) columns only with the matching columns; on a
@@ -72,7 +71,9 @@ def predict_delivery(
         settings,
         log_level=None,
     )
-    register_term_frequencies(linker, db_api, settings, tf_tables)
+    if tf_tables is None:
+        tf_tables = term_frequency_tables(catalog, settings)
+    register_term_frequencies(linker, db_api, tf_tables)
     frames = {"new": db_api.register(new), "rest": db_api.register(rest)}
     within = linker.inference.predict_within(frames["new"], warning_mode="never")
     between = linker.inference.predict_between(frames["new"], frames["rest"], warning_mode="never")
@@ -98,9 +99,9 @@ def link_delivery_scorer(
     takes (id) of each side's records that are new or changed (the second may
     be None: none) and scores the delivered records of the first side against
     all of the second, and the rest of the first against the delivered of the
-    second, with the term frequencies of both whole sides (Splink computes
-    each table once, here, and registers it): a pair scores what a full
-    predict over ``sides`` gives it.
+    second, with the term frequencies of both whole sides (each table
+    computed once, here, and registered): a pair scores what a full predict
+    over ``sides`` gives it.
     """
     # the gamma_ (level) columns come only with the matching columns (see predict_delivery)
     settings = {**scoring_settings(model.settings), "retain_matching_columns": True}
@@ -108,8 +109,7 @@ def link_delivery_scorer(
     first, second = [f.select(*scoring_columns(settings, f.columns)) for f in sides]
     db_api = spark_api(spark)
     linker = Linker([db_api.register(first), db_api.register(second)], settings, log_level=None)
-    for column in term_frequency_columns(settings):
-        linker.table_management.compute_tf_table(column)  # both sides', registered
+    register_term_frequencies(linker, db_api, term_frequency_tables([first, second], settings))
 
     def between(left: DataFrame, right: DataFrame) -> DataFrame:
         partners = blocking_partners(right, left, settings)

@@ -117,17 +117,22 @@ def term_frequency_columns(settings: dict) -> list[str]:
     )
 
 
-def term_frequency_tables(catalog: DataFrame, settings: dict) -> dict[str, DataFrame]:
+def term_frequency_tables(
+    catalog: DataFrame | Sequence[DataFrame], settings: dict
+) -> dict[str, DataFrame]:
     """Each term-frequency column's lookup (value, ``tf_<column>``) over ``catalog``, materialised.
 
     What Splink's ``compute_tf_table`` computes (a value's rows over the
-    column's non-null rows, in double precision), once per delivery, so the
-    linkers that score it (the delivered records' pairs, the kept pairs
-    scored again) share one table per column instead of each scanning the
-    catalog. ``catalog`` needs only the columns (a narrow projection does).
+    column's non-null rows of every input, in double precision), computed
+    here so that linkers over other frames (a delivery's records, the pairs
+    scored again) can share one table per column instead of each scanning
+    the catalog. ``catalog`` (one table, or one per side) needs only the
+    columns (a narrow projection does).
     """
+    columns = term_frequency_columns(settings)
+    catalog = union_all([f.select(*columns) for f in as_frames(catalog)])
     out = {}
-    for column in term_frequency_columns(settings):
+    for column in columns:
         tf = InputColumn(column, sqlglot_dialect_str="spark").unquote().tf_name
         values = catalog.where(F.col(column).isNotNull())
         total = values.count()
@@ -139,17 +144,12 @@ def term_frequency_tables(catalog: DataFrame, settings: dict) -> dict[str, DataF
 
 
 def register_term_frequencies(
-    linker: Linker, db_api: SparkAPI, settings: dict, tf_tables: dict[str, DataFrame] | None
+    linker: Linker, db_api: SparkAPI, tf_tables: dict[str, DataFrame]
 ) -> None:
-    """Register ``tf_tables`` (:func:`term_frequency_tables`) with ``linker``, or have it
-    compute each table from its own input when there are none."""
-    for column in term_frequency_columns(settings):
-        if tf_tables is None:
-            linker.table_management.compute_tf_table(column)  # registered by Splink
-        else:
-            linker.table_management.register_term_frequency_lookup(
-                db_api.register(tf_tables[column]), column
-            )
+    """Register ``tf_tables`` (:func:`term_frequency_tables`) with ``linker``: it scores
+    with them instead of computing its own from its input."""
+    for column, table in tf_tables.items():
+        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
 
 
 def scoring_linker(
@@ -211,12 +211,8 @@ def predict_given_pairs(
         spark, involved[0] if isinstance(features, DataFrame) else involved, model, db_api
     )
     if tf_tables is None:
-        catalog = scoring_linker(spark, features, model, db_api)
-        tf_tables = {
-            column: catalog.table_management.compute_tf_table(column).as_spark_dataframe()
-            for column in term_frequency_columns(model.settings)
-        }
-    register_term_frequencies(scorer, db_api, model.settings, tf_tables)
+        tf_tables = term_frequency_tables(features, model.settings)
+    register_term_frequencies(scorer, db_api, tf_tables)
     registered = db_api.register(
         keys.withColumn("match_key", F.lit("0")),
         table_name=f"__mr_given_pairs_{uuid.uuid4().hex[:8]}",

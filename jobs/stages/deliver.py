@@ -186,14 +186,14 @@ def _deliver(
         )
     with stage(f"cluster the {entity.name} the delivery touches"):
         upserts = new_pairs.unionByName(rescored)
-        after = (
-            kept.join(rescored.select(*pair_key), pair_key, "left_anti")
-            .unionByName(upserts)
-            .select(
-                F.col(f"{idc}_l").alias("node_l"),
-                F.col(f"{idc}_r").alias("node_r"),
-                "match_probability",
-            )
+        # every pair after the delivery: the ones it left as they were, and its upserts
+        pairs_after = kept.join(rescored.select(*pair_key), pair_key, "left_anti").unionByName(
+            upserts
+        )
+        after = pairs_after.select(
+            F.col(f"{idc}_l").alias("node_l"),
+            F.col(f"{idc}_r").alias("node_r"),
+            "match_probability",
         )
         threshold = entity.threshold
         # read by every round of the closure: built once
@@ -238,9 +238,7 @@ def _deliver(
         built = {}
         if entity.products is not None:  # products of the touched groups, built again
             contract_pairs = (
-                kept.join(rescored.select(*pair_key), pair_key, "left_anti")
-                .unionByName(upserts)
-                .join(inside.toDF(f"{idc}_l", "_in_l"), f"{idc}_l")
+                pairs_after.join(inside.toDF(f"{idc}_l", "_in_l"), f"{idc}_l")
                 .join(inside.toDF(f"{idc}_r", "_in_r"), f"{idc}_r")
                 .drop("_in_l", "_in_r")
             )
