@@ -10,7 +10,7 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType
 from features.errors import ConfigError, ResolutionError, SchemaMismatchError
 from jobs.runtime.config import load_config
 from jobs.runtime.delta import read_table, write_table
-from jobs.runtime.session import DELETION_VECTORS_DEFAULT
+from jobs.runtime.session import DELETION_VECTORS_DEFAULT, QUIET_JVM_LOGGERS
 
 CONTRACT = StructType([StructField("id", StringType()), StructField("n", LongType())])
 
@@ -219,3 +219,12 @@ def test_logging_keeps_library_chatter_out():
     setup_logging()
     for name in ("sqlglot", "py4j", "splink", "mlflow"):
         assert logging.getLogger(name).level == logging.WARNING, name
+
+
+def test_spark_loggers_that_tell_a_user_nothing_are_kept_quiet(spark):
+    """The JVM loggers in QUIET_JVM_LOGGERS log errors only, as the session sets them."""
+    log_manager = spark.sparkContext._jvm.org.apache.logging.log4j.LogManager
+    for name in QUIET_JVM_LOGGERS:
+        logger = log_manager.getLogger(name)
+        assert not logger.isWarnEnabled() and logger.isErrorEnabled(), name
+    assert log_manager.getLogger("org.apache.spark.sql.SparkSession").isWarnEnabled()

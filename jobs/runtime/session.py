@@ -40,6 +40,10 @@ QUIET_JVM_LOGGERS = (
     # join": a delivery's MERGE broadcasts its source for the join that finds the rows it
     # touches; Delta's outer joins for the inserts cannot, and Spark says so per join
     "org.apache.spark.sql.catalyst.analysis.HintErrorLogger",
+    # "RDD 2017 was locally checkpointed, its lineage has been truncated and cannot be
+    # recomputed after unpersisting": Delta's MERGE materializes its source that way and
+    # unpersists it when done, once per MERGE
+    "org.apache.spark.rdd.MapPartitionsRDD",
 )
 
 
