@@ -38,17 +38,18 @@ def predict_delivery(
     catalog: DataFrame,
     delivered: DataFrame,
     model: TrainedModel,
-    tf_tables: dict[str, DataFrame] | None = None,
+    tf_tables: dict[str, DataFrame],
 ) -> DataFrame:
     """Scored pairs with a delivered record on at least one side (Splink's columns, ids ordered).
 
     ``catalog``: the feature table after the delivery; ``delivered``: (id) of
     its records the delivery added or changed. Within the delivered records
     and between them and the rest, with the blocking rules and term
-    frequencies of the whole catalog (``tf_tables``, from
-    :func:`term_frequency_tables` of ``catalog``, computed here without
-    them): a pair scores what a full predict would give it. The sides come back ordered (``<id>_l`` < ``<id>_r``) as
-    a dedupe predict orders them; the model's comparisons are symmetric.
+    frequencies of the whole catalog (``tf_tables``:
+    :func:`term_frequency_tables` of ``catalog``): a pair scores what a full
+    predict would give it. The sides come back ordered (``<id>_l`` <
+    ``<id>_r``) as a dedupe predict orders them; the model's comparisons are
+    symmetric.
     """
     # Splink keeps the gamma_ (level) columns only with the matching columns; on a
     # delivery's pairs the extra width costs little (a full predict avoids it:
@@ -71,8 +72,6 @@ def predict_delivery(
         settings,
         log_level=None,
     )
-    if tf_tables is None:
-        tf_tables = term_frequency_tables(catalog, settings)
     register_term_frequencies(linker, db_api, tf_tables)
     frames = {"new": db_api.register(new), "rest": db_api.register(rest)}
     within = linker.inference.predict_within(frames["new"], warning_mode="never")
